@@ -1,0 +1,90 @@
+//! An output tree as a list of files: the unit the cache stores and keys on.
+//! Its hash (the "tree hash") is blake3 of its canonical JSON; empty
+//! directories are not recorded.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Relative path with `/` separators.
+    pub path: String,
+    pub size: u64,
+    pub executable: bool,
+    /// blake3 of the content.
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Manifest {
+    /// Sorted by path.
+    pub files: Vec<FileEntry>,
+}
+
+impl Manifest {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("manifest serialises")
+    }
+
+    pub fn tree_hash(&self) -> String {
+        blake3::hash(&self.to_bytes()).to_hex().to_string()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Manifest> {
+        serde_json::from_slice(bytes).context("reading an output manifest")
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// Describe the files under `dir` (hashing each), sorted by path.
+    /// Symbolic links are refused: their target is not part of the outputs.
+    pub fn scan(dir: &Path) -> anyhow::Result<Manifest> {
+        let mut files = Vec::new();
+        walk(dir, dir, &mut files)?;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Manifest { files })
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<FileEntry>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        let ty = entry.file_type()?;
+        let rel = path
+            .strip_prefix(root)?
+            .to_string_lossy()
+            .replace('\\', "/");
+        if ty.is_symlink() {
+            bail!("output `{rel}` is a symbolic link; write a regular file instead");
+        } else if ty.is_dir() {
+            walk(root, &path, out)?;
+        } else if ty.is_file() {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = entry.metadata()?;
+            out.push(FileEntry {
+                path: rel,
+                size: meta.len(),
+                executable: meta.permissions().mode() & 0o111 != 0,
+                hash: hash_file(&path)?,
+            });
+        } else {
+            bail!("output `{rel}` is not a regular file");
+        }
+    }
+    Ok(())
+}
+
+/// blake3 of a file's content, as hex.
+pub fn hash_file(path: &Path) -> anyhow::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    hasher
+        .update_reader(file)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(hasher.finalize().to_hex().to_string())
+}

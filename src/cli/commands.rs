@@ -1,0 +1,142 @@
+//! One small function per command: parse → call `ops` → print.
+
+use std::process::ExitCode;
+
+use super::args::{Cli, Command, GraphFormat, PipelineArgs, TextOrJson};
+use crate::cache::Cache;
+use crate::exec::RunOptions;
+use crate::ops;
+use crate::plan::Plan;
+use crate::stages::{Registry, Settings};
+
+pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let registry = Registry::builtin();
+    let cache = || Cache::open(&cli.global.cache);
+    let plan = |p: &PipelineArgs| -> anyhow::Result<Plan> {
+        Ok(ops::load_plan(&p.pipeline, &p.sets, &registry)?.1)
+    };
+    match &cli.command {
+        Command::Run {
+            pipeline,
+            jobs,
+            dry_run,
+        } => {
+            let plan = plan(pipeline)?;
+            let cache = cache()?;
+            let _guard = cache.shared_guard()?;
+            let mut opts = RunOptions {
+                dry_run: *dry_run,
+                settings: Settings {
+                    backend: pipeline.backend.clone(),
+                },
+                progress: !cli.global.quiet,
+                ..RunOptions::default()
+            };
+            if let Some(j) = jobs {
+                opts.jobs = (*j).max(1);
+            }
+            let argv = std::env::args().collect::<Vec<_>>().join(" ");
+            let report = ops::run::run(&cache, &plan, &pipeline.pipeline, &argv, opts)?;
+            print!("{}", ops::run::summary(&plan, &report, *dry_run));
+            Ok(if report.success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Status { pipeline, format } => {
+            let plan = plan(pipeline)?;
+            let rows = ops::status::status(
+                &cache()?,
+                &plan,
+                &Settings {
+                    backend: pipeline.backend.clone(),
+                },
+            )?;
+            match format {
+                TextOrJson::Text => print!("{}", ops::status::render_text(&rows)),
+                TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dag { pipeline, format } => {
+            let plan = plan(pipeline)?;
+            print!(
+                "{}",
+                match format {
+                    GraphFormat::Text => ops::dag::text(&plan),
+                    GraphFormat::Dot => ops::dag::dot(&plan),
+                    GraphFormat::Mermaid => ops::dag::mermaid(&plan),
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log {
+            instance,
+            limit,
+            format,
+        } => {
+            let rows = ops::history::log(&cache()?, instance.as_deref(), *limit)?;
+            match format {
+                TextOrJson::Text => print!("{}", ops::history::render_log(&rows)),
+                TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { what, format } => {
+            let p = ops::history::show(&cache()?, what)?;
+            match format {
+                TextOrJson::Text => print!("{}", ops::history::render_show(&p)),
+                TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&p)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify {
+            pipeline,
+            rerun,
+            sets,
+            backend,
+            format,
+        } => {
+            let cache = cache()?;
+            if let Some(instance) = rerun {
+                let path = pipeline
+                    .as_ref()
+                    .expect("clap requires the pipeline with --rerun");
+                let plan = ops::load_plan(path, sets, &registry)?.1;
+                let r = ops::verify::rerun(
+                    &cache,
+                    &plan,
+                    instance,
+                    &Settings {
+                        backend: backend.clone(),
+                    },
+                )?;
+                match format {
+                    TextOrJson::Text => print!("{}", ops::verify::render_rerun(&r)),
+                    TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+                }
+                return Ok(if r.identical {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                });
+            }
+            let r = ops::verify::verify_store(&cache)?;
+            match format {
+                TextOrJson::Text => print!("{}", ops::verify::render_store(&r)),
+                TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+            }
+            Ok(if r.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Gc { dry_run } => {
+            let r = ops::gc::gc(&cache()?, *dry_run)?;
+            print!("{}", ops::gc::render(&r));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! seqlab: declarative, content-cached sequence-model experiments.
+//!
+//! The crate is a library under a thin binary. Reading order:
+//! [`spec`] (the YAML and its validation) → [`plan`] (sweep expansion into an
+//! instance DAG) → [`cache`] (keys, objects, index, locks) → [`exec`]
+//! (deciding what runs and running it) → [`stages`] (the kinds of work) →
+//! [`ops`] (one function per CLI command) → [`cli`] (argument parsing).
+
+pub mod cache;
+pub mod cli;
+pub mod exec;
+pub mod ops;
+pub mod plan;
+pub mod spec;
+pub mod stages;

@@ -1,0 +1,31 @@
+//! The operations behind each CLI command. The CLI parses arguments and
+//! calls one function here; everything a command does lives in these files.
+
+pub mod dag;
+pub mod gc;
+pub mod history;
+pub mod run;
+pub mod status;
+pub mod verify;
+
+use std::path::Path;
+
+use crate::plan::{expand, Plan};
+use crate::spec::{load_file, overrides::Override, validate::validate, LoadedPipeline, SpecErrors};
+use crate::stages::Registry;
+
+/// Read, override, validate and expand a pipeline file: everything that
+/// happens before anything runs.
+pub fn load_plan(
+    path: &Path,
+    sets: &[String],
+    registry: &Registry,
+) -> Result<(LoadedPipeline, Plan), SpecErrors> {
+    let mut pipeline = load_file(path)?;
+    for raw in sets {
+        Override::parse(raw)?.apply(&mut pipeline)?;
+    }
+    validate(&pipeline, registry)?;
+    let plan = expand(&pipeline, registry)?;
+    Ok((pipeline, plan))
+}

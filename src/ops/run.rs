@@ -1,0 +1,73 @@
+//! `seqlab run`: execute a pipeline, reusing cached results.
+
+use std::path::Path;
+
+use crate::cache::Cache;
+use crate::exec::{run_plan, Outcome, RunOptions, RunReport};
+use crate::plan::Plan;
+
+/// Run `plan`, recording the run in the index; returns the per-instance report.
+pub fn run(
+    cache: &Cache,
+    plan: &Plan,
+    pipeline_path: &Path,
+    argv: &str,
+    mut opts: RunOptions,
+) -> anyhow::Result<RunReport> {
+    let index = cache.index()?;
+    let run_id = if opts.dry_run {
+        None
+    } else {
+        Some(index.start_run(&plan.pipeline, &pipeline_path.display().to_string(), argv)?)
+    };
+    opts.run_id = run_id;
+    let report = run_plan(cache, plan, &opts)?;
+    if let Some(id) = run_id {
+        index.end_run(id, if report.success() { "ok" } else { "failed" })?;
+    }
+    Ok(report)
+}
+
+/// The closing summary, and for a dry run the list of what would run and why.
+pub fn summary(plan: &Plan, report: &RunReport, dry_run: bool) -> String {
+    let mut out = String::new();
+    if dry_run {
+        for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
+            if let Outcome::WouldRun { reason } = o {
+                out.push_str(&format!("would run {}: {reason}\n", inst.name));
+            }
+        }
+        let n = report.count(|o| matches!(o, Outcome::WouldRun { .. }));
+        out.push_str(&format!(
+            "{n} of {} instances would run; {} cached\n",
+            plan.instances.len(),
+            plan.instances.len() - n
+        ));
+        return out;
+    }
+    for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
+        match o {
+            Outcome::Failed { error } => {
+                out.push_str(&format!("FAILED  {}: {}\n", inst.name, first_line(error)))
+            }
+            Outcome::Skipped { because } => {
+                out.push_str(&format!("skipped {}: {because}\n", inst.name))
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&format!(
+        "{}: {} executed, {} cached, {} failed, {} skipped in {:.2}s\n",
+        plan.pipeline,
+        report.executed(),
+        report.count(|o| matches!(o, Outcome::Cached { .. })),
+        report.failed(),
+        report.count(|o| matches!(o, Outcome::Skipped { .. })),
+        report.seconds
+    ));
+    out
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}

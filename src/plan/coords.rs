@@ -1,0 +1,85 @@
+//! Sweep coordinates: the matrix values that identify an instance.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+/// Ordered axis → value (inherited axes first, then the stage's own).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Coords(pub IndexMap<String, Value>);
+
+impl Coords {
+    /// True when both agree on every axis they share (the join condition of
+    /// `needs` and `gather`).
+    pub fn compatible(&self, other: &Coords) -> bool {
+        self.0
+            .iter()
+            .all(|(k, v)| other.0.get(k).is_none_or(|w| w == v))
+    }
+
+    /// `self` extended with `other`'s axes it lacks.
+    pub fn merged(&self, other: &Coords) -> Coords {
+        let mut out = self.clone();
+        for (k, v) in &other.0 {
+            out.0.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        out
+    }
+
+    /// `i=1,mode=a`; `_` for an instance without coordinates. Used in
+    /// instance names and as directory names for gathered inputs.
+    pub fn label(&self) -> String {
+        if self.0.is_empty() {
+            return "_".into();
+        }
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={}", display(v)))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// `stage[i=1,mode=a]`, or just `stage`.
+    pub fn instance_name(&self, stage: &str) -> String {
+        if self.0.is_empty() {
+            stage.to_string()
+        } else {
+            format!("{stage}[{}]", self.label())
+        }
+    }
+}
+
+/// A scalar as a person writes it: text without quotes.
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn c(pairs: &[(&str, Value)]) -> Coords {
+        Coords(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn names_and_joins() {
+        let a = c(&[("i", json!(1)), ("mode", json!("a"))]);
+        assert_eq!(a.instance_name("make"), "make[i=1,mode=a]");
+        assert_eq!(Coords::default().instance_name("s"), "s");
+        assert!(a.compatible(&c(&[("i", json!(1)), ("lr", json!(0.1))])));
+        assert!(!a.compatible(&c(&[("i", json!(2))])));
+        assert_eq!(
+            a.merged(&c(&[("lr", json!(0.1))])).label(),
+            "i=1,mode=a,lr=0.1"
+        );
+    }
+}

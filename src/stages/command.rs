@@ -1,0 +1,132 @@
+//! `command`: run a program (an argv, no shell unless the user writes one).
+//!
+//! The process sees its params as `SEQLAB_PARAM_<NAME>`, each upstream's
+//! outputs (read-only) at `SEQLAB_IN_<STAGE>`, and writes to `SEQLAB_OUT`.
+//! Params are never spliced into the command line, so a value can never turn
+//! into shell syntax.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context};
+use serde_json::Value;
+
+use super::{ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+
+pub struct CommandKind {
+    schema: ParamSchema,
+}
+
+impl CommandKind {
+    pub fn new() -> Self {
+        CommandKind {
+            schema: ParamSchema {
+                params: vec![ParamSpec {
+                    name: "cmd",
+                    ty: ParamType::StringList,
+                    default: None,
+                    doc: "the program and its arguments, e.g. [python3, train.py]",
+                }],
+                open: true,
+            },
+        }
+    }
+}
+
+impl Default for CommandKind {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `train-set` → `TRAIN_SET`: the form an environment variable name takes.
+pub fn env_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn env_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl StageKind for CommandKind {
+    fn name(&self) -> &'static str {
+        "command"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn schema(&self) -> &ParamSchema {
+        &self.schema
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
+        let argv: Vec<String> = ctx.params["cmd"]
+            .as_array()
+            .map(|a| a.iter().map(env_value).collect())
+            .unwrap_or_default();
+        let Some((program, args)) = argv.split_first() else {
+            bail!("`cmd` is empty: give the program and its arguments");
+        };
+        let log_path = ctx.scratch_dir.join("command.log");
+        let log = File::create(&log_path).context("creating the command log")?;
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .current_dir(ctx.workspace)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .env("SEQLAB_OUT", ctx.out_dir)
+            .env("SEQLAB_INSTANCE", ctx.instance);
+        for (k, v) in ctx.params {
+            if k != "cmd" {
+                command.env(format!("SEQLAB_PARAM_{}", env_name(k)), env_value(v));
+            }
+        }
+        for input in ctx.inputs {
+            command.env(format!("SEQLAB_IN_{}", env_name(&input.stage)), &input.path);
+        }
+        let status = command
+            .status()
+            .with_context(|| format!("cannot start `{program}` (is it installed and on PATH?)"))?;
+        if !status.success() {
+            bail!(
+                "`{}` failed ({status}); last output:\n{}",
+                argv.join(" "),
+                tail(&log_path, 2000)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The last `n` bytes of a file, for error messages.
+fn tail(path: &std::path::Path, n: u64) -> String {
+    let mut text = String::new();
+    if let Ok(mut f) = File::open(path) {
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let _ = f.seek(SeekFrom::Start(len.saturating_sub(n)));
+        let mut bytes = Vec::new();
+        let _ = f.read_to_end(&mut bytes);
+        text = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    if text.trim().is_empty() {
+        "(no output)".into()
+    } else {
+        text
+    }
+}

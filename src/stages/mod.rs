@@ -1,0 +1,139 @@
+//! Stage kinds: the units of work a pipeline names with `kind:`.
+//!
+//! Every kind implements [`StageKind`]; the engine (planner, cache key,
+//! executor) knows nothing else about them, so a new kind is one new file plus
+//! one line in [`Registry::builtin`].
+
+mod command;
+mod params;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use command::CommandKind;
+pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
+
+/// Execution settings that can change a kind's results; a kind lists the ones
+/// it depends on and only those enter its cache key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Setting {
+    /// The tensor backend (`flex`, `cuda`, ...): bits differ between backends.
+    Backend,
+}
+
+/// Values of the settings for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub backend: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            backend: "flex".into(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn value(&self, s: Setting) -> &str {
+        match s {
+            Setting::Backend => &self.backend,
+        }
+    }
+}
+
+/// One upstream binding as the running stage sees it.
+#[derive(Debug, Clone)]
+pub struct InputDir {
+    /// The upstream stage's name (the `SEQLAB_IN_<STAGE>` binding).
+    pub stage: String,
+    /// For `needs`: the upstream instance's outputs. For `gather`: a directory
+    /// with one sub-directory per upstream instance, named by its coordinates.
+    pub path: PathBuf,
+    pub gathered: bool,
+}
+
+/// Receives progress from a running stage (a training loop's steps, say).
+pub trait Progress: Send + Sync {
+    /// `done` of `total` units, with a short message such as the loss.
+    fn update(&self, done: u64, total: u64, message: &str);
+}
+
+/// A progress sink that drops everything (tests, `verify --rerun`).
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn update(&self, _: u64, _: u64, _: &str) {}
+}
+
+/// Everything a stage may read while running. Outputs go to `out_dir` only.
+pub struct RunContext<'a> {
+    pub instance: &'a str,
+    pub params: &'a JsonMap,
+    pub inputs: &'a [InputDir],
+    pub out_dir: &'a Path,
+    /// The directory the pipeline file is in; relative paths resolve here.
+    pub workspace: &'a Path,
+    /// A scratch directory removed after the run (not part of the outputs).
+    pub scratch_dir: &'a Path,
+    pub settings: &'a Settings,
+    pub progress: &'a dyn Progress,
+}
+
+/// A kind of stage.
+pub trait StageKind: Send + Sync {
+    /// The name used in `kind:`.
+    fn name(&self) -> &'static str;
+
+    /// The implementation version: bump it whenever a change could alter the
+    /// outputs for the same params and inputs, so cached results are redone.
+    fn version(&self) -> u32;
+
+    /// The parameters this kind accepts, with types and defaults.
+    fn schema(&self) -> &ParamSchema;
+
+    /// Check `raw` params and fill in defaults. The result is what the cache
+    /// key hashes, so it must be canonical (see `cache::key`).
+    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
+        self.schema().resolve(raw)
+    }
+
+    /// Settings whose values change this kind's outputs.
+    fn settings(&self) -> &[Setting] {
+        &[]
+    }
+
+    /// Do the work, writing outputs under `ctx.out_dir`. An error leaves no
+    /// cache entry; the engine discards whatever was written.
+    fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()>;
+}
+
+/// The kinds a pipeline may name.
+#[derive(Clone)]
+pub struct Registry {
+    kinds: BTreeMap<&'static str, Arc<dyn StageKind>>,
+}
+
+impl Registry {
+    /// All kinds built into seqlab.
+    pub fn builtin() -> Registry {
+        let mut r = Registry {
+            kinds: BTreeMap::new(),
+        };
+        r.add(Arc::new(CommandKind::new()));
+        r
+    }
+
+    pub fn add(&mut self, kind: Arc<dyn StageKind>) {
+        self.kinds.insert(kind.name(), kind);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn StageKind>> {
+        self.kinds.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kinds.keys().copied()
+    }
+}
