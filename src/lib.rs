@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod cli;
+pub mod datasets;
 pub mod exec;
 pub mod ops;
 pub mod plan;

@@ -17,7 +17,11 @@ pub fn main() -> ExitCode {
     match commands::dispatch(&cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Pipeline errors carry their own `error:` prefixes, one per problem.
+            match e.downcast_ref::<crate::spec::SpecErrors>() {
+                Some(spec) => eprintln!("{spec}"),
+                None => eprintln!("error: {e:#}"),
+            }
             ExitCode::from(2)
         }
     }

@@ -4,6 +4,7 @@
 //! executor) knows nothing else about them, so a new kind is one new file plus
 //! one line in [`Registry::builtin`].
 
+pub mod automaton;
 mod command;
 mod params;
 
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use automaton::AutomatonKind;
 pub use command::CommandKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
 
@@ -122,6 +124,7 @@ impl Registry {
             kinds: BTreeMap::new(),
         };
         r.add(Arc::new(CommandKind::new()));
+        r.add(Arc::new(AutomatonKind::new()));
         r
     }
 
