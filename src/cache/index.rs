@@ -233,7 +233,8 @@ impl Index {
     ) -> anyhow::Result<Option<Execution>> {
         let sql = format!(
             "SELECT {EXECUTION_COLUMNS} FROM executions WHERE pipeline = ?1 AND instance = ?2 {} ORDER BY id DESC LIMIT 1",
-            if ok_only { "AND status = 'ok'" } else { "" }
+            // `damaged` rows succeeded once; verify invalidated them later.
+            if ok_only { "AND status IN ('ok', 'damaged')" } else { "" }
         );
         Ok(self
             .conn

@@ -48,6 +48,14 @@ impl Cache {
 
     /// A new connection to the index (one per thread).
     pub fn index(&self) -> anyhow::Result<index::Index> {
+        // Switching a new database to WAL answers SQLITE_BUSY at once (the
+        // busy timeout does not apply), so connections are opened one at a time.
+        let guard = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.root.join("locks").join("index-open.lock"))?;
+        guard.lock().context("locking the index for opening")?;
         index::Index::open(&self.root.join("index.sqlite"))
     }
 

@@ -97,6 +97,7 @@ pub enum Command {
         /// At most this many rows.
         #[arg(short = 'n', long, default_value = "50")]
         limit: usize,
+        /// Output format: `text` for people, `json` for programs.
         #[arg(long, value_enum, default_value = "text")]
         format: TextOrJson,
     },
@@ -106,6 +107,7 @@ pub enum Command {
         /// An instance name, or a prefix (6+ hex digits) of an output tree
         /// hash or a cache key.
         what: String,
+        /// Output format: `text` for people, `json` for programs.
         #[arg(long, value_enum, default_value = "text")]
         format: TextOrJson,
     },
@@ -125,6 +127,7 @@ pub enum Command {
         /// Backend, as in `run` (with --rerun).
         #[arg(long, default_value = "flex")]
         backend: String,
+        /// Output format: `text` for people, `json` for programs.
         #[arg(long, value_enum, default_value = "text")]
         format: TextOrJson,
     },

@@ -6,7 +6,9 @@
 
 pub mod automaton;
 mod command;
+pub mod evaluate;
 mod params;
+pub mod train;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,9 @@ use std::sync::Arc;
 
 pub use automaton::AutomatonKind;
 pub use command::CommandKind;
+pub use evaluate::EvaluateKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
+pub use train::TrainKind;
 
 /// Execution settings that can change a kind's results; a kind lists the ones
 /// it depends on and only those enter its cache key.
@@ -125,6 +129,8 @@ impl Registry {
         };
         r.add(Arc::new(CommandKind::new()));
         r.add(Arc::new(AutomatonKind::new()));
+        r.add(Arc::new(TrainKind::new()));
+        r.add(Arc::new(EvaluateKind::new()));
         r
     }
 

@@ -1,0 +1,118 @@
+//! `evaluate`: score a trained model on its data set's test split:
+//! per-position accuracy, whole-sequence accuracy, accuracy by position, loss,
+//! and inference latency (median ms per batch) and throughput.
+//!
+//! Use it as `needs: [data, train]`: the two join on the data's coordinates.
+//! `metrics.json` holds the accuracy figures (deterministic); latency and
+//! throughput, which vary run to run, are in `timing.json`.
+
+use std::fmt::Write as _;
+
+use anyhow::Context;
+use serde_json::json;
+
+use super::train::data_input;
+use super::{ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind};
+use crate::datasets::SequenceData;
+use crate::models::ModelConfig;
+use crate::train::{backend, evaluate, load_checkpoint, SeqDataset};
+
+pub struct EvaluateKind {
+    schema: ParamSchema,
+}
+
+impl EvaluateKind {
+    pub fn new() -> Self {
+        EvaluateKind {
+            schema: ParamSchema {
+                params: vec![
+                    ParamSpec {
+                        name: "batch_size",
+                        ty: ParamType::Int,
+                        default: Some(json!(256)),
+                        doc: "sequences per forward pass",
+                    },
+                    ParamSpec {
+                        name: "split",
+                        ty: ParamType::Choice(&["test", "train"]),
+                        default: Some(json!("test")),
+                        doc: "which split to score",
+                    },
+                ],
+                open: false,
+            },
+        }
+    }
+}
+
+impl Default for EvaluateKind {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StageKind for EvaluateKind {
+    fn name(&self) -> &'static str {
+        "evaluate"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn schema(&self) -> &ParamSchema {
+        &self.schema
+    }
+
+    fn settings(&self) -> &[Setting] {
+        &[Setting::Backend]
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
+        let data_dir = data_input(ctx)?;
+        let model_dir = ctx
+            .inputs
+            .iter()
+            .find(|i| !i.gathered && i.path.join("model.safetensors").is_file())
+            .map(|i| i.path.as_path())
+            .context("this stage needs a `train` stage among its `needs` (no input has a model.safetensors)")?;
+        let config: ModelConfig =
+            serde_json::from_slice(&std::fs::read(model_dir.join("model.json"))?)?;
+        let device = backend::device(&ctx.settings.backend)?;
+        let model = load_checkpoint(&config, &model_dir.join("model.safetensors"), &device)?;
+        let split = ctx.params["split"].as_str().unwrap_or("test");
+        let d = SequenceData::load(data_dir, split)?;
+        let data = SeqDataset::new(d.inputs, d.labels, d.mask, d.n, d.t)?;
+        let batch = ctx.params["batch_size"].as_u64().unwrap_or(256) as usize;
+        let r = evaluate(&model, &data, batch).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let metrics = json!({
+            "acc": r.acc, "seq_acc": r.seq_acc, "loss": r.loss,
+            "n_sequences": r.n_sequences, "n_positions": r.n_positions,
+        });
+        std::fs::write(
+            ctx.out_dir.join("metrics.json"),
+            serde_json::to_vec_pretty(&metrics)?,
+        )?;
+        let timing = json!({ "latency_ms_median": r.latency_ms_median, "throughput_seq_per_s": r.throughput_seq_per_s, "batch_size": batch });
+        std::fs::write(
+            ctx.out_dir.join("timing.json"),
+            serde_json::to_vec_pretty(&timing)?,
+        )?;
+        let mut csv = String::from("position,acc\n");
+        for (t, a) in r.acc_by_pos.iter().enumerate() {
+            let _ = writeln!(csv, "{},{a}", t + 1);
+        }
+        std::fs::write(ctx.out_dir.join("acc_by_position.csv"), csv)?;
+        std::fs::write(
+            ctx.out_dir.join("acc_by_position.json"),
+            serde_json::to_vec(&r.acc_by_pos)?,
+        )?;
+        tracing::info!(
+            "{}: accuracy {:.4}, sequence accuracy {:.4}",
+            ctx.instance,
+            r.acc,
+            r.seq_acc
+        );
+        Ok(())
+    }
+}

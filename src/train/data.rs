@@ -1,0 +1,197 @@
+//! In-memory sequence data, batches and a tiny deterministic RNG for sampling.
+//!
+//! Data are host vectors (`u32` tokens and labels, `u8` mask, row-major `[N, T]`); a
+//! [`Batch`] is turned into tensors only when a step needs it. Sampling uses its own
+//! SplitMix64 so batch order depends only on the training seed (not on burn's RNG, whose
+//! stream the model's initialisation and dropout also consume).
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+/// Errors from building data.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DataError {
+    #[error("{what} has {got} entries, expected {expected} (= N {n} x T {t})")]
+    Shape {
+        what: &'static str,
+        got: usize,
+        expected: usize,
+        n: usize,
+        t: usize,
+    },
+    #[error("empty data set (N = {n}, T = {t})")]
+    Empty { n: usize, t: usize },
+}
+
+/// SplitMix64: tiny, fast, and fully determined by its seed.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        Self(seed ^ 0x5851_f42d_4c95_7f2d)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() as u128 * n as u128) >> 64) as usize
+    }
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// One batch on the host: `[b, t]` row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub inputs: Vec<u32>,
+    pub labels: Vec<u32>,
+    /// 1 where the label is supervised / scored.
+    pub mask: Vec<u8>,
+    pub b: usize,
+    pub t: usize,
+}
+
+impl Batch {
+    /// Validates lengths.
+    pub fn new(
+        inputs: Vec<u32>,
+        labels: Vec<u32>,
+        mask: Vec<u8>,
+        b: usize,
+        t: usize,
+    ) -> Result<Self, DataError> {
+        check("inputs", inputs.len(), b, t)?;
+        check("labels", labels.len(), b, t)?;
+        check("mask", mask.len(), b, t)?;
+        Ok(Self {
+            inputs,
+            labels,
+            mask,
+            b,
+            t,
+        })
+    }
+
+    pub fn input_tensor(&self, device: &Device) -> Tensor<2, Int> {
+        let v: Vec<i64> = self.inputs.iter().map(|&x| x as i64).collect();
+        Tensor::from_data(TensorData::new(v, [self.b, self.t]), device)
+    }
+
+    pub fn label_tensor(&self, device: &Device) -> Tensor<2, Int> {
+        let v: Vec<i64> = self.labels.iter().map(|&x| x as i64).collect();
+        Tensor::from_data(TensorData::new(v, [self.b, self.t]), device)
+    }
+
+    pub fn mask_tensor(&self, device: &Device) -> Tensor<2> {
+        let v: Vec<f32> = self.mask.iter().map(|&x| x as f32).collect();
+        Tensor::from_data(TensorData::new(v, [self.b, self.t]), device)
+    }
+
+    /// Number of supervised positions.
+    pub fn n_masked(&self) -> usize {
+        self.mask.iter().filter(|&&m| m != 0).count()
+    }
+}
+
+fn check(what: &'static str, got: usize, n: usize, t: usize) -> Result<(), DataError> {
+    if n == 0 || t == 0 {
+        return Err(DataError::Empty { n, t });
+    }
+    if got != n * t {
+        return Err(DataError::Shape {
+            what,
+            got,
+            expected: n * t,
+            n,
+            t,
+        });
+    }
+    Ok(())
+}
+
+/// A fixed data set of `n` sequences of length `t`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeqDataset {
+    pub inputs: Vec<u32>,
+    pub labels: Vec<u32>,
+    pub mask: Vec<u8>,
+    pub n: usize,
+    pub t: usize,
+}
+
+impl SeqDataset {
+    pub fn new(
+        inputs: Vec<u32>,
+        labels: Vec<u32>,
+        mask: Vec<u8>,
+        n: usize,
+        t: usize,
+    ) -> Result<Self, DataError> {
+        let b = Batch::new(inputs, labels, mask, n, t)?;
+        Ok(Self {
+            inputs: b.inputs,
+            labels: b.labels,
+            mask: b.mask,
+            n,
+            t,
+        })
+    }
+
+    /// Rows `idx` as a batch.
+    pub fn gather(&self, idx: &[usize]) -> Batch {
+        let t = self.t;
+        let mut inputs = Vec::with_capacity(idx.len() * t);
+        let mut labels = Vec::with_capacity(idx.len() * t);
+        let mut mask = Vec::with_capacity(idx.len() * t);
+        for &i in idx {
+            inputs.extend_from_slice(&self.inputs[i * t..(i + 1) * t]);
+            labels.extend_from_slice(&self.labels[i * t..(i + 1) * t]);
+            mask.extend_from_slice(&self.mask[i * t..(i + 1) * t]);
+        }
+        Batch {
+            inputs,
+            labels,
+            mask,
+            b: idx.len(),
+            t,
+        }
+    }
+
+    /// Rows `start..start+len` (clamped), for evaluation in order.
+    pub fn slice(&self, start: usize, len: usize) -> Batch {
+        let end = (start + len).min(self.n);
+        let idx: Vec<usize> = (start..end).collect();
+        self.gather(&idx)
+    }
+
+    /// A batch of `b` rows drawn uniformly with replacement.
+    pub fn sample(&self, b: usize, rng: &mut SplitMix64) -> Batch {
+        let idx: Vec<usize> = (0..b).map(|_| rng.below(self.n)).collect();
+        self.gather(&idx)
+    }
+}
+
+/// Where training batches come from.
+pub enum Batches<'a> {
+    /// Sample (with replacement, by the training seed) from a fixed data set.
+    Dataset(&'a SeqDataset),
+    /// Generate fresh data each step: `f(batch_size, rng)`; `rng` is seeded from the
+    /// training seed, so fresh streams are reproducible too.
+    Fresh(Box<dyn FnMut(usize, &mut SplitMix64) -> Batch + 'a>),
+}
+
+impl Batches<'_> {
+    pub fn next(&mut self, b: usize, rng: &mut SplitMix64) -> Batch {
+        match self {
+            Batches::Dataset(d) => d.sample(b, rng),
+            Batches::Fresh(f) => f(b, rng),
+        }
+    }
+}

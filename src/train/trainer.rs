@@ -1,0 +1,286 @@
+//! The training loop: AdamW, warm-up + cosine learning rate, global-norm clipping,
+//! masked cross-entropy, early stopping, NaN detection and a per-step callback.
+//!
+//! Hand-written instead of burn-train's `Learner`: every step is visible (the callback
+//! drives progress bars and curves), determinism is under our control (model seed on the
+//! device, batch sampling on our own RNG), and failure modes become typed errors.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::data::{Batches, SeqDataset, SplitMix64};
+use super::eval::evaluate;
+use super::grad::clip_global_norm;
+use super::loss::{masked_correct, masked_cross_entropy};
+use super::schedule::LrSchedule;
+use crate::models::{Model, ModelConfig, ModelError};
+
+fn d_steps() -> usize {
+    1000
+}
+fn d_batch() -> usize {
+    64
+}
+fn d_lr() -> f64 {
+    1e-3
+}
+fn d_warmup() -> usize {
+    50
+}
+fn d_floor() -> f64 {
+    0.1
+}
+fn d_wd() -> f64 {
+    0.01
+}
+fn d_beta1() -> f64 {
+    0.9
+}
+fn d_beta2() -> f64 {
+    0.999
+}
+fn d_eps() -> f64 {
+    1e-8
+}
+fn d_clip() -> Option<f64> {
+    Some(1.0)
+}
+fn d_eval_every() -> usize {
+    50
+}
+fn d_window() -> usize {
+    3
+}
+fn d_eval_batch() -> usize {
+    256
+}
+
+/// Training hyperparameters (serde: every field has a default except none are required).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    #[serde(default = "d_steps")]
+    pub steps: usize,
+    #[serde(default = "d_batch")]
+    pub batch_size: usize,
+    /// Peak learning rate.
+    #[serde(default = "d_lr")]
+    pub lr: f64,
+    #[serde(default = "d_warmup")]
+    pub warmup_steps: usize,
+    /// Final learning rate of the cosine, as a fraction of `lr`.
+    #[serde(default = "d_floor")]
+    pub lr_floor_frac: f64,
+    /// Decoupled weight decay (AdamW; PyTorch's default 0.01).
+    #[serde(default = "d_wd")]
+    pub weight_decay: f64,
+    #[serde(default = "d_beta1")]
+    pub beta1: f64,
+    #[serde(default = "d_beta2")]
+    pub beta2: f64,
+    #[serde(default = "d_eps")]
+    pub eps: f64,
+    /// Max global gradient norm; `None` disables clipping.
+    #[serde(default = "d_clip")]
+    pub grad_clip: Option<f64>,
+    #[serde(default)]
+    pub seed: u64,
+    /// Evaluate (for early stopping) every this many steps.
+    #[serde(default = "d_eval_every")]
+    pub eval_every: usize,
+    /// Stop once accuracy ≥ target for `window` consecutive evaluations.
+    #[serde(default)]
+    pub target_acc: Option<f64>,
+    #[serde(default = "d_window")]
+    pub window: usize,
+    /// Batch size for held-out evaluation during training.
+    #[serde(default = "d_eval_batch")]
+    pub eval_batch: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        serde_json::from_str("{}").expect("all fields have defaults")
+    }
+}
+
+impl TrainConfig {
+    pub fn schedule(&self) -> LrSchedule {
+        LrSchedule {
+            peak: self.lr,
+            warmup: self.warmup_steps,
+            total: self.steps,
+            floor_frac: self.lr_floor_frac,
+        }
+    }
+}
+
+/// What the callback sees after every optimizer step.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepInfo {
+    /// 0-based step index.
+    pub step: usize,
+    pub loss: f64,
+    /// Accuracy of this training batch over masked positions.
+    pub acc: f64,
+    pub lr: f64,
+}
+
+/// One early-stopping evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EvalPoint {
+    /// Number of steps completed.
+    pub step: usize,
+    pub acc: f64,
+    /// True if `acc` is held-out accuracy, false if the mean training-batch accuracy
+    /// since the previous evaluation.
+    pub heldout: bool,
+}
+
+/// Result of [`train`].
+#[derive(Debug)]
+pub struct TrainOutcome {
+    /// The trained model, still on the autodiff device; use `.valid()` for inference.
+    pub model: Model,
+    pub steps_run: usize,
+    pub stopped_early: bool,
+    pub curve: Vec<StepInfo>,
+    pub evals: Vec<EvalPoint>,
+    pub seconds: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("non-finite {what} ({value}) at step {step}")]
+    NonFinite {
+        step: usize,
+        what: &'static str,
+        value: f64,
+    },
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("invalid training configuration: {0}")]
+    Invalid(String),
+}
+
+/// Trains a fresh model described by `model_cfg`.
+///
+/// `device` is the plain device (e.g. `Device::flex()`); training runs on
+/// `device.autodiff()`, seeded with `cfg.seed` before the model is built. Early stopping
+/// uses `heldout` accuracy when given, otherwise the mean training-batch accuracy between
+/// evaluations.
+pub fn train(
+    model_cfg: &ModelConfig,
+    cfg: &TrainConfig,
+    mut batches: Batches<'_>,
+    heldout: Option<&SeqDataset>,
+    device: &Device,
+    mut on_step: impl FnMut(&StepInfo),
+) -> Result<TrainOutcome, TrainError> {
+    if cfg.batch_size == 0 || cfg.eval_every == 0 || cfg.window == 0 {
+        return Err(TrainError::Invalid(
+            "batch_size, eval_every and window must be > 0".into(),
+        ));
+    }
+    let start = Instant::now();
+    let ad = device.clone().autodiff();
+    ad.seed(cfg.seed);
+    let mut model = model_cfg.init(&ad);
+    let mut optim = AdamWConfig::new()
+        .with_beta_1(cfg.beta1 as f32)
+        .with_beta_2(cfg.beta2 as f32)
+        .with_epsilon(cfg.eps as f32)
+        .with_weight_decay(cfg.weight_decay as f32)
+        .init();
+    let sched = cfg.schedule();
+    let mut rng = SplitMix64::new(cfg.seed);
+
+    let mut curve = Vec::with_capacity(cfg.steps);
+    let mut evals = Vec::new();
+    let (mut acc_sum, mut acc_n, mut streak) = (0.0, 0usize, 0usize);
+    let mut stopped_early = false;
+    let mut steps_run = 0;
+
+    for step in 0..cfg.steps {
+        let batch = batches.next(cfg.batch_size, &mut rng);
+        let x = batch.input_tensor(&ad);
+        let y = batch.label_tensor(&ad);
+        let m = batch.mask_tensor(&ad);
+        let logits = model.forward(x)?;
+        let loss = masked_cross_entropy(logits.clone(), y.clone(), m.clone());
+        // One read-back for loss and batch accuracy (no gradient through `correct`).
+        let correct = masked_correct(logits.detach(), y, m);
+        let vals: Vec<f32> = Tensor::cat(vec![loss.clone().detach(), correct], 0)
+            .into_data()
+            .iter::<f32>()
+            .collect();
+        let loss_v = vals[0] as f64;
+        if !loss_v.is_finite() {
+            return Err(TrainError::NonFinite {
+                step,
+                what: "loss",
+                value: loss_v,
+            });
+        }
+        let acc = vals[1] as f64 / batch.n_masked().max(1) as f64;
+        let lr = sched.lr(step);
+
+        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        if let Some(max) = cfg.grad_clip {
+            let norm = clip_global_norm(&model, &mut grads, max);
+            if !norm.is_finite() {
+                return Err(TrainError::NonFinite {
+                    step,
+                    what: "gradient norm",
+                    value: norm,
+                });
+            }
+        }
+        model = optim.step(lr, model, grads);
+        steps_run = step + 1;
+
+        let info = StepInfo {
+            step,
+            loss: loss_v,
+            acc,
+            lr,
+        };
+        on_step(&info);
+        curve.push(info);
+        acc_sum += acc;
+        acc_n += 1;
+
+        if steps_run % cfg.eval_every == 0 {
+            let (acc_eval, is_heldout) = match heldout {
+                Some(d) => (evaluate(&model.valid(), d, cfg.eval_batch)?.acc, true),
+                None => (acc_sum / acc_n as f64, false),
+            };
+            acc_sum = 0.0;
+            acc_n = 0;
+            evals.push(EvalPoint {
+                step: steps_run,
+                acc: acc_eval,
+                heldout: is_heldout,
+            });
+            if let Some(target) = cfg.target_acc {
+                streak = if acc_eval >= target { streak + 1 } else { 0 };
+                if streak >= cfg.window {
+                    stopped_early = true;
+                    break;
+                }
+            }
+        }
+    }
+    Ok(TrainOutcome {
+        model,
+        steps_run,
+        stopped_early,
+        curve,
+        evals,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
