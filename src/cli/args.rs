@@ -131,10 +131,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: TextOrJson,
     },
+    /// Benchmarks that print figures (not tests).
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// Remove stored objects that no recorded execution references.
     Gc {
         /// Only report what would be removed.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// Training steps/s for the reference models (batch 64, T = 32, width 64,
+    /// 2 layers, AdamW): compare with `python3 bench/pytorch_bench.py`.
+    Train {
+        /// Timed steps per model (after 3 warm-up steps).
+        #[arg(long, default_value = "30")]
+        steps: usize,
+        /// Models to time (default: all): transformer, lstm, lstm_fast,
+        /// lstm_stock, lstm1, gru, linear_rnn, mlp.
+        models: Vec<String>,
     },
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::args::{Cli, Command, GraphFormat, PipelineArgs, TextOrJson};
+use super::args::{BenchWhat, Cli, Command, GraphFormat, PipelineArgs, TextOrJson};
 use crate::cache::Cache;
 use crate::exec::RunOptions;
 use crate::ops;
@@ -132,6 +132,17 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Bench {
+            what: BenchWhat::Train { steps, models },
+        } => {
+            let names: Vec<String> = if models.is_empty() {
+                ops::bench::MODELS.iter().map(|s| s.to_string()).collect()
+            } else {
+                models.clone()
+            };
+            print!("{}", ops::bench::train_speed(*steps, &names)?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Gc { dry_run } => {
             let r = ops::gc::gc(&cache()?, *dry_run)?;

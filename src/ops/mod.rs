@@ -1,6 +1,7 @@
 //! The operations behind each CLI command. The CLI parses arguments and
 //! calls one function here; everything a command does lives in these files.
 
+pub mod bench;
 pub mod dag;
 pub mod gc;
 pub mod history;

@@ -167,6 +167,8 @@ pub enum TrainError {
     Invalid(String),
 }
 
+static TRAINING_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Trains a fresh model described by `model_cfg`.
 ///
 /// `device` is the plain device (e.g. `Device::flex()`); training runs on
@@ -186,6 +188,10 @@ pub fn train(
             "batch_size, eval_every and window must be > 0".into(),
         ));
     }
+    // The device's random state (initial weights, dropout) is shared by the
+    // whole process: two trainings at once would interleave its draws and
+    // lose determinism, so trainings in one process take turns.
+    let _turn = TRAINING_TURN.lock().unwrap_or_else(|e| e.into_inner());
     let start = Instant::now();
     let ad = device.clone().autodiff();
     ad.seed(cfg.seed);

@@ -1,0 +1,97 @@
+//! `seqlab bench train`: training steps/s of the reference models (batch 64,
+//! T = 32, width 64, 2 layers, AdamW with clipping), the same setup as
+//! `bench/pytorch_bench.py`, so both can run side by side on one machine.
+
+use std::fmt::Write;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::models::ModelConfig;
+use crate::train::{train, Batch, Batches, SplitMix64, TrainConfig};
+
+const B: usize = 64;
+const T: usize = 32;
+const V: usize = 16;
+const WARMUP: usize = 3;
+
+/// Model names the benchmark knows.
+pub const MODELS: &[&str] = &[
+    "transformer",
+    "lstm",
+    "lstm_fast",
+    "lstm_stock",
+    "lstm1",
+    "gru",
+    "linear_rnn",
+    "mlp",
+];
+
+fn model(name: &str) -> anyhow::Result<ModelConfig> {
+    let json = match name {
+        "transformer" => format!(
+            r#"{{"family":"transformer","vocab":{V},"n_classes":{V},"width":64,"depth":2,"heads":4,"pos":"learned","max_len":{T}}}"#
+        ),
+        "lstm" => {
+            format!(r#"{{"family":"lstm","vocab":{V},"n_classes":{V},"width":64,"depth":2}}"#)
+        }
+        "lstm1" => {
+            format!(r#"{{"family":"lstm","vocab":{V},"n_classes":{V},"width":64,"depth":1}}"#)
+        }
+        "lstm_fast" => format!(
+            r#"{{"family":"lstm","vocab":{V},"n_classes":{V},"width":64,"depth":2,"impl":"fast"}}"#
+        ),
+        "lstm_stock" => format!(
+            r#"{{"family":"lstm","vocab":{V},"n_classes":{V},"width":64,"depth":2,"impl":"stock"}}"#
+        ),
+        "gru" => format!(r#"{{"family":"gru","vocab":{V},"n_classes":{V},"width":64,"depth":2}}"#),
+        "linear_rnn" => format!(
+            r#"{{"family":"linear_rnn","vocab":{V},"n_classes":{V},"width":64,"depth":2,"negative_eigenvalues":true}}"#
+        ),
+        "mlp" => {
+            format!(r#"{{"family":"mlp","vocab":{V},"n_classes":{V},"max_len":{T},"width":64}}"#)
+        }
+        other => anyhow::bail!("unknown model `{other}`; choose from {}", MODELS.join(", ")),
+    };
+    Ok(serde_json::from_str(&json)?)
+}
+
+/// Time `steps` training steps (after a short warm-up) for each model.
+pub fn train_speed(steps: usize, names: &[String]) -> anyhow::Result<String> {
+    let tc: TrainConfig = serde_json::from_str(&format!(
+        r#"{{"steps":{},"batch_size":{B},"lr":1e-3,"warmup_steps":0,"grad_clip":1.0,"seed":0}}"#,
+        steps + WARMUP
+    ))?;
+    let mut out = format!(
+        "burn flex, batch {B}, T {T}, width 64, {steps} timed steps after {WARMUP} warm-up\n"
+    );
+    for name in names {
+        let mc = model(name)?;
+        let gen = |b: usize, rng: &mut SplitMix64| {
+            let inputs: Vec<u32> = (0..b * T).map(|_| rng.below(V) as u32).collect();
+            let labels: Vec<u32> = (0..b * T).map(|_| rng.below(V) as u32).collect();
+            Batch::new(inputs, labels, vec![1; b * T], b, T).expect("consistent shapes")
+        };
+        let mut stamps = Vec::new();
+        train(
+            &mc,
+            &tc,
+            Batches::Fresh(Box::new(gen)),
+            None,
+            &burn::tensor::Device::flex(),
+            |_| stamps.push(Instant::now()),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let first = stamps.get(WARMUP - 1).context("no steps ran")?;
+        let dt = stamps[WARMUP + steps - 1]
+            .duration_since(*first)
+            .as_secs_f64();
+        let _ = writeln!(
+            out,
+            "{name:12} {:7.1} steps/s  ({:.2} ms/step)",
+            steps as f64 / dt,
+            dt * 1e3 / steps as f64
+        );
+    }
+    Ok(out)
+}
