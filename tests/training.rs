@@ -156,7 +156,12 @@ fn checkpoint_round_trip_gives_identical_logits() {
         save_checkpoint(&trained, &p).unwrap(); // overwrite works and is byte-stable
         assert_eq!(bytes1, std::fs::read(&p).unwrap(), "{m}");
         let dev = Device::flex();
-        dev.seed(999); // a different init, fully replaced by the load
+        // A different init, fully replaced by the load (seeding takes the
+        // process's RNG turn so it cannot disturb a training in another test).
+        {
+            let _turn = seqlab::train::rng_turn();
+            dev.seed(999);
+        }
         let loaded = load_checkpoint(&mc, &p, &dev).unwrap();
         let x = model_support::random_tokens(4, 8, 2, 5);
         assert_eq!(logits(&trained, &x, 4, 8), logits(&loaded, &x, 4, 8), "{m}");

@@ -80,7 +80,10 @@ pub fn load_checkpoint(
     path: &Path,
     device: &Device,
 ) -> Result<Model, CheckpointError> {
-    let mut model = cfg.init(device);
+    let mut model = {
+        let _turn = super::trainer::rng_turn();
+        cfg.init(device)
+    };
     let mut store = SafetensorsStore::from_file(path);
     let res = model
         .load_from(&mut store)

@@ -15,4 +15,4 @@ pub use checkpoint::{load_checkpoint, renumber_params, save_checkpoint, Checkpoi
 pub use data::{Batch, Batches, DataError, SeqDataset, SplitMix64};
 pub use eval::{evaluate, model_device, EvalReport};
 pub use schedule::LrSchedule;
-pub use trainer::{train, EvalPoint, StepInfo, TrainConfig, TrainError, TrainOutcome};
+pub use trainer::{rng_turn, train, EvalPoint, StepInfo, TrainConfig, TrainError, TrainOutcome};

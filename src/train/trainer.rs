@@ -169,6 +169,13 @@ pub enum TrainError {
 
 static TRAINING_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Exclusive use of the devices' random state (seeding, initialising, dropout)
+/// in this process. `train` takes it; so must any other code that seeds a
+/// device or builds a model while trainings may run.
+pub fn rng_turn() -> std::sync::MutexGuard<'static, ()> {
+    TRAINING_TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Trains a fresh model described by `model_cfg`.
 ///
 /// `device` is the plain device (e.g. `Device::flex()`); training runs on
@@ -191,7 +198,7 @@ pub fn train(
     // The device's random state (initial weights, dropout) is shared by the
     // whole process: two trainings at once would interleave its draws and
     // lose determinism, so trainings in one process take turns.
-    let _turn = TRAINING_TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = rng_turn();
     let start = Instant::now();
     let ad = device.clone().autodiff();
     ad.seed(cfg.seed);
