@@ -253,6 +253,19 @@ impl Index {
             .optional()?)
     }
 
+    /// The newest successful execution whose output tree hash or cache key
+    /// starts with `prefix` (hex).
+    pub fn execution_by_hash_prefix(&self, prefix: &str) -> anyhow::Result<Option<Execution>> {
+        let sql = format!(
+            "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'ok' AND (outputs LIKE ?1 OR key LIKE ?1) ORDER BY id DESC LIMIT 1"
+        );
+        Ok(self
+            .conn
+            .prepare(&sql)?
+            .query_row([format!("{prefix}%")], execution_row)
+            .optional()?)
+    }
+
     /// Executions matching an optional instance name or artifact (tree) hash, newest first.
     pub fn history(
         &self,

@@ -77,12 +77,7 @@ pub fn show(cache: &Cache, what: &str) -> anyhow::Result<Provenance> {
         .into_iter()
         .find(|e| e.status == "ok");
     if found.is_none() && what.len() >= 6 && what.chars().all(|c| c.is_ascii_hexdigit()) {
-        found = index
-            .conn
-            .prepare("SELECT id FROM executions WHERE status = 'ok' AND (outputs LIKE ?1 OR key LIKE ?1) ORDER BY id DESC LIMIT 1")?
-            .query_row([format!("{what}%")], |r| r.get::<_, i64>(0))
-            .ok()
-            .and_then(|id| index.history(None, None, usize::MAX).ok()?.into_iter().find(|e| e.id == id));
+        found = index.execution_by_hash_prefix(what)?;
     }
     let e = found.ok_or_else(|| {
         anyhow::anyhow!("no successful execution of `{what}` is recorded; `seqlab status PIPELINE` lists instance names")

@@ -33,16 +33,11 @@ fn optional_int(name: &'static str, doc: &'static str) -> ParamSpec {
 
 impl AutomatonKind {
     pub fn new() -> Self {
-        let p = |name, ty, default: Value, doc| ParamSpec {
-            name,
-            ty,
-            default: Some(default),
-            doc,
-        };
+        let p = ParamSpec::optional;
         AutomatonKind {
             schema: ParamSchema {
                 params: vec![
-                    ParamSpec { name: "task", ty: ParamType::Choice(&TASK_NAMES), default: None, doc: "which automaton" },
+                    ParamSpec::required("task", ParamType::Choice(&TASK_NAMES), "which automaton"),
                     optional_int("n", "size: states of C_n, cycle of D_n, n of A_n/S_n, values of flip-flop, cells of gridworld"),
                     optional_int("n_actions", "actions of C_n and S_n"),
                     optional_int("k", "bracket types of Dyck, streams of C_2^k"),

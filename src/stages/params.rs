@@ -47,6 +47,33 @@ pub struct ParamSpec {
     pub doc: &'static str,
 }
 
+impl ParamSpec {
+    /// A parameter that may be left out, taking `default`.
+    pub fn optional(
+        name: &'static str,
+        ty: ParamType,
+        default: Value,
+        doc: &'static str,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            ty,
+            default: Some(default),
+            doc,
+        }
+    }
+
+    /// A parameter the user must give.
+    pub fn required(name: &'static str, ty: ParamType, doc: &'static str) -> ParamSpec {
+        ParamSpec {
+            name,
+            ty,
+            default: None,
+            doc,
+        }
+    }
+}
+
 /// A problem with one parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamIssue {

@@ -50,16 +50,11 @@ pub struct TrainKind {
 
 impl TrainKind {
     pub fn new() -> Self {
-        let p = |name, ty, default: Value, doc| ParamSpec {
-            name,
-            ty,
-            default: Some(default),
-            doc,
-        };
+        let p = ParamSpec::optional;
         TrainKind {
             schema: ParamSchema {
                 params: vec![
-                    ParamSpec { name: "model", ty: ParamType::Choice(FAMILIES), default: None, doc: "model family" },
+                    ParamSpec::required("model", ParamType::Choice(FAMILIES), "model family"),
                     p("layers", ParamType::Int, json!(1), "depth L"),
                     p("width", ParamType::Int, json!(64), "hidden width d"),
                     p("heads", ParamType::Int, json!(4), "attention heads (transformer)"),
