@@ -15,4 +15,5 @@ pub mod ops;
 pub mod plan;
 pub mod spec;
 pub mod stages;
+pub mod study;
 pub mod train;

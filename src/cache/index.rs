@@ -64,6 +64,12 @@ CREATE TABLE IF NOT EXISTS verifications (
     actual TEXT,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS run_results (
+    run_id INTEGER NOT NULL,
+    instance TEXT NOT NULL,
+    outputs TEXT NOT NULL,
+    PRIMARY KEY (run_id, instance)
+);
 CREATE TABLE IF NOT EXISTS file_hashes (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -189,6 +195,33 @@ impl Index {
             params![now(), status, id],
         )?;
         Ok(())
+    }
+
+    /// Record which output tree each instance of run `id` ended with (cached
+    /// or executed), so two runs can be compared later.
+    pub fn record_run_results(&self, id: i64, results: &[(String, String)]) -> anyhow::Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT OR REPLACE INTO run_results (run_id, instance, outputs) VALUES (?1, ?2, ?3)",
+            )?;
+            for (instance, tree) in results {
+                st.execute(params![id, instance, tree])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// (instance, output tree) of run `id`, by instance name.
+    pub fn run_results(&self, id: i64) -> anyhow::Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT instance, outputs FROM run_results WHERE run_id = ?1 ORDER BY instance",
+        )?;
+        let rows = st
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// The tree hash cached for `key`, if any.

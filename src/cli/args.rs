@@ -82,6 +82,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: TextOrJson,
     },
+    /// Metrics and params side by side: across the instances of a sweep
+    /// (from the cache, nothing runs), or between two recorded runs with
+    /// `--run A --run B` (run ids from `seqlab log`).
+    Compare {
+        #[command(flatten)]
+        pipeline: PipelineArgs,
+        /// Only these stages (repeatable); default: every stage whose
+        /// instances wrote a metrics.json.
+        #[arg(long, value_name = "STAGE")]
+        stage: Vec<String>,
+        /// Compare two runs instead: give `--run` twice (ids from `seqlab log`).
+        #[arg(long, value_name = "RUN_ID", num_args = 1)]
+        run: Vec<i64>,
+        /// Also write the table as CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<std::path::PathBuf>,
+    },
     /// Show the instance graph.
     Dag {
         #[command(flatten)]

@@ -37,6 +37,11 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
             let argv = std::env::args().collect::<Vec<_>>().join(" ");
             let report = ops::run::run(&cache, &plan, &pipeline.pipeline, &argv, opts)?;
+            if !*dry_run {
+                for (instance, text) in ops::run::stage_summaries(&cache, &plan, &report) {
+                    println!("\n== {instance} ==\n{text}");
+                }
+            }
             print!("{}", ops::run::summary(&plan, &report, *dry_run));
             Ok(if report.success() {
                 ExitCode::SUCCESS
@@ -56,6 +61,34 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             match format {
                 TextOrJson::Text => print!("{}", ops::status::render_text(&rows)),
                 TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare {
+            pipeline,
+            stage,
+            run,
+            csv,
+        } => {
+            let cache = cache()?;
+            let table = match run.as_slice() {
+                [] => ops::compare::sweep(
+                    &cache,
+                    &plan(pipeline)?,
+                    &Settings {
+                        backend: pipeline.backend.clone(),
+                    },
+                    stage,
+                )?,
+                [a, b] => ops::compare::between_runs(&cache, *a, *b, stage)?,
+                _ => anyhow::bail!(
+                    "give `--run` exactly twice to compare two runs (ids from `seqlab log`)"
+                ),
+            };
+            print!("{}", table.text());
+            if let Some(path) = csv {
+                crate::ops::write_atomic(path, table.csv().as_bytes())?;
+                eprintln!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -207,7 +207,22 @@ fn run_in(
         settings,
         progress,
     };
-    inst.kind.run(&ctx)?;
+    // A panicking stage must fail its instance like an error does: the
+    // scheduler waits for every instance's result, and the temporary
+    // directory must still be cleaned up.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.kind.run(&ctx))).unwrap_or_else(
+        |payload| {
+            let msg = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)");
+            Err(anyhow::anyhow!(
+                "the `{}` stage panicked: {msg} (a seqlab bug; please report it)",
+                inst.kind.name()
+            ))
+        },
+    )?;
     Ok(out_dir)
 }
 

@@ -23,6 +23,13 @@ pub fn run(
     opts.run_id = run_id;
     let report = run_plan(cache, plan, &opts)?;
     if let Some(id) = run_id {
+        let results: Vec<(String, String)> = plan
+            .instances
+            .iter()
+            .zip(&report.outcomes)
+            .filter_map(|(inst, o)| o.tree().map(|t| (inst.name.clone(), t.to_string())))
+            .collect();
+        index.record_run_results(id, &results)?;
         index.end_run(id, if report.success() { "ok" } else { "failed" })?;
     }
     Ok(report)
@@ -65,6 +72,27 @@ pub fn summary(plan: &Plan, report: &RunReport, dry_run: bool) -> String {
         report.count(|o| matches!(o, Outcome::Skipped { .. })),
         report.seconds
     ));
+    out
+}
+
+/// The `summary.txt` files the run's instances wrote (a `summarize` stage
+/// writes one), with their instance names, for printing after the run.
+pub fn stage_summaries(cache: &Cache, plan: &Plan, report: &RunReport) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
+        let Some(tree) = o.tree() else { continue };
+        let Ok(manifest) = cache.store.manifest(tree) else {
+            continue;
+        };
+        if let Some(f) = manifest.files.iter().find(|f| f.path == "summary.txt") {
+            if let Ok(bytes) = cache.store.read(&f.hash) {
+                out.push((
+                    inst.name.clone(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ));
+            }
+        }
+    }
     out
 }
 

@@ -38,6 +38,25 @@ impl Coords {
             .join(",")
     }
 
+    /// The inverse of [`Coords::label`]: `i=1,mode=a` → `{i: 1, mode: "a"}`
+    /// (values that read as JSON numbers or booleans become those; the rest
+    /// stay text). Gathering stages use it on their input directory names.
+    pub fn parse_label(label: &str) -> Coords {
+        let mut out = IndexMap::new();
+        if label == "_" || label.is_empty() {
+            return Coords(out);
+        }
+        for part in label.split(',') {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            let value = match serde_json::from_str::<Value>(v) {
+                Ok(x @ (Value::Number(_) | Value::Bool(_))) => x,
+                _ => Value::String(v.to_string()),
+            };
+            out.insert(k.to_string(), value);
+        }
+        Coords(out)
+    }
+
     /// `stage[i=1,mode=a]`, or just `stage`.
     pub fn instance_name(&self, stage: &str) -> String {
         if self.0.is_empty() {
@@ -58,6 +77,18 @@ pub fn display(v: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parse_label_inverts_label() {
+        let mut m = indexmap::IndexMap::new();
+        m.insert("task".to_string(), serde_json::json!("parity"));
+        m.insert("layers".to_string(), serde_json::json!(2));
+        m.insert("neg".to_string(), serde_json::json!(true));
+        m.insert("lr".to_string(), serde_json::json!(0.5));
+        let c = super::Coords(m);
+        assert_eq!(super::Coords::parse_label(&c.label()), c);
+        assert!(super::Coords::parse_label("_").0.is_empty());
+    }
+
     use super::*;
     use serde_json::json;
 

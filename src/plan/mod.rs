@@ -2,7 +2,7 @@
 //! (one per sweep cell), in an order where every instance follows its inputs.
 //! It decides *what* exists; whether it runs is the executor's business.
 
-mod coords;
+pub mod coords;
 mod expand;
 mod filter;
 

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::train::data_input;
 use super::{ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind};
 use crate::datasets::SequenceData;
-use crate::models::ModelConfig;
+use crate::models::{Model, ModelConfig};
 use crate::train::{backend, evaluate, load_checkpoint, SeqDataset};
 
 pub struct EvaluateKind {
@@ -51,6 +51,24 @@ impl Default for EvaluateKind {
     }
 }
 
+/// The `train` output among the inputs: its model config and the model,
+/// loaded for inference on the run's backend.
+pub fn trained_model(ctx: &RunContext<'_>) -> anyhow::Result<(ModelConfig, Model)> {
+    let model_dir = ctx
+        .inputs
+        .iter()
+        .find(|i| !i.gathered && i.path.join("model.safetensors").is_file())
+        .map(|i| i.path.as_path())
+        .context(
+            "this stage needs a `train` stage among its `needs` (no input has a model.safetensors)",
+        )?;
+    let config: ModelConfig =
+        serde_json::from_slice(&std::fs::read(model_dir.join("model.json"))?)?;
+    let device = backend::device(&ctx.settings.backend)?;
+    let model = load_checkpoint(&config, &model_dir.join("model.safetensors"), &device)?;
+    Ok((config, model))
+}
+
 impl StageKind for EvaluateKind {
     fn name(&self) -> &'static str {
         "evaluate"
@@ -70,16 +88,7 @@ impl StageKind for EvaluateKind {
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
         let data_dir = data_input(ctx)?;
-        let model_dir = ctx
-            .inputs
-            .iter()
-            .find(|i| !i.gathered && i.path.join("model.safetensors").is_file())
-            .map(|i| i.path.as_path())
-            .context("this stage needs a `train` stage among its `needs` (no input has a model.safetensors)")?;
-        let config: ModelConfig =
-            serde_json::from_slice(&std::fs::read(model_dir.join("model.json"))?)?;
-        let device = backend::device(&ctx.settings.backend)?;
-        let model = load_checkpoint(&config, &model_dir.join("model.safetensors"), &device)?;
+        let (_, model) = trained_model(ctx)?;
         let split = ctx.params["split"].as_str().unwrap_or("test");
         let d = SequenceData::load(data_dir, split)?;
         let data = SeqDataset::new(d.inputs, d.labels, d.mask, d.n, d.t)?;

@@ -7,7 +7,10 @@
 pub mod automaton;
 mod command;
 pub mod evaluate;
+pub mod length_generalize;
 mod params;
+pub mod summarize;
+pub mod timing;
 pub mod train;
 
 use std::collections::BTreeMap;
@@ -17,7 +20,10 @@ use std::sync::Arc;
 pub use automaton::AutomatonKind;
 pub use command::CommandKind;
 pub use evaluate::EvaluateKind;
+pub use length_generalize::LengthGeneralizeKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
+pub use summarize::SummarizeKind;
+pub use timing::TimingKind;
 pub use train::TrainKind;
 
 /// Execution settings that can change a kind's results; a kind lists the ones
@@ -131,6 +137,9 @@ impl Registry {
         r.add(Arc::new(AutomatonKind::new()));
         r.add(Arc::new(TrainKind::new()));
         r.add(Arc::new(EvaluateKind::new()));
+        r.add(Arc::new(LengthGeneralizeKind::new()));
+        r.add(Arc::new(TimingKind::new()));
+        r.add(Arc::new(SummarizeKind::new()));
         r
     }
 

@@ -20,6 +20,10 @@ pub enum ParamType {
     /// One of the listed strings.
     Choice(&'static [&'static str]),
     StringList,
+    /// A list of integers.
+    IntList,
+    /// A list of finite numbers.
+    FloatList,
     /// Any JSON; the kind checks it itself.
     Any,
 }
@@ -33,6 +37,8 @@ impl ParamType {
             ParamType::String => "a string".into(),
             ParamType::Choice(c) => format!("one of {}", c.join(", ")),
             ParamType::StringList => "a list of strings".into(),
+            ParamType::IntList => "a list of integers".into(),
+            ParamType::FloatList => "a list of numbers".into(),
             ParamType::Any => "any value".into(),
         }
     }
@@ -223,6 +229,21 @@ fn coerce(ty: &ParamType, v: &Value) -> Result<Value, String> {
                 .map(Value::Array),
             None => wrong(),
         },
+        ParamType::IntList | ParamType::FloatList => {
+            let item_ty = if matches!(ty, ParamType::IntList) {
+                ParamType::Int
+            } else {
+                ParamType::Float
+            };
+            match v.as_array() {
+                Some(items) => items
+                    .iter()
+                    .map(|i| coerce(&item_ty, i).map_err(|e| format!("in the list: {e}")))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array),
+                None => wrong(),
+            }
+        }
         ParamType::Any => Ok(v.clone()),
     }
 }

@@ -130,7 +130,7 @@ pub fn model_config(params: &JsonMap, task: &JsonMap) -> anyhow::Result<ModelCon
     serde_json::from_value(cfg).context("building the model configuration")
 }
 
-fn read_json(path: &Path) -> anyhow::Result<JsonMap> {
+pub fn read_json(path: &Path) -> anyhow::Result<JsonMap> {
     let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))
 }

@@ -1,0 +1,183 @@
+//! `summarize`: gather a sweep (its `train`, `evaluate`, `length_generalize`,
+//! `timing` and `automaton` instances) into the study's tables: results
+//! aggregated over seeds (mean, min, max, 95% interval), the smallest
+//! Transformer depth reaching each threshold next to the paper's, and time
+//! growth exponents.
+//!
+//! Outputs: `summary.json`, `results.csv` (one row per group of seeds),
+//! `min_depth.csv`, and `summary.txt`, which `seqlab run` prints at the end.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::{ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+use crate::plan::coords::display;
+use crate::study::{aggregate, collect, min_depths, summary_text, Axes};
+
+pub struct SummarizeKind {
+    schema: ParamSchema,
+}
+
+impl SummarizeKind {
+    pub fn new() -> Self {
+        let p = ParamSpec::optional;
+        SummarizeKind {
+            schema: ParamSchema {
+                params: vec![
+                    p(
+                        "task_axis",
+                        ParamType::String,
+                        json!("task"),
+                        "the coordinate naming the task",
+                    ),
+                    p(
+                        "depth_axis",
+                        ParamType::String,
+                        json!("layers"),
+                        "the coordinate giving the depth",
+                    ),
+                    p(
+                        "seed_axis",
+                        ParamType::String,
+                        json!("seed"),
+                        "the coordinate aggregated over",
+                    ),
+                    p(
+                        "metric",
+                        ParamType::String,
+                        json!("acc"),
+                        "the metric the depth thresholds apply to",
+                    ),
+                    p(
+                        "thresholds",
+                        ParamType::FloatList,
+                        json!([0.95, 0.99]),
+                        "accuracy thresholds of the min-depth table",
+                    ),
+                ],
+                open: false,
+            },
+        }
+    }
+}
+
+impl Default for SummarizeKind {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl StageKind for SummarizeKind {
+    fn name(&self) -> &'static str {
+        "summarize"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn schema(&self) -> &ParamSchema {
+        &self.schema
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
+        let p = ctx.params;
+        let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+        let axes = Axes {
+            task: s("task_axis"),
+            depth: s("depth_axis"),
+            seed: s("seed_axis"),
+        };
+        let thresholds: Vec<f64> = p["thresholds"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+            .unwrap_or_default();
+        let collected = collect(ctx.inputs)?;
+        if collected.cells.is_empty() && collected.timing.is_empty() {
+            anyhow::bail!("nothing to summarize: gather `train`, `evaluate`, `length_generalize` or `timing` stages");
+        }
+        let groups = aggregate(&collected.cells, &axes);
+        let min = min_depths(&groups, &s("metric"), &thresholds);
+        let timing: Vec<(String, Option<f64>, Option<f64>)> = collected
+            .timing
+            .iter()
+            .map(|t| {
+                (
+                    t.coords
+                        .0
+                        .values()
+                        .map(display)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    t.timing["train_exponent"].as_f64(),
+                    t.timing["infer_exponent"].as_f64(),
+                )
+            })
+            .collect();
+
+        let mut csv =
+            String::from("task,model,depth,seeds,metric,mean,min,max,ci95_low,ci95_high\n");
+        for g in &groups {
+            for (m, sp) in &g.metrics {
+                let (lo, hi) = sp.ci95.map_or((String::new(), String::new()), |(a, b)| {
+                    (a.to_string(), b.to_string())
+                });
+                let _ = writeln!(
+                    csv,
+                    "{},{},{},{},{m},{},{},{},{lo},{hi}",
+                    csv_field(&g.task),
+                    csv_field(&g.arch),
+                    g.depth.map(|d| d.to_string()).unwrap_or_default(),
+                    g.seeds.len(),
+                    sp.mean,
+                    sp.min,
+                    sp.max
+                );
+            }
+        }
+        std::fs::write(ctx.out_dir.join("results.csv"), csv)?;
+        let mut csv =
+            String::from("task,model,threshold,best_of_seeds,mean_over_seeds,depths_tried,paper\n");
+        let opt = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
+        for m in &min {
+            let tried: Vec<String> = m.depths_tried.iter().map(u32::to_string).collect();
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{},{}",
+                csv_field(&m.task),
+                csv_field(&m.arch),
+                m.threshold,
+                opt(m.best_of_seeds),
+                opt(m.mean_over_seeds),
+                csv_field(&tried.join(" ")),
+                opt(m.paper)
+            );
+        }
+        std::fs::write(ctx.out_dir.join("min_depth.csv"), csv)?;
+        let timing_json: Vec<_> = collected
+            .timing
+            .iter()
+            .map(|t| json!({ "coords": t.coords.0, "timing": t.timing }))
+            .collect();
+        let summary =
+            json!({ "axes": axes, "groups": groups, "min_depth": min, "timing": timing_json });
+        std::fs::write(
+            ctx.out_dir.join("summary.json"),
+            serde_json::to_vec_pretty(&summary)?,
+        )?;
+        std::fs::write(
+            ctx.out_dir.join("summary.txt"),
+            summary_text(&groups, &min, &timing),
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Read a sweep's gathered results back: one [`Cell`] per trained model
+//! (its coordinates and the metrics of its train, evaluate and
+//! length-generalization instances), plus timing series.
+//!
+//! A gathering stage receives one directory per upstream instance, named by
+//! its coordinates (`task=parity,model=lstm,layers=1`); what an instance is
+//! follows from its files, so the summary does not care what the stages are
+//! called.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde_json::Value;
+
+use super::paper::task_label;
+use crate::datasets::automata::Task;
+use crate::plan::Coords;
+use crate::stages::InputDir;
+
+/// One trained model's results.
+#[derive(Debug, Clone, Default)]
+pub struct Cell {
+    pub coords: Coords,
+    /// Merged `metrics.json` values of the instances with these coordinates.
+    pub metrics: BTreeMap<String, f64>,
+    /// The paper's name for the task (from the data's `task.json`).
+    pub task_label: Option<String>,
+    /// The train instance's output directory (curves, model).
+    pub train_dir: Option<PathBuf>,
+    /// The train instance's `model.json`.
+    pub model_config: Option<Value>,
+    /// `length_generalization.json`, when a length_generalize instance ran.
+    pub length_generalization: Option<Value>,
+    /// The evaluate instance's output directory.
+    pub evaluate_dir: Option<PathBuf>,
+    /// Other per-model outputs (explain) by file name → directory.
+    pub extra_dirs: Vec<PathBuf>,
+}
+
+/// A `timing` instance's results.
+#[derive(Debug, Clone)]
+pub struct TimingResult {
+    pub coords: Coords,
+    pub timing: Value,
+}
+
+/// Everything gathered.
+#[derive(Debug, Clone, Default)]
+pub struct Collected {
+    pub cells: Vec<Cell>,
+    pub timing: Vec<TimingResult>,
+}
+
+fn read_json(path: &Path) -> anyhow::Result<Value> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))
+}
+
+fn numbers(v: &Value) -> impl Iterator<Item = (String, f64)> + '_ {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, x)| x.as_f64().map(|f| (k.clone(), f)))
+}
+
+/// Reads every gathered input directory.
+pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
+    let mut cells: BTreeMap<String, Cell> = BTreeMap::new();
+    let mut data: Vec<(Coords, String)> = Vec::new();
+    let mut out = Collected::default();
+    for input in inputs.iter().filter(|i| i.gathered) {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&input.path)
+            .with_context(|| format!("listing {}", input.path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("_");
+            let coords = Coords::parse_label(name);
+            if dir.join("task.json").is_file() && !dir.join("model.safetensors").is_file() {
+                let info = read_json(&dir.join("task.json"))?;
+                let map = info.as_object().cloned().unwrap_or_default();
+                if let Ok(task) = crate::stages::automaton::task_of(&map) {
+                    data.push((coords, task_label(&task)));
+                }
+                continue;
+            }
+            if dir.join("timing.json").is_file() && !dir.join("acc_by_position.json").is_file() {
+                out.timing.push(TimingResult {
+                    coords,
+                    timing: read_json(&dir.join("timing.json"))?,
+                });
+                continue;
+            }
+            let cell = cells.entry(coords.label()).or_insert_with(|| Cell {
+                coords: coords.clone(),
+                ..Cell::default()
+            });
+            if dir.join("metrics.json").is_file() {
+                cell.metrics
+                    .extend(numbers(&read_json(&dir.join("metrics.json"))?));
+            }
+            if dir.join("model.safetensors").is_file() {
+                cell.train_dir = Some(dir.clone());
+                if dir.join("model.json").is_file() {
+                    cell.model_config = Some(read_json(&dir.join("model.json"))?);
+                }
+            } else if dir.join("length_generalization.json").is_file() {
+                cell.length_generalization =
+                    Some(read_json(&dir.join("length_generalization.json"))?);
+            } else if dir.join("acc_by_position.json").is_file() {
+                cell.evaluate_dir = Some(dir.clone());
+            } else {
+                cell.extra_dirs.push(dir.clone());
+            }
+        }
+    }
+    for cell in cells.values_mut() {
+        cell.task_label = data
+            .iter()
+            .find(|(c, _)| {
+                c.0.keys().all(|k| cell.coords.0.contains_key(k)) && c.compatible(&cell.coords)
+            })
+            .map(|(_, l)| l.clone())
+            .or_else(|| {
+                // Without a gathered data stage, name the task by its axis.
+                cell.coords
+                    .0
+                    .get("task")
+                    .and_then(Value::as_str)
+                    .and_then(|t| {
+                        Task::from_params(t, &Default::default())
+                            .ok()
+                            .map(|t| task_label(&t))
+                    })
+            });
+    }
+    out.cells = cells.into_values().collect();
+    Ok(out)
+}

@@ -1,0 +1,72 @@
+//! Statistics over seeds: mean, min, max and a 95% confidence interval.
+
+use serde::{Deserialize, Serialize};
+
+/// Summary of one metric over the seeds of a cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub n: usize,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    /// The 95% interval of the mean (Student's t with n − 1 degrees of
+    /// freedom); `None` with a single value.
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// Two-sided 97.5% quantile of Student's t for `df` degrees of freedom.
+fn t_975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => TABLE[df - 1],
+        _ => 1.96,
+    }
+}
+
+impl Spread {
+    /// `None` for an empty slice; NaN values are ignored.
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        let v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        let n = v.len();
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let ci95 = (n > 1).then(|| {
+            let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let half = t_975(n - 1) * (var / n as f64).sqrt();
+            (mean - half, mean + half)
+        });
+        Some(Spread {
+            n,
+            mean,
+            min,
+            max,
+            ci95,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_by_hand() {
+        // values 1, 2, 3: mean 2, sample sd 1, half-width 4.303 / sqrt(3)
+        let s = Spread::of(&[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!((s.n, s.mean, s.min, s.max), (3, 2.0, 1.0, 3.0));
+        let (lo, hi) = s.ci95.unwrap();
+        assert!((hi - 2.0 - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+        assert!((2.0 - lo - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+        assert_eq!(Spread::of(&[0.5]).unwrap().ci95, None);
+        assert_eq!(Spread::of(&[]), None);
+    }
+}
