@@ -10,6 +10,7 @@ pub mod cache;
 pub mod cli;
 pub mod datasets;
 pub mod exec;
+pub mod explain;
 pub mod models;
 pub mod ops;
 pub mod plan;

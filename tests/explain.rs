@@ -4,6 +4,7 @@ mod model_support;
 
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use seqlab::explain::{integrated_gradients, Baseline, Examples, Target, TargetClass, TargetPos};
 use seqlab::models::ModelConfig;
 
 const V: usize = 4;
@@ -99,4 +100,49 @@ fn hidden_states_have_one_entry_per_layer() {
             assert_eq!((bb, tt), (b, t), "{}", cfg.family());
         }
     }
+}
+
+fn examples(b: usize, t: usize, vocab: usize, seed: u64) -> Examples {
+    let x = model_support::random_tokens(b, t, vocab, seed);
+    let labels = vec![0; b * t];
+    Examples::new(x, labels, b, t, vocab).unwrap()
+}
+
+#[test]
+fn integrated_gradients_are_complete() {
+    let dev = Device::flex();
+    let ex = examples(4, 8, V, 21);
+    let (mut checked, mut worst) = (0, 0f64);
+    for cfg in configs() {
+        let model = init(&cfg, 5, &dev).valid();
+        for target in [
+            Target::default(),
+            Target {
+                class: TargetClass::Label,
+                pos: TargetPos::Every,
+            },
+        ] {
+            let sel = target.resolve(&model, &ex).unwrap();
+            for baseline in [Baseline::Zeros, Baseline::Uniform] {
+                let ig = integrated_gradients(&model, &ex, &sel, 64, baseline).unwrap();
+                for (i, gap) in ig.completeness_gap().iter().enumerate() {
+                    let delta = ig.f_input[i] - ig.f_baseline[i];
+                    assert!(
+                        *gap <= 0.01 * delta.abs().max(0.05),
+                        "{} {target:?} {baseline:?} example {i}: Σ attributions off by {gap}, f(x) − f(b) = {delta}",
+                        cfg.family()
+                    );
+                    if delta.abs() > 0.05 {
+                        checked += 1;
+                        worst = worst.max(gap / delta.abs());
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "too few examples with a sizeable f(x) − f(b): {checked}"
+    );
+    eprintln!("{checked} examples with |f(x) − f(b)| > 0.05; worst relative gap {worst:.2e}");
 }
