@@ -2,10 +2,15 @@
 
 mod model_support;
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use seqlab::explain::{integrated_gradients, Baseline, Examples, Target, TargetClass, TargetPos};
-use seqlab::models::ModelConfig;
+use seqlab::datasets::automata::Task;
+use seqlab::explain::{
+    area, attention_maps, deletion_curve, ground_truth, ground_truth_agreement,
+    integrated_gradients, occlusion, rollout, rollout_attribution, saliency, Attribution, Baseline,
+    Examples, OcclusionScore, Target, TargetClass, TargetPos,
+};
+use seqlab::models::{Model, ModelConfig};
 
 const V: usize = 4;
 const C: usize = 3;
@@ -34,7 +39,7 @@ fn values<const D: usize>(x: Tensor<D>) -> Vec<f32> {
     x.into_data().iter::<f32>().collect()
 }
 
-fn init(cfg: &ModelConfig, seed: u64, dev: &Device) -> seqlab::models::Model {
+fn init(cfg: &ModelConfig, seed: u64, dev: &Device) -> Model {
     let _turn = seqlab::train::rng_turn();
     dev.seed(seed);
     cfg.init(dev)
@@ -145,4 +150,202 @@ fn integrated_gradients_are_complete() {
         "too few examples with a sizeable f(x) − f(b): {checked}"
     );
     eprintln!("{checked} examples with |f(x) − f(b)| > 0.05; worst relative gap {worst:.2e}");
+}
+
+/// An MLP whose output at the last position depends on input position `k` only: every
+/// first-layer block from another input position is zero.
+fn mlp_reading_only(k: usize, t: usize, dev: &Device) -> Model {
+    let cfg: ModelConfig = serde_json::from_str(&format!(
+        r#"{{"family":"mlp","vocab":{V},"n_classes":2,"max_len":{t},"width":8}}"#
+    ))
+    .unwrap();
+    let Model::Mlp(mut m) = init(&cfg, 9, dev) else {
+        unreachable!()
+    };
+    let dims = m.w_in.val().dims(); // [T(in), V, T(out), H]
+    let mut w = values(m.w_in.val());
+    let block = dims[1] * dims[2] * dims[3];
+    for s in (0..t).filter(|&s| s != k) {
+        w[s * block..(s + 1) * block].fill(0.0);
+    }
+    m.w_in = Param::from_tensor(Tensor::from_data(TensorData::new(w, dims), dev));
+    Model::Mlp(m)
+}
+
+#[test]
+fn attributions_find_the_only_position_that_matters() {
+    let dev = Device::flex();
+    let (t, k) = (8, 3);
+    let model = mlp_reading_only(k, t, &dev);
+    let ex = examples(6, t, V, 4);
+    let sel = Target::default().resolve(&model, &ex).unwrap();
+    let prob = OcclusionScore::Probability;
+    let occ = occlusion(&model, &ex, &sel, 1, 1, Baseline::Zeros, prob).unwrap();
+    let sal = saliency(&model, &ex, &sel).unwrap();
+    let ig = integrated_gradients(&model, &ex, &sel, 64, Baseline::Zeros).unwrap();
+    let mut informative = 0;
+    for i in 0..ex.n {
+        for p in (0..t).filter(|&p| p != k) {
+            assert_eq!(occ.row(i)[p], 0.0, "occlusion, example {i} position {p}");
+            assert_eq!(sal.row(i)[p], 0.0, "saliency, example {i} position {p}");
+            assert_eq!(
+                ig.attribution.row(i)[p],
+                0.0,
+                "IG, example {i} position {p}"
+            );
+        }
+        // Blanking position k makes both classes equally likely: the predicted one loses.
+        if occ.row(i)[k] > 1e-4 {
+            informative += 1;
+            assert_eq!(occ.ranking(i, t)[0], k, "example {i}: {:?}", occ.row(i));
+        }
+        assert!(occ.row(i)[k] >= 0.0, "example {i}: {:?}", occ.row(i));
+        let delta = (ig.f_input[i] - ig.f_baseline[i]) as f32;
+        assert!((ig.attribution.row(i)[k] - delta).abs() <= 1e-3 * delta.abs().max(1.0));
+    }
+    assert!(informative >= 4, "position {k} barely matters: {occ:?}");
+
+    // Windows of 3 every 2 positions (starts 0, 2, 4 and 5): position k = 3 is only in the
+    // window starting at 2, its neighbours 2 and 4 in one more window each (drop 0 there).
+    let logit = OcclusionScore::Logit;
+    let one = occlusion(&model, &ex, &sel, 1, 1, Baseline::Zeros, logit).unwrap();
+    let wide = occlusion(&model, &ex, &sel, 3, 2, Baseline::Zeros, logit).unwrap();
+    for i in 0..ex.n {
+        let d = one.row(i)[k];
+        let expect = [0.0, 0.0, d / 2.0, d, d / 2.0, 0.0, 0.0, 0.0];
+        for (p, e) in expect.iter().enumerate() {
+            assert!(
+                (wide.row(i)[p] - e).abs() <= 1e-6,
+                "example {i}: {:?} vs {expect:?}",
+                wide.row(i)
+            );
+        }
+    }
+}
+
+#[test]
+fn deletion_curves_follow_the_ranking() {
+    let dev = Device::flex();
+    let (t, k) = (10, 6);
+    let model = mlp_reading_only(k, t, &dev);
+    let ex = examples(16, t, V, 8);
+    let sel = Target::default().resolve(&model, &ex).unwrap();
+    let percents: Vec<u32> = (0..=10).map(|i| i * 10).collect();
+    // Blanking everything: the model sees no token, the prediction is class 0 (a tie or not).
+    let blank = deletion_curve(
+        &model,
+        &ex,
+        &sel,
+        &Attribution::zeros(ex.n, t),
+        &[100],
+        Baseline::Zeros,
+    )
+    .unwrap()[0]
+        .1;
+    assert!(blank < 1.0, "blanking every input changes no prediction");
+    let mut best = Attribution::zeros(ex.n, t);
+    let mut worst = Attribution::zeros(ex.n, t);
+    for i in 0..ex.n {
+        best.values[i * t + k] = 1.0;
+        worst.values[i * t + k] = -1.0;
+    }
+    let good = deletion_curve(&model, &ex, &sel, &best, &percents, Baseline::Zeros).unwrap();
+    let bad = deletion_curve(&model, &ex, &sel, &worst, &percents, Baseline::Zeros).unwrap();
+    assert_eq!(good[0], (0.0, 1.0));
+    for (j, (&(pg, ag), &(pb, ab))) in good.iter().zip(&bad).enumerate() {
+        assert_eq!(pg, pb);
+        assert_eq!(ag, if j == 0 { 1.0 } else { blank }, "{good:?}");
+        assert_eq!(ab, if j == 10 { blank } else { 1.0 }, "{bad:?}");
+    }
+    assert!(area(&good) < area(&bad));
+}
+
+#[test]
+fn ground_truth_sets_and_agreement() {
+    let dev = Device::flex();
+    let model = init(
+        &serde_json::from_str(r#"{"family":"gru","vocab":3,"n_classes":5,"width":4}"#).unwrap(),
+        1,
+        &dev,
+    );
+    let task_labels = |task: &Task, toks: &[u32]| task.label_sequence(toks);
+    let cases: [(Task, Vec<u32>, Vec<usize>); 4] = [
+        (Task::FlipFlop { n: 2 }, vec![0, 2, 0, 1, 0, 0], vec![3]),
+        (Task::Parity, vec![1, 0, 0, 1, 1, 0], vec![0, 3, 4]),
+        // Cells 0..=2: R R L R R L → 1 2 1 2 2 1; last boundary (cell 2) after position 4.
+        (Task::Gridworld { n: 3 }, vec![1, 1, 0, 1, 1, 0], vec![4]),
+        (Task::FlipFlop { n: 2 }, vec![0, 0, 0, 0, 0, 0], vec![]),
+    ];
+    for (task, toks, want) in cases {
+        let labels = task_labels(&task, &toks);
+        let ex = Examples::new(toks.clone(), labels, 1, 6, 3).unwrap();
+        let sel = Target::default().resolve(&model, &ex).unwrap();
+        let gt = ground_truth(&task, &ex, &sel).expect("a task with ground truth");
+        let g = gt.sets[0].clone().unwrap_or_default();
+        assert_eq!(g, want, "{task:?} {toks:?}");
+        if want.is_empty() {
+            assert_eq!(
+                ground_truth_agreement(&Attribution::zeros(1, 6), &gt, &sel),
+                None
+            );
+            continue;
+        }
+        // An attribution that ranks exactly G first agrees fully; one that ranks G last, not.
+        let mut a = Attribution::zeros(1, 6);
+        for &p in &want {
+            a.values[p] = 1.0;
+        }
+        assert_eq!(ground_truth_agreement(&a, &gt, &sel).unwrap().0, 1.0);
+        a.values.iter_mut().for_each(|v| *v = -*v);
+        assert_eq!(ground_truth_agreement(&a, &gt, &sel).unwrap().0, 0.0);
+    }
+    let ex = Examples::new(vec![0; 6], vec![0; 6], 1, 6, 3).unwrap();
+    let sel = Target::default().resolve(&model, &ex).unwrap();
+    assert!(ground_truth(&Task::Quaternion, &ex, &sel).is_none());
+}
+
+#[test]
+fn attention_rows_and_rollout_rows_sum_to_one() {
+    let dev = Device::flex();
+    let ex = examples(3, 7, V, 13);
+    for cfg in configs() {
+        let model = init(&cfg, 3, &dev);
+        let Some(maps) = attention_maps(&model, &ex) else {
+            assert_ne!(cfg.family(), "transformer");
+            continue;
+        };
+        let maps = maps.unwrap();
+        let t = ex.t;
+        assert_eq!(maps.weights.len(), maps.layers * ex.n * maps.heads * t * t);
+        let check = |name: &str, m: &[f32]| {
+            for (r, row) in m.chunks(t).enumerate() {
+                let s: f32 = row.iter().sum();
+                assert!((s - 1.0).abs() < 1e-5, "{name} row {r} sums to {s}");
+                let q = r % t;
+                assert!(
+                    row[q + 1..].iter().all(|&x| x == 0.0),
+                    "{name} row {r} is not causal"
+                );
+            }
+        };
+        check("attention", &maps.weights);
+        let roll = rollout(&maps);
+        check("rollout", &roll);
+        // One layer by hand: (mean over heads + I) / 2, for example 1.
+        let a = maps.head_mean(0, 1);
+        let mut r1 = vec![0f64; t * t];
+        for q in 0..t {
+            for j in 0..t {
+                r1[q * t + j] = (a[q * t + j] + (q == j) as u8 as f64) / 2.0;
+            }
+        }
+        if maps.layers == 1 {
+            for (x, y) in roll[t * t..2 * t * t].iter().zip(&r1) {
+                assert!((*x as f64 - y).abs() < 1e-6);
+            }
+        }
+        let sel = Target::default().resolve(&model, &ex).unwrap();
+        let attr = rollout_attribution(&maps, &sel);
+        assert_eq!(attr.row(2), &roll[2 * t * t + (t - 1) * t..3 * t * t]);
+    }
 }
