@@ -5,12 +5,14 @@ mod model_support;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use seqlab::datasets::automata::Task;
+use seqlab::datasets::SequenceData;
 use seqlab::explain::{
     area, attention_maps, deletion_curve, ground_truth, ground_truth_agreement,
-    integrated_gradients, occlusion, rollout, rollout_attribution, saliency, Attribution, Baseline,
-    Examples, OcclusionScore, Target, TargetClass, TargetPos,
+    integrated_gradients, occlusion, probe_layers, rollout, rollout_attribution, saliency,
+    Attribution, Baseline, Examples, OcclusionScore, Target, TargetClass, TargetPos,
 };
 use seqlab::models::{Model, ModelConfig};
+use seqlab::train::{train, Batches, TrainConfig};
 
 const V: usize = 4;
 const C: usize = 3;
@@ -348,4 +350,48 @@ fn attention_rows_and_rollout_rows_sum_to_one() {
         let attr = rollout_attribution(&maps, &sel);
         assert_eq!(attr.row(2), &roll[2 * t * t + (t - 1) * t..3 * t * t]);
     }
+}
+
+#[test]
+fn probes_read_parity_from_a_trained_lstm_but_not_from_its_embedding() {
+    let t = 8;
+    let data = model_support::parity_dataset(512, t, 17);
+    let cfg: ModelConfig =
+        serde_json::from_str(r#"{"family":"lstm","vocab":2,"n_classes":2,"width":16}"#).unwrap();
+    let tc: TrainConfig = serde_json::from_str(
+        r#"{"steps":300,"batch_size":32,"lr":0.02,"warmup_steps":20,"seed":1}"#,
+    )
+    .unwrap();
+    let out = train(
+        &cfg,
+        &tc,
+        Batches::Dataset(&data),
+        None,
+        &Device::flex(),
+        |_| {},
+    )
+    .unwrap();
+    let model = out.model.valid();
+    let test = model_support::parity_dataset(400, t, 99);
+    let test = SequenceData {
+        n: test.n,
+        t: test.t,
+        inputs: test.inputs,
+        labels: test.labels,
+        mask: test.mask,
+    };
+    let acc = seqlab::train::evaluate(&model, &data, 256).unwrap().acc;
+    let report = probe_layers(&model, &test, 2, 1e-3).unwrap();
+    assert_eq!(report.layers.len(), 2);
+    let (emb, last) = (report.layers[0].acc, report.layers[1].acc);
+    eprintln!(
+        "model acc {acc:.3}; probes: embedding {emb:.3}, layer 1 {last:.3}, chance {:.3}",
+        report.chance
+    );
+    assert!((report.chance - 0.5).abs() < 0.05, "{report:?}");
+    assert!(last > report.chance + 0.3, "{report:?}");
+    // The embedding holds only the current token: independent of the parity before it, except
+    // at position 0 where the state is the token (so about 0.5 + 0.5 / T is expected).
+    assert!((emb - report.chance).abs() < 0.1, "{report:?}");
+    assert!(acc > 0.95, "the LSTM did not learn parity: {acc}");
 }
