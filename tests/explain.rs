@@ -1,10 +1,13 @@
 //! Explanations: model hooks, gradient attributions, occlusion, attention, probes, the stage.
 
+mod common;
 mod model_support;
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use common::{counts, Work};
 use seqlab::datasets::automata::Task;
+use seqlab::datasets::npy::read_npy;
 use seqlab::datasets::SequenceData;
 use seqlab::explain::{
     area, attention_maps, deletion_curve, ground_truth, ground_truth_agreement,
@@ -13,6 +16,7 @@ use seqlab::explain::{
 };
 use seqlab::models::{Model, ModelConfig};
 use seqlab::train::{train, Batches, TrainConfig};
+use serde_json::Value;
 
 const V: usize = 4;
 const C: usize = 3;
@@ -394,4 +398,157 @@ fn probes_read_parity_from_a_trained_lstm_but_not_from_its_embedding() {
     // at position 0 where the state is the token (so about 0.5 + 0.5 / T is expected).
     assert!((emb - report.chance).abs() < 0.1, "{report:?}");
     assert!(acc > 0.95, "the LSTM did not learn parity: {acc}");
+}
+
+const PIPELINE: &str = r#"
+name: explain
+stages:
+  data:
+    kind: automaton
+    params: { task: flipflop, length: 8, train_size: 256, test_size: 48, seed: 2 }
+  train:
+    kind: train
+    needs: [data]
+    matrix: { model: [lstm, transformer] }
+    params: { width: 8, layers: 1, heads: 2, steps: 20, batch_size: 16, lr: 0.01, warmup_steps: 2, eval_every: 10 }
+  explain:
+    kind: explain
+    needs: [data, train]
+    params: { n_examples: 4, ig_steps: 16, probe_sequences: 40 }
+"#;
+
+#[test]
+fn the_stage_writes_every_output_with_its_shape() {
+    let w = Work::new();
+    w.write("p.yaml", PIPELINE);
+    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(5, 0, 0, 0));
+    for family in ["lstm", "transformer"] {
+        let inst = format!("explain[model={family}]");
+        let files = w.show(&inst)["files"].clone();
+        let path = |name: &str| -> std::path::PathBuf {
+            let f = files.as_array().unwrap().iter().find(|f| f["path"] == name);
+            let f = f.unwrap_or_else(|| panic!("{inst} has no {name}: {files:#}"));
+            f["object"].as_str().unwrap().into()
+        };
+        let shape_u32 = |name: &str| read_npy::<u32>(&path(name)).unwrap().0;
+        let f32s = |name: &str| read_npy::<f32>(&path(name)).unwrap();
+        assert_eq!(shape_u32("tokens.npy"), vec![4, 8]);
+        assert_eq!(shape_u32("labels.npy"), vec![4, 8]);
+        let summary: Value = serde_json::from_str(&w.output(&inst, "explain.json")).unwrap();
+        let methods: Vec<&str> = summary["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        let mut want = vec![
+            "saliency",
+            "input_x_gradient",
+            "integrated_gradients",
+            "occlusion",
+            "random",
+        ];
+        if family == "transformer" {
+            want.extend(["attention_last_layer", "attention_rollout"]);
+            assert_eq!(f32s("attention.npy").0, vec![1, 2, 8, 8]);
+            let (shape, roll) = f32s("rollout.npy");
+            assert_eq!(shape, vec![8, 8]);
+            for row in roll.chunks(8) {
+                assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+            }
+        } else {
+            assert!(
+                summary["not_applicable"]["attention_rollout"].is_string(),
+                "{summary}"
+            );
+            assert!(files
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["path"] != "attention.npy"));
+        }
+        assert_eq!(methods, want, "{summary}");
+        for m in &want {
+            let (shape, v) = f32s(&format!("attributions_{m}.npy"));
+            assert_eq!(shape, vec![4, 8], "{m}");
+            assert!(v.iter().all(|x| x.is_finite()), "{m}");
+        }
+        let faith: Value = serde_json::from_str(&w.output(&inst, "faithfulness.json")).unwrap();
+        assert_eq!(faith["task"], "flipflop");
+        assert!(faith["ground_truth"]
+            .as_str()
+            .unwrap()
+            .contains("last write"));
+        for m in &want {
+            let f = &faith["methods"][m];
+            let curve = f["deletion_curve"].as_array().unwrap();
+            assert_eq!(curve.len(), 11, "{m}");
+            assert_eq!(
+                curve[0][1], 1.0,
+                "{m}: predicted targets hold on the intact input"
+            );
+            let auc = f["deletion_auc"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&auc), "{m}: {auc}");
+            let agree = f["ground_truth_agreement"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&agree), "{m}: {agree}");
+        }
+        let probes: Value = serde_json::from_str(&w.output(&inst, "probes.json")).unwrap();
+        let layers = probes["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 2, "{probes}");
+        for (l, layer) in layers.iter().enumerate() {
+            assert_eq!(layer["layer"], l);
+            assert!((0.0..=1.0).contains(&layer["acc"].as_f64().unwrap()));
+        }
+        assert!(probes["chance"].as_f64().is_some());
+    }
+    // Cached on a second run; re-executing gives the same bits.
+    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(0, 5, 0, 0));
+    let r = w
+        .seqlab(&["verify", "--rerun", "explain[model=transformer]", "p.yaml"])
+        .ok();
+    assert!(r.stdout.contains("bit-identical"), "{}", r.text());
+}
+
+#[test]
+fn integrated_gradients_stay_complete_on_trained_models() {
+    // Trained models change their prediction abruptly along the path; a fixed grid of 64
+    // intervals is off by more than f(x) − f(b) itself on these. The refinement is not.
+    let t = 12;
+    let data = model_support::parity_dataset(256, t, 5);
+    let tc: TrainConfig = serde_json::from_str(
+        r#"{"steps":150,"batch_size":32,"lr":0.02,"warmup_steps":10,"seed":3}"#,
+    )
+    .unwrap();
+    let x = model_support::random_tokens(6, t, 2, 8);
+    let ex = Examples::new(x, vec![0; 6 * t], 6, t, 2).unwrap();
+    for m in [
+        r#"{"family":"transformer","vocab":2,"n_classes":2,"width":16,"heads":2,"depth":2}"#,
+        r#"{"family":"lstm","vocab":2,"n_classes":2,"width":16}"#,
+    ] {
+        let cfg: ModelConfig = serde_json::from_str(m).unwrap();
+        let out = train(
+            &cfg,
+            &tc,
+            Batches::Dataset(&data),
+            None,
+            &Device::flex(),
+            |_| {},
+        );
+        let model = out.unwrap().model.valid();
+        let sel = Target::default().resolve(&model, &ex).unwrap();
+        let ig = integrated_gradients(&model, &ex, &sel, 64, Baseline::Zeros).unwrap();
+        for (i, gap) in ig.completeness_gap().iter().enumerate() {
+            let delta = ig.f_input[i] - ig.f_baseline[i];
+            assert!(
+                *gap <= 0.01 * delta.abs().max(0.05),
+                "{m} example {i}: Σ attributions off by {gap}, f(x) − f(b) = {delta}, {} evaluations",
+                ig.evaluations[i]
+            );
+        }
+        eprintln!(
+            "{}: gradient evaluations {:?}",
+            cfg.family(),
+            ig.evaluations
+        );
+    }
 }

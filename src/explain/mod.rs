@@ -7,7 +7,7 @@
 //! Attributions are per position, `[n, T]` ([`Attribution`]):
 //!
 //! * [`attention`]: attention maps and attention rollout (Transformer only);
-//! * [`gradients`]: gradient saliency, input × gradient, integrated gradients;
+//! * [`gradients`]: gradient saliency, input × gradient; [`integrated`]: integrated gradients;
 //! * [`occlusion`]: the drop of the target score when a window of inputs is blanked;
 //! * [`probes`]: linear read-outs of the automaton state from each layer's hidden states;
 //! * [`faithfulness`]: deletion curves and agreement with the automaton's ground truth.
@@ -21,6 +21,7 @@
 pub mod attention;
 pub mod faithfulness;
 pub mod gradients;
+pub mod integrated;
 pub mod occlusion;
 pub mod probes;
 pub mod target;
@@ -29,7 +30,8 @@ pub use attention::{
     attention_maps, last_layer_attribution, rollout, rollout_attribution, AttentionMaps,
 };
 pub use faithfulness::{area, deletion_curve, ground_truth, ground_truth_agreement, GroundTruth};
-pub use gradients::{input_x_gradient, integrated_gradients, saliency, Baseline, IgResult};
+pub use gradients::{input_x_gradient, saliency, Baseline};
+pub use integrated::{integrated_gradients, IgResult};
 pub use occlusion::{occlusion, OcclusionScore};
 pub use probes::{probe_layers, ProbeLayer, ProbeReport, Ridge};
 pub use target::{Examples, Selection, Target, TargetClass, TargetPos};

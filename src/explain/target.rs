@@ -163,25 +163,24 @@ impl Target {
 }
 
 impl Selection {
-    /// The weights for `reps` stacked copies of the batch, `[reps * n, t, classes]`.
-    pub fn tensor(&self, reps: usize, device: &Device) -> Tensor<3> {
-        let v: Vec<f32> = (0..reps)
-            .flat_map(|_| self.weights.iter().copied())
+    /// The weights for rows that belong to examples `rows[r]`, `[rows.len(), t, classes]`.
+    pub fn tensor(&self, rows: &[usize], device: &Device) -> Tensor<3> {
+        let per = self.t * self.classes;
+        let v: Vec<f32> = rows
+            .iter()
+            .flat_map(|&i| self.weights[i * per..(i + 1) * per].iter().copied())
             .collect();
         Tensor::from_data(
-            TensorData::new(v, [reps * self.n, self.t, self.classes]),
+            TensorData::new(v, [rows.len(), self.t, self.classes]),
             device,
         )
     }
 
-    /// `f` for every row of `logits` `[reps * n, t, classes]` (row `r` is example `r % n`).
-    pub fn score(&self, logits: Tensor<3>) -> Tensor<1> {
-        let [rows, t, c] = logits.dims();
-        let w = self.tensor(rows / self.n, &logits.device());
-        (logits * w)
-            .reshape([rows, t * c])
-            .sum_dim(1)
-            .reshape([rows])
+    /// `f` for every row of `logits` `[rows.len(), t, classes]`, row `r` being example `rows[r]`.
+    pub fn score(&self, logits: Tensor<3>, rows: &[usize]) -> Tensor<1> {
+        let [b, t, c] = logits.dims();
+        let w = self.tensor(rows, &logits.device());
+        (logits * w).reshape([b, t * c]).sum_dim(1).reshape([b])
     }
 
     /// `f` on host logits `[reps * n, t, classes]`, per row.

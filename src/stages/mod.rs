@@ -7,6 +7,7 @@
 pub mod automaton;
 mod command;
 pub mod evaluate;
+pub mod explain;
 mod params;
 pub mod train;
 
@@ -17,6 +18,7 @@ use std::sync::Arc;
 pub use automaton::AutomatonKind;
 pub use command::CommandKind;
 pub use evaluate::EvaluateKind;
+pub use explain::ExplainKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
 pub use train::TrainKind;
 
@@ -131,6 +133,7 @@ impl Registry {
         r.add(Arc::new(AutomatonKind::new()));
         r.add(Arc::new(TrainKind::new()));
         r.add(Arc::new(EvaluateKind::new()));
+        r.add(Arc::new(ExplainKind::new()));
         r
     }
 
