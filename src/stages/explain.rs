@@ -178,7 +178,12 @@ impl StageKind for ExplainKind {
         let ig = explain::integrated_gradients(&model, &ex, &sel, int("ig_steps"), baseline)?;
         let gaps = ig.completeness_gap();
         let rel_gap = (0..n)
-            .map(|i| gaps[i] / (ig.f_input[i] - ig.f_baseline[i]).abs().max(1e-6))
+            .map(|i| {
+                gaps[i]
+                    / (ig.f_input[i] - ig.f_baseline[i])
+                        .abs()
+                        .max(explain::integrated::FLOOR)
+            })
             .fold(0.0, f64::max);
         let ig_summary = json!({
             "steps": int("ig_steps"), "baseline": p["ig_baseline"],
