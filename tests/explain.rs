@@ -311,6 +311,30 @@ fn ground_truth_sets_and_agreement() {
 }
 
 #[test]
+fn targets_follow_each_sequences_valid_length() {
+    let dev = Device::flex();
+    let model = init(&configs()[2], 1, &dev);
+    let mask = [[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]].concat();
+    let ex = examples(2, 5, V, 3).with_mask(&mask).unwrap();
+    assert_eq!(ex.lengths, vec![3, 5]);
+    let last = Target {
+        class: TargetClass::Label,
+        pos: TargetPos::Last,
+    };
+    let sel = last.resolve(&model, &ex).unwrap();
+    assert_eq!(sel.targets, vec![vec![(2, 0)], vec![(4, 0)]]);
+    let every = Target {
+        class: TargetClass::Predicted,
+        pos: TargetPos::Every,
+    };
+    let sel = every.resolve(&model, &ex).unwrap();
+    assert_eq!(sel.targets[0].len(), 3);
+    assert_eq!(sel.targets[1].len(), 5);
+    let w: f32 = sel.weights[..5 * C].iter().sum();
+    assert!((w - 1.0).abs() < 1e-6, "weights of example 0 sum to {w}");
+}
+
+#[test]
 fn attention_rows_and_rollout_rows_sum_to_one() {
     let dev = Device::flex();
     let ex = examples(3, 7, V, 13);
@@ -415,13 +439,37 @@ stages:
     kind: explain
     needs: [data, train]
     params: { n_examples: 4, ig_steps: 16, probe_sequences: 40 }
+  explain_every:
+    kind: explain
+    needs: [data, train]
+    params: { n_examples: 3, ig_steps: 8, ig_baseline: uniform, occlusion_window: 3, occlusion_stride: 2, target: label, position: every, probe_sequences: 0 }
 "#;
 
 #[test]
 fn the_stage_writes_every_output_with_its_shape() {
     let w = Work::new();
     w.write("p.yaml", PIPELINE);
-    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(5, 0, 0, 0));
+    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(7, 0, 0, 0));
+    for family in ["lstm", "transformer"] {
+        // Every position's own label: no single ground-truth position, no probes asked for.
+        let inst = format!("explain_every[model={family}]");
+        let summary: Value = serde_json::from_str(&w.output(&inst, "explain.json")).unwrap();
+        assert_eq!(
+            summary["targets"][0].as_array().unwrap().len(),
+            8,
+            "{summary}"
+        );
+        assert!(summary["not_applicable"]["probes"].is_string(), "{summary}");
+        let faith: Value = serde_json::from_str(&w.output(&inst, "faithfulness.json")).unwrap();
+        assert!(faith["ground_truth"].is_null(), "{faith}");
+        assert!(faith["methods"]["occlusion"]["ground_truth_agreement"].is_null());
+        let occ = w.show(&inst)["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "attributions_occlusion.npy");
+        assert!(occ);
+    }
     for family in ["lstm", "transformer"] {
         let inst = format!("explain[model={family}]");
         let files = w.show(&inst)["files"].clone();
@@ -502,7 +550,7 @@ fn the_stage_writes_every_output_with_its_shape() {
         assert!(probes["chance"].as_f64().is_some());
     }
     // Cached on a second run; re-executing gives the same bits.
-    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(0, 5, 0, 0));
+    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(0, 7, 0, 0));
     let r = w
         .seqlab(&["verify", "--rerun", "explain[model=transformer]", "p.yaml"])
         .ok();

@@ -1,5 +1,8 @@
 //! What is explained: a batch of sequences ([`Examples`]) and the scalar per sequence whose
 //! dependence on the inputs the methods measure ([`Target`] → [`Selection`]).
+//!
+//! "Last" and "every" positions respect each sequence's valid length (padded sequences of
+//! `random_length` data end early).
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -14,6 +17,9 @@ pub struct Examples {
     pub vocab: usize,
     pub tokens: Vec<u32>,
     pub labels: Vec<u32>,
+    /// Valid length of each sequence (`t` unless padded): the last target position is
+    /// `lengths[i] - 1`.
+    pub lengths: Vec<usize>,
 }
 
 impl Examples {
@@ -42,7 +48,26 @@ impl Examples {
             vocab,
             tokens,
             labels,
+            lengths: vec![t; n],
         })
+    }
+
+    /// Sets the valid lengths from a `[n, t]` label mask (padding is masked): each sequence
+    /// ends at its last supervised position (or at `t` if it has none).
+    pub fn with_mask(mut self, mask: &[u8]) -> Result<Examples, ExplainError> {
+        if mask.len() != self.n * self.t {
+            return Err(ExplainError::Invalid(format!(
+                "mask has {} entries for [{}, {}] examples",
+                mask.len(),
+                self.n,
+                self.t
+            )));
+        }
+        self.lengths = mask
+            .chunks(self.t)
+            .map(|m| m.iter().rposition(|&v| v != 0).map_or(self.t, |p| p + 1))
+            .collect();
+        Ok(self)
     }
 
     pub fn tokens_row(&self, i: usize) -> &[u32] {
@@ -80,10 +105,11 @@ pub enum TargetClass {
 /// At which position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetPos {
+    /// The last valid position of each sequence.
     Last,
     /// A fixed position (0-based).
     At(usize),
-    /// Every position with its own target class, the logits averaged.
+    /// Every valid position with its own target class, the logits averaged.
     Every,
 }
 
@@ -117,25 +143,28 @@ pub struct Selection {
 impl Target {
     /// Fixes the target classes (running the model once for `Predicted`).
     pub fn resolve(&self, model: &Model, ex: &Examples) -> Result<Selection, ExplainError> {
-        let positions: Vec<usize> = match self.pos {
-            TargetPos::Last => vec![ex.t - 1],
-            TargetPos::At(p) if p < ex.t => vec![p],
-            TargetPos::At(p) => {
+        if let TargetPos::At(p) = self.pos {
+            if p >= ex.t {
                 return Err(ExplainError::Invalid(format!(
                     "target position {p} is past the sequence length {}",
                     ex.t
-                )))
+                )));
             }
-            TargetPos::Every => (0..ex.t).collect(),
-        };
+        }
         let device = crate::train::model_device(model);
         let logits = model.forward(ex.token_tensor(&device))?;
         let [_, _, c] = logits.dims();
         let pred = argmax_rows(&host(logits), c);
-        let w = 1.0 / positions.len() as f32;
         let mut weights = vec![0f32; ex.n * ex.t * c];
         let mut targets = Vec::with_capacity(ex.n);
         for i in 0..ex.n {
+            let len = ex.lengths[i].clamp(1, ex.t);
+            let positions: Vec<usize> = match self.pos {
+                TargetPos::Last => vec![len - 1],
+                TargetPos::At(p) => vec![p],
+                TargetPos::Every => (0..len).collect(),
+            };
+            let w = 1.0 / positions.len() as f32;
             let mut row = Vec::with_capacity(positions.len());
             for &p in &positions {
                 let class = match self.class {

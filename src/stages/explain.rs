@@ -147,7 +147,8 @@ impl StageKind for ExplainKind {
             n,
             t,
             config.vocab(),
-        )?;
+        )?
+        .with_mask(&test.mask[..n * t])?;
         let target = Target {
             class: match p["target"].as_str() {
                 Some("label") => explain::TargetClass::Label,
