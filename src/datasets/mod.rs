@@ -5,7 +5,15 @@
 //! classes) and `<split>_mask.npy` (u8, 1 where the label is supervised).
 
 pub mod automata;
+pub mod ecg;
+pub mod error;
+pub mod io;
 pub mod npy;
+pub mod protein;
+pub mod rng;
+pub mod stock;
+
+pub use error::{DataError, MissingData, ParseError};
 
 use std::path::Path;
 

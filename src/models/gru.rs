@@ -11,7 +11,7 @@ use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::lstm::{d_depth, d_width, rnn_init};
+use super::lstm::{d_depth, d_width, onehot_embed, rnn_init};
 
 /// GRU hyperparameters: embedding → `depth` GRU layers of `width` → linear readout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,10 +106,32 @@ pub struct Gru {
 
 impl Gru {
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let mut x = self.emb.forward(tokens);
+        self.run(self.emb.forward(tokens), None)
+    }
+
+    /// Real-valued token encodings `[B, T, vocab]` → logits (one-hot rows reproduce `forward`).
+    pub fn forward_onehot(&self, x: Tensor<3>) -> Tensor<3> {
+        self.run(onehot_embed(x, &self.emb), None)
+    }
+
+    /// Embedding output, then every layer's output, each `[B, T, width]`.
+    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Vec<Tensor<3>> {
+        let mut states = Vec::new();
+        self.run(self.emb.forward(tokens), Some(&mut states));
+        states
+    }
+
+    fn run(&self, x: Tensor<3>, mut states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
+        let mut x = x;
+        if let Some(s) = states.as_deref_mut() {
+            s.push(x.clone());
+        }
         let n = self.layers.len();
         for (i, layer) in self.layers.iter().enumerate() {
             x = layer.forward(x);
+            if let Some(s) = states.as_deref_mut() {
+                s.push(x.clone());
+            }
             if i + 1 < n {
                 x = self.drop.forward(x);
             }

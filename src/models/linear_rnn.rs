@@ -17,6 +17,8 @@ use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{gelu, sigmoid};
 use burn::tensor::{Device, Int, Tensor};
+
+use super::lstm::onehot_embed;
 use serde::{Deserialize, Serialize};
 
 fn d_width() -> usize {
@@ -142,9 +144,31 @@ pub struct LinearRnn {
 
 impl LinearRnn {
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let mut x = self.emb.forward(tokens);
+        self.run(self.emb.forward(tokens), None)
+    }
+
+    /// Real-valued token encodings `[B, T, vocab]` → logits (one-hot rows reproduce `forward`).
+    pub fn forward_onehot(&self, x: Tensor<3>) -> Tensor<3> {
+        self.run(onehot_embed(x, &self.emb), None)
+    }
+
+    /// Embedding output, then every block's output (the residual stream), each `[B, T, d]`.
+    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Vec<Tensor<3>> {
+        let mut states = Vec::new();
+        self.run(self.emb.forward(tokens), Some(&mut states));
+        states
+    }
+
+    fn run(&self, x: Tensor<3>, mut states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
+        let mut x = x;
+        if let Some(s) = states.as_deref_mut() {
+            s.push(x.clone());
+        }
         for layer in &self.layers {
             x = layer.forward(x);
+            if let Some(s) = states.as_deref_mut() {
+                s.push(x.clone());
+            }
         }
         self.head.forward(self.ln_f.forward(x))
     }

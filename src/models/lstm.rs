@@ -206,20 +206,50 @@ pub struct Lstm {
 
 impl Lstm {
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let mut x = self.emb.forward(tokens);
+        self.run(self.emb.forward(tokens), None)
+    }
+
+    /// Real-valued token encodings `[B, T, vocab]` → logits (one-hot rows reproduce `forward`).
+    pub fn forward_onehot(&self, x: Tensor<3>) -> Tensor<3> {
+        self.run(onehot_embed(x, &self.emb), None)
+    }
+
+    /// Embedding output, then every layer's output, each `[B, T, width]`.
+    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Vec<Tensor<3>> {
+        let mut states = Vec::new();
+        self.run(self.emb.forward(tokens), Some(&mut states));
+        states
+    }
+
+    /// From embeddings: layers and readout; pushes each representation when `states` is given.
+    fn run(&self, x: Tensor<3>, mut states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
+        let mut x = x;
         let n = self.layers.len() + self.stock.len();
+        let mut keep = |x: &Tensor<3>| {
+            if let Some(s) = states.as_deref_mut() {
+                s.push(x.clone());
+            }
+        };
+        keep(&x);
         for (i, layer) in self.layers.iter().enumerate() {
             x = layer.forward(x);
+            keep(&x);
             if i + 1 < n {
                 x = self.drop.forward(x);
             }
         }
         for (i, layer) in self.stock.iter().enumerate() {
             x = layer.forward(x, None).0;
+            keep(&x);
             if i + 1 < n {
                 x = self.drop.forward(x);
             }
         }
         self.head.forward(x)
     }
+}
+
+/// `x [B, T, V] · E [V, d]`: an embedding lookup as a product (equal for one-hot rows).
+pub(crate) fn onehot_embed(x: Tensor<3>, emb: &Embedding) -> Tensor<3> {
+    x.matmul(emb.weight.val().unsqueeze::<3>())
 }

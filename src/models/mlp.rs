@@ -105,7 +105,29 @@ pub struct Mlp {
 impl Mlp {
     /// Tokens `[B, T]` (T ≤ max_len) → logits `[B, T, C]`.
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Result<Tensor<3>, ModelError> {
-        let [b, t] = tokens.dims();
+        self.forward_onehot(tokens.one_hot::<3>(self.vocab).float())
+    }
+
+    /// Real-valued token encodings `[B, T, V]` (T ≤ max_len) → logits `[B, T, C]`;
+    /// one-hot rows reproduce `forward`.
+    pub fn forward_onehot(&self, x: Tensor<3>) -> Result<Tensor<3>, ModelError> {
+        self.run(x, None)
+    }
+
+    /// The input encoding `[B, T, V]` (layer 0), then every hidden layer `[B, T, H]`.
+    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Result<Vec<Tensor<3>>, ModelError> {
+        let x: Tensor<3> = tokens.one_hot::<3>(self.vocab).float();
+        let mut states = vec![x.clone()];
+        self.run(x, Some(&mut states))?;
+        Ok(states)
+    }
+
+    fn run(
+        &self,
+        x: Tensor<3>,
+        mut states: Option<&mut Vec<Tensor<3>>>,
+    ) -> Result<Tensor<3>, ModelError> {
+        let [b, t, _] = x.dims();
         let (tm, v) = (self.max_len, self.vocab);
         if t > tm {
             return Err(ModelError::TooLong {
@@ -114,7 +136,7 @@ impl Mlp {
                 max_len: tm,
             });
         }
-        let device = tokens.device();
+        let device = x.device();
         let w = self.w_in.val();
         let [_, _, _, h] = w.dims();
         // Block-causal mask: input position s may feed output position t only if s <= t.
@@ -122,15 +144,22 @@ impl Mlp {
             .reshape([tm, 1, tm, 1])
             .expand([tm, v, tm, h]);
         let w = w.mask_fill(mask, 0.0).reshape([tm * v, tm * h]);
-        let mut x: Tensor<3> = tokens.one_hot::<3>(v).float(); // [B, T, V]
+        let mut x = x; // [B, T, V]
         if t < tm {
             x = Tensor::cat(vec![x, Tensor::zeros([b, tm - t, v], &device)], 1);
         }
         let hid =
             x.reshape([b, tm * v]).matmul(w).reshape([b, tm, h]) + self.b_in.val().unsqueeze();
         let mut hid = relu(hid).swap_dims(0, 1); // [T, B, H]
+        let mut keep = |hid: &Tensor<3>| {
+            if let Some(s) = states.as_deref_mut() {
+                s.push(hid.clone().swap_dims(0, 1).narrow(1, 0, t));
+            }
+        };
+        keep(&hid);
         for (wk, bk) in self.hidden.iter().zip(&self.hidden_b) {
             hid = relu(hid.matmul(wk.val()) + bk.val().unsqueeze_dim(1));
+            keep(&hid);
         }
         let out = hid.matmul(self.w_out.val()) + self.b_out.val().unsqueeze_dim(1); // [T, B, C]
         Ok(out.swap_dims(0, 1).narrow(1, 0, t))

@@ -133,6 +133,42 @@ impl Model {
         }
     }
 
+    /// Real-valued token encodings `[B, T, vocab]` → logits `[B, T, n_classes]`.
+    ///
+    /// With `x = one_hot(tokens)` this equals [`Model::forward`]: every family's embedding
+    /// lookup is replaced by the product `x · E` (the MLP reads one-hot rows anyway). It is
+    /// the differentiable entry point for input attributions (gradients w.r.t. `x`).
+    pub fn forward_onehot(&self, x: Tensor<3>) -> Result<Tensor<3>, ModelError> {
+        let [b, t, _] = x.dims();
+        if b == 0 || t == 0 {
+            return Err(ModelError::Empty { batch: b, len: t });
+        }
+        match self {
+            Model::Transformer(m) => m.forward_onehot(x),
+            Model::Lstm(m) => Ok(m.forward_onehot(x)),
+            Model::Gru(m) => Ok(m.forward_onehot(x)),
+            Model::Mlp(m) => m.forward_onehot(x),
+            Model::LinearRnn(m) => Ok(m.forward_onehot(x)),
+        }
+    }
+
+    /// Representations for probes: index 0 is the input representation (the embedding,
+    /// plus positions for a Transformer; the one-hot input for the MLP), index `l` the output
+    /// of layer `l` (`1..=L`), each `[B, T, d_l]`.
+    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Result<Vec<Tensor<3>>, ModelError> {
+        let [b, t] = tokens.dims();
+        if b == 0 || t == 0 {
+            return Err(ModelError::Empty { batch: b, len: t });
+        }
+        match self {
+            Model::Transformer(m) => m.hidden_states(tokens),
+            Model::Lstm(m) => Ok(m.hidden_states(tokens)),
+            Model::Gru(m) => Ok(m.hidden_states(tokens)),
+            Model::Mlp(m) => m.hidden_states(tokens),
+            Model::LinearRnn(m) => Ok(m.hidden_states(tokens)),
+        }
+    }
+
     /// Attention weights per layer, each `[B, heads, T, T]` (rows sum to 1; entries above
     /// the diagonal are 0). `None` for families without attention.
     pub fn attention_weights(

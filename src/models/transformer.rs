@@ -175,10 +175,27 @@ struct AttnCtx {
     rope: Option<(Tensor<4>, Tensor<4>)>,
 }
 
+/// What one forward pass can report besides the logits.
+pub struct Trace {
+    pub logits: Tensor<3>,
+    /// Attention weights per layer, each `[B, heads, T, T]` (when asked for).
+    pub attention: Vec<Tensor<4>>,
+    /// Residual stream after the embedding (positions added) and after every block, each
+    /// `[B, T, d]` (when asked for).
+    pub hidden: Vec<Tensor<3>>,
+}
+
 impl Transformer {
     /// Tokens `[B, T]` → logits `[B, T, n_classes]`.
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Result<Tensor<3>, ModelError> {
-        self.run(tokens, false).map(|(y, _)| y)
+        self.run(self.tok.forward(tokens), false, false)
+            .map(|r| r.logits)
+    }
+
+    /// Real-valued token encodings `[B, T, vocab]` (one-hot rows reproduce `forward`) → logits.
+    pub fn forward_onehot(&self, x: Tensor<3>) -> Result<Tensor<3>, ModelError> {
+        self.run(self.embed_onehot(x), false, false)
+            .map(|r| r.logits)
     }
 
     /// Logits plus attention weights per layer, each `[B, heads, T, T]`.
@@ -186,18 +203,26 @@ impl Transformer {
         &self,
         tokens: Tensor<2, Int>,
     ) -> Result<(Tensor<3>, Vec<Tensor<4>>), ModelError> {
-        self.run(tokens, true)
+        self.run(self.tok.forward(tokens), true, false)
+            .map(|r| (r.logits, r.attention))
     }
 
-    fn run(
-        &self,
-        tokens: Tensor<2, Int>,
-        keep: bool,
-    ) -> Result<(Tensor<3>, Vec<Tensor<4>>), ModelError> {
-        let [_, t] = tokens.dims();
-        let device = tokens.device();
-        let [_, d] = self.tok.weight.dims();
-        let mut x = self.tok.forward(tokens);
+    /// Residual stream after the embedding and after every block (see [`Trace::hidden`]).
+    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Result<Vec<Tensor<3>>, ModelError> {
+        self.run(self.tok.forward(tokens), false, true)
+            .map(|r| r.hidden)
+    }
+
+    /// `x [B, T, V] · E [V, d]`: the embedding lookup as a product (equal for one-hot rows).
+    fn embed_onehot(&self, x: Tensor<3>) -> Tensor<3> {
+        x.matmul(self.tok.weight.val().unsqueeze::<3>())
+    }
+
+    /// From token embeddings `[B, T, d]`: positions, blocks, readout.
+    fn run(&self, x: Tensor<3>, keep: bool, hidden: bool) -> Result<Trace, ModelError> {
+        let [_, t, d] = x.dims();
+        let device = x.device();
+        let mut x = x;
         match self.pos_kind {
             0 => {
                 if t > self.max_len {
@@ -219,15 +244,26 @@ impl Transformer {
             rope: (self.pos_kind == 2).then(|| rope_tables(t, d / self.heads, &device)),
         };
         let mut weights = Vec::new();
+        let mut states = Vec::new();
         let mut x = x0;
         for block in &self.blocks {
+            if hidden {
+                states.push(x.clone());
+            }
             let (y, w) = block.forward(x, &ctx, keep);
             x = y;
             if let Some(w) = w {
                 weights.push(w);
             }
         }
-        Ok((self.head.forward(self.ln_f.forward(x)), weights))
+        if hidden {
+            states.push(x.clone());
+        }
+        Ok(Trace {
+            logits: self.head.forward(self.ln_f.forward(x)),
+            attention: weights,
+            hidden: states,
+        })
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod automaton;
 mod command;
 pub mod evaluate;
+pub mod explain;
 pub mod length_generalize;
 mod params;
 pub mod summarize;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 pub use automaton::AutomatonKind;
 pub use command::CommandKind;
 pub use evaluate::EvaluateKind;
+pub use explain::ExplainKind;
 pub use length_generalize::LengthGeneralizeKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
 pub use summarize::SummarizeKind;
@@ -140,6 +142,7 @@ impl Registry {
         r.add(Arc::new(LengthGeneralizeKind::new()));
         r.add(Arc::new(TimingKind::new()));
         r.add(Arc::new(SummarizeKind::new()));
+        r.add(Arc::new(ExplainKind::new()));
         r
     }
 

@@ -1,0 +1,56 @@
+//! Protein function data: parsers for the files of the CAFA-5 Kaggle
+//! competition and for the UniProt / Pfam files that Debian packages ship,
+//! label builders, the CAFA F-max metric, and long-sequence handling.
+//!
+//! | file | concept |
+//! |---|---|
+//! | [`error`] | [`ParseError`], shared by every parser (`path:line: field `X`: message (hint)`) |
+//! | [`input`] | opening files (transparent gunzip) and numbered line reading |
+//! | [`go_term`] | [`GoId`] (`GO:` + 7 digits) and [`Aspect`] (BPO / CCO / MFO) |
+//! | [`annotations`] | [`GoAnnotations`]: protein → set of GO terms |
+//! | [`fasta`] | FASTA records (CAFA and UniProt headers) |
+//! | [`cafa_terms`] | CAFA-5 `train_terms.tsv` |
+//! | [`obo`] | `go-basic.obo` stanzas |
+//! | [`go_graph`] | [`GoGraph`]: ancestors / propagation over is_a + part_of |
+//! | [`ia`] | CAFA `IA.txt` information-accretion weights |
+//! | [`swissprot`] | UniProtKB/Swiss-Prot flat files |
+//! | [`stockholm`] | Stockholm (Pfam seed) alignments |
+//! | [`labels`] | multi-label GO tasks and Pfam family classification labels |
+//! | [`predictions`] | per-protein GO scores and the naive baseline |
+//! | [`fmax`] | CAFA F-max (IA-weighted and unweighted), cafaeval rules |
+//! | [`crop`] | long-sequence policy: crop or chunk |
+//! | [`tokenize`] | amino-acid tokens (0 = pad, 1..=20 standard, 21 = other) |
+//!
+//! Every parser has `read(&Path)` (gunzips `*.gz` or gzip-magic files) and
+//! `from_reader(name, reader)`; all errors are [`ParseError`]s that name the
+//! file, the 1-based line and, where there is one, the field.
+//!
+//! Code inside this folder only refers to its siblings through `super::`, so
+//! the folder works wherever it is mounted in a crate.
+
+pub mod annotations;
+pub mod cafa_terms;
+pub mod crop;
+pub mod error;
+pub mod fasta;
+pub mod fmax;
+pub mod go_graph;
+pub mod go_term;
+pub mod ia;
+pub mod input;
+pub mod labels;
+pub mod obo;
+pub mod predictions;
+pub mod stockholm;
+pub mod swissprot;
+pub mod tokenize;
+
+#[cfg(test)]
+mod tests;
+
+pub use annotations::GoAnnotations;
+pub use error::ParseError;
+pub use go_graph::GoGraph;
+pub use go_term::{Aspect, GoId};
+pub use ia::IaWeights;
+pub use predictions::Predictions;

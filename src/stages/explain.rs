@@ -1,0 +1,380 @@
+//! `explain`: attributions, attention, probes and faithfulness checks for a trained model
+//! on its automaton's test split (science §5; methods in [`crate::explain`]).
+//!
+//! Use it as `needs: [data, train]`, like `evaluate`. The first `n_examples` test sequences
+//! are explained for one target per sequence (the predicted class or the label, at the last
+//! position or at every position). Outputs, all deterministic:
+//!
+//! * `tokens.npy`, `labels.npy` (u32 `[n_examples, T]`): the explained sequences;
+//! * `attributions_<method>.npy` (f32 `[n_examples, T]`) for `saliency`, `input_x_gradient`,
+//!   `integrated_gradients`, `occlusion`, `random` (a seeded random ranking, the reference
+//!   for the faithfulness figures) and, for a Transformer, `attention_last_layer` and
+//!   `attention_rollout`;
+//! * Transformer only: `attention.npy` (f32 `[layers, heads, T, T]`, example 0) and
+//!   `rollout.npy` (f32 `[T, T]`, example 0);
+//! * `probes.json`, `faithfulness.json`, `explain.json` (summary); see `docs/pipeline.md`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use burn::module::Module;
+use serde_json::{json, Map, Value};
+
+use super::train::data_input;
+use super::{
+    JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind,
+};
+use crate::datasets::npy::write_npy;
+use crate::datasets::SequenceData;
+use crate::explain::{self, Attribution, Baseline, Examples, OcclusionScore, Target};
+use crate::models::{Model, ModelConfig};
+use crate::stages::automaton::task_of;
+use crate::train::{backend, load_checkpoint, SplitMix64};
+
+/// Deletion-curve percentages.
+const PERCENTS: [u32; 11] = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+/// Ridge strength of the probes, relative to the mean feature variance.
+const PROBE_RIDGE: f64 = 1e-3;
+
+pub struct ExplainKind {
+    schema: ParamSchema,
+}
+
+impl ExplainKind {
+    pub fn new() -> Self {
+        let p = ParamSpec::optional;
+        ExplainKind {
+            schema: ParamSchema {
+                params: vec![
+                    p("n_examples", ParamType::Int, json!(8), "test sequences explained (the first ones)"),
+                    p("ig_steps", ParamType::Int, json!(64), "integrated-gradients intervals (steps + 1 gradient evaluations)"),
+                    p("ig_baseline", ParamType::Choice(&["zeros", "uniform"]), json!("zeros"), "integrated-gradients baseline: no token, or 1/vocab everywhere"),
+                    p("occlusion_window", ParamType::Int, json!(1), "positions blanked together"),
+                    p("occlusion_stride", ParamType::Int, json!(1), "positions between occlusion windows"),
+                    p("target", ParamType::Choice(&["predicted", "label"]), json!("predicted"), "explain the logit of the predicted class or of the true state"),
+                    p("position", ParamType::Choice(&["last", "every"]), json!("last"), "the target position: the last one, or every position with its own target (averaged)"),
+                    p("probe_sequences", ParamType::Int, json!(512), "test sequences for the linear probes (half fit, half score)"),
+                    p("seed", ParamType::Int, json!(0), "seed of the random reference ranking"),
+                ],
+                open: false,
+            },
+        }
+    }
+}
+
+impl Default for ExplainKind {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StageKind for ExplainKind {
+    fn name(&self) -> &'static str {
+        "explain"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn schema(&self) -> &ParamSchema {
+        &self.schema
+    }
+
+    fn settings(&self) -> &[Setting] {
+        &[Setting::Backend]
+    }
+
+    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
+        let params = self.schema.resolve(raw)?;
+        let mut issues = Vec::new();
+        for (k, min) in [
+            ("n_examples", 1),
+            ("ig_steps", 1),
+            ("occlusion_window", 1),
+            ("occlusion_stride", 1),
+            ("probe_sequences", 0),
+            ("seed", 0),
+        ] {
+            if params[k].as_i64().is_some_and(|v| v < min) {
+                issues.push(ParamIssue {
+                    param: k.into(),
+                    message: format!("`{k}` must be at least {min}"),
+                    help: None,
+                });
+            }
+        }
+        if issues.is_empty() {
+            Ok(params)
+        } else {
+            Err(issues)
+        }
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
+        let p = ctx.params;
+        let data_dir = data_input(ctx)?;
+        let model_dir = ctx
+            .inputs
+            .iter()
+            .find(|i| !i.gathered && i.path.join("model.safetensors").is_file())
+            .map(|i| i.path.as_path())
+            .context("this stage needs a `train` stage among its `needs` (no input has a model.safetensors)")?;
+        let config: ModelConfig =
+            serde_json::from_slice(&std::fs::read(model_dir.join("model.json"))?)?;
+        let device = backend::device(&ctx.settings.backend)?;
+        let model =
+            load_checkpoint(&config, &model_dir.join("model.safetensors"), &device)?.valid();
+        let task_info: JsonMap =
+            serde_json::from_slice(&std::fs::read(data_dir.join("task.json"))?)?;
+        let task = task_of(&task_info)?;
+        let test = SequenceData::load(data_dir, "test")?;
+        if let Some(max) = config.max_len().filter(|&m| m < test.t) {
+            bail!(
+                "the model runs on at most {max} positions, the test split has {}",
+                test.t
+            );
+        }
+        let int = |k: &str| p[k].as_u64().unwrap_or(1) as usize;
+        let n = int("n_examples").min(test.n);
+        if n == 0 {
+            bail!("the test split is empty");
+        }
+        let t = test.t;
+        let ex = Examples::new(
+            test.inputs[..n * t].to_vec(),
+            test.labels[..n * t].to_vec(),
+            n,
+            t,
+            config.vocab(),
+        )?
+        .with_mask(&test.mask[..n * t])?;
+        let target = Target {
+            class: match p["target"].as_str() {
+                Some("label") => explain::TargetClass::Label,
+                _ => explain::TargetClass::Predicted,
+            },
+            pos: match p["position"].as_str() {
+                Some("every") => explain::TargetPos::Every,
+                _ => explain::TargetPos::Last,
+            },
+        };
+        let baseline = Baseline::parse(p["ig_baseline"].as_str().unwrap_or("zeros"))
+            .context("ig_baseline must be zeros or uniform")?;
+        let sel = target.resolve(&model, &ex)?;
+        let out = ctx.out_dir;
+        write_npy(&out.join("tokens.npy"), &[n, t], &ex.tokens)?;
+        write_npy(&out.join("labels.npy"), &[n, t], &ex.labels)?;
+
+        let steps = 6;
+        ctx.progress.update(0, steps, "gradients");
+        let mut methods: Vec<(&'static str, Attribution)> = vec![
+            ("saliency", explain::saliency(&model, &ex, &sel)?),
+            (
+                "input_x_gradient",
+                explain::input_x_gradient(&model, &ex, &sel)?,
+            ),
+        ];
+        ctx.progress.update(1, steps, "integrated gradients");
+        let ig = explain::integrated_gradients(&model, &ex, &sel, int("ig_steps"), baseline)?;
+        let gaps = ig.completeness_gap();
+        let rel_gap = (0..n)
+            .map(|i| {
+                gaps[i]
+                    / (ig.f_input[i] - ig.f_baseline[i])
+                        .abs()
+                        .max(explain::integrated::FLOOR)
+            })
+            .fold(0.0, f64::max);
+        let ig_summary = json!({
+            "steps": int("ig_steps"), "baseline": p["ig_baseline"],
+            "f_input": ig.f_input, "f_baseline": ig.f_baseline,
+            "gradient_evaluations": ig.evaluations,
+            "max_completeness_gap": gaps.iter().copied().fold(0.0, f64::max),
+            "max_relative_completeness_gap": rel_gap,
+        });
+        methods.push(("integrated_gradients", ig.attribution));
+        ctx.progress.update(2, steps, "occlusion");
+        methods.push((
+            "occlusion",
+            explain::occlusion(
+                &model,
+                &ex,
+                &sel,
+                int("occlusion_window"),
+                int("occlusion_stride"),
+                Baseline::Zeros,
+                OcclusionScore::Logit,
+            )?,
+        ));
+        methods.push((
+            "random",
+            random_attribution(n, t, p["seed"].as_u64().unwrap_or(0)),
+        ));
+        let mut not_applicable = Map::new();
+        ctx.progress.update(3, steps, "attention");
+        match explain::attention_maps(&model, &ex) {
+            Some(maps) => {
+                let maps = maps?;
+                write_npy(
+                    &out.join("attention.npy"),
+                    &[maps.layers, maps.heads, t, t],
+                    &maps.example(0),
+                )?;
+                write_npy(
+                    &out.join("rollout.npy"),
+                    &[t, t],
+                    &explain::rollout(&maps)[..t * t],
+                )?;
+                methods.push((
+                    "attention_last_layer",
+                    explain::last_layer_attribution(&maps, &sel),
+                ));
+                methods.push((
+                    "attention_rollout",
+                    explain::rollout_attribution(&maps, &sel),
+                ));
+            }
+            None => {
+                let why = format!("{} has no attention", config.family());
+                not_applicable.insert("attention_last_layer".into(), json!(why));
+                not_applicable.insert("attention_rollout".into(), json!(why));
+            }
+        }
+        for (name, a) in &methods {
+            write_npy(
+                &out.join(format!("attributions_{name}.npy")),
+                &[n, t],
+                &a.values,
+            )?;
+        }
+
+        ctx.progress.update(4, steps, "faithfulness");
+        let faith = faithfulness(&model, &ex, &sel, &methods, &task, &task_info)?;
+        write_json(&out.join("faithfulness.json"), &faith)?;
+
+        ctx.progress.update(5, steps, "probes");
+        let probes = probes(
+            &model,
+            &test,
+            int("probe_sequences"),
+            config.n_classes(),
+            &mut not_applicable,
+        )?;
+        write_json(&out.join("probes.json"), &probes)?;
+
+        let summary = json!({
+            "family": config.family(),
+            "task": task_info["task"],
+            "n_examples": n,
+            "length": t,
+            "target": { "class": p["target"], "position": p["position"] },
+            "targets": sel.targets,
+            "methods": methods.iter().map(|(m, _)| *m).collect::<Vec<_>>(),
+            "not_applicable": not_applicable,
+            "integrated_gradients": ig_summary,
+            "occlusion": { "window": p["occlusion_window"], "stride": p["occlusion_stride"], "baseline": "zeros", "score": "logit" },
+        });
+        write_json(&out.join("explain.json"), &summary)?;
+        tracing::info!(
+            "{}: explained {n} sequences with {} methods",
+            ctx.instance,
+            methods.len()
+        );
+        Ok(())
+    }
+}
+
+/// A seeded random ranking (uniform scores), the chance reference of the faithfulness checks.
+fn random_attribution(n: usize, t: usize, seed: u64) -> Attribution {
+    let mut rng = SplitMix64::new(seed);
+    Attribution {
+        n,
+        t,
+        values: (0..n * t).map(|_| rng.unit() as f32).collect(),
+    }
+}
+
+/// Deletion curves and ground-truth agreement of every method.
+fn faithfulness(
+    model: &Model,
+    ex: &Examples,
+    sel: &explain::Selection,
+    methods: &[(&'static str, Attribution)],
+    task: &crate::datasets::automata::Task,
+    task_info: &JsonMap,
+) -> anyhow::Result<Value> {
+    let gt = explain::ground_truth(task, ex, sel);
+    let mut per_method = Map::new();
+    let mut chance = Value::Null;
+    for (name, a) in methods {
+        let curve = explain::deletion_curve(model, ex, sel, a, &PERCENTS, Baseline::Zeros)?;
+        let agreement = gt
+            .as_ref()
+            .and_then(|g| explain::ground_truth_agreement(a, g, sel));
+        if let Some((_, c)) = agreement {
+            chance = json!(c);
+        }
+        per_method.insert(
+            name.to_string(),
+            json!({
+                "deletion_curve": curve.iter().map(|(x, y)| [*x, *y]).collect::<Vec<_>>(),
+                "deletion_auc": explain::area(&curve),
+                "ground_truth_agreement": agreement.map(|(a, _)| a),
+            }),
+        );
+    }
+    let with_gt = gt
+        .as_ref()
+        .map(|g| g.sets.iter().filter(|s| s.is_some()).count());
+    Ok(json!({
+        "task": task_info["task"],
+        "ground_truth": gt.as_ref().map(|g| g.description),
+        "ground_truth_metric": "precision@|G|: fraction of the |G| top-attributed positions (up to the target) in the ground-truth set G, mean over examples with a non-empty G",
+        "ground_truth_chance": chance,
+        "n_with_ground_truth": with_gt,
+        "deletion": "top-k% attributed positions up to the target blanked (zero rows); accuracy = the target class still predicted",
+        "methods": per_method,
+    }))
+}
+
+/// Linear probes on the first `count` test sequences (at least 2 needed).
+fn probes(
+    model: &Model,
+    test: &SequenceData,
+    count: usize,
+    n_classes: usize,
+    not_applicable: &mut Map<String, Value>,
+) -> anyhow::Result<Value> {
+    let m = count.min(test.n);
+    if m < 2 {
+        not_applicable.insert(
+            "probes".into(),
+            json!(format!("probes need at least 2 sequences, have {m}")),
+        );
+        return Ok(json!({ "layers": [], "chance": null }));
+    }
+    let t = test.t;
+    let data = SequenceData {
+        n: m,
+        t,
+        inputs: test.inputs[..m * t].to_vec(),
+        labels: test.labels[..m * t].to_vec(),
+        mask: test.mask[..m * t].to_vec(),
+    };
+    let r = explain::probe_layers(model, &data, n_classes, PROBE_RIDGE)?;
+    Ok(json!({
+        "layers": r.layers,
+        "chance": r.chance,
+        "n_classes": r.n_classes,
+        "n_fit": r.n_fit,
+        "n_test": r.n_test,
+        "ridge": PROBE_RIDGE,
+        "method": "ridge least squares to one-hot states on the first half of the sequences, accuracy on the second half; chance = always the most frequent state of the first half",
+    }))
+}
+
+fn write_json(path: &Path, v: &Value) -> anyhow::Result<()> {
+    std::fs::write(path, serde_json::to_vec_pretty(v)?)
+        .with_context(|| format!("writing {}", path.display()))
+}
