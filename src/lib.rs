@@ -21,3 +21,6 @@ pub mod spec;
 pub mod stages;
 pub mod study;
 pub mod train;
+
+/// The burn version seqlab is built against (pinned in Cargo.toml).
+pub const BURN_VERSION: &str = "0.22.1";

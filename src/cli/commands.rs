@@ -43,6 +43,12 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             print!("{}", ops::run::summary(&plan, &report, *dry_run));
+            if !*dry_run {
+                for dir in ops::run::publish(&cache, &plan, &report)? {
+                    let page = dir.join("index.html");
+                    println!("report: {}", page.display());
+                }
+            }
             Ok(if report.success() {
                 ExitCode::SUCCESS
             } else {

@@ -16,7 +16,7 @@ use crate::cache::manifest::Manifest;
 use crate::cache::store::remove_tree;
 use crate::cache::Cache;
 use crate::plan::Plan;
-use crate::stages::{InputDir, Progress, RunContext, Settings};
+use crate::stages::{InputDir, Progress, RunContext, Settings, Upstream};
 
 /// One instance ready to execute: its key and its inputs' trees.
 pub struct Job {
@@ -56,6 +56,29 @@ fn clear_stale(cache: &Cache, key: &str) {
             }
         }
     }
+}
+
+/// Provenance of every input: the execution that produced its tree.
+fn upstream_records(cache: &Cache, plan: &Plan, job: &Job) -> Vec<Upstream> {
+    let index = cache.index().ok();
+    job.input_trees
+        .iter()
+        .map(|(u, tree)| {
+            let up = &plan.instances[*u];
+            let exec = index
+                .as_ref()
+                .and_then(|i| i.execution_by_hash_prefix(tree).ok().flatten());
+            Upstream {
+                instance: up.name.clone(),
+                stage: up.stage.clone(),
+                kind: up.kind.name().to_string(),
+                tree: tree.clone(),
+                key: exec.as_ref().map(|e| e.key.clone()),
+                params: up.params.clone(),
+                seconds: exec.map(|e| e.duration),
+            }
+        })
+        .collect()
 }
 
 /// Lay out the inputs under `dir` and describe them for the kind.
@@ -197,7 +220,14 @@ fn run_in(
         std::fs::create_dir_all(d)?;
     }
     let inputs = materialize_inputs(cache, plan, job, &in_dir)?;
+    let upstream = if inst.kind.wants_provenance() {
+        upstream_records(cache, plan, job)
+    } else {
+        Vec::new()
+    };
     let ctx = RunContext {
+        pipeline: &plan.pipeline,
+        upstream: &upstream,
         instance: &inst.name,
         params: &inst.params,
         inputs: &inputs,

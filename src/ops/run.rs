@@ -75,6 +75,48 @@ pub fn summary(plan: &Plan, report: &RunReport, dry_run: bool) -> String {
     out
 }
 
+/// Copy the outputs of instances whose kind publishes them (the report) to
+/// their place (relative to the working directory, like the cache), replacing what was there; returns the
+/// published directories. Copies, not links, so editing a published file
+/// never alters the cache.
+pub fn publish(
+    cache: &Cache,
+    plan: &Plan,
+    report: &RunReport,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use anyhow::Context;
+    let mut out = Vec::new();
+    for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
+        let (Some(tree), Some(rel)) = (
+            o.tree(),
+            inst.kind.publish_dir(&inst.params, &plan.pipeline),
+        ) else {
+            continue;
+        };
+        let dest = rel.clone();
+        let staging = dest.with_extension(format!("publishing.{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(&staging)
+            .with_context(|| format!("creating {}", staging.display()))?;
+        for f in cache.store.manifest(tree)?.files {
+            let target = staging.join(&f.path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::copy(cache.store.object_path(&f.hash), &target)
+                .with_context(|| format!("publishing {}", target.display()))?;
+            let mut perm = std::fs::metadata(&target)?.permissions();
+            std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o644);
+            std::fs::set_permissions(&target, perm)?;
+        }
+        let _ = std::fs::remove_dir_all(&dest);
+        std::fs::rename(&staging, &dest)
+            .with_context(|| format!("publishing to {}", dest.display()))?;
+        out.push(rel);
+    }
+    Ok(out)
+}
+
 /// The `summary.txt` files the run's instances wrote (a `summarize` stage
 /// writes one), with their instance names, for printing after the run.
 pub fn stage_summaries(cache: &Cache, plan: &Plan, report: &RunReport) -> Vec<(String, String)> {

@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod length_generalize;
 mod params;
+pub mod report;
 pub mod summarize;
 pub mod timing;
 pub mod train;
@@ -24,6 +25,7 @@ pub use evaluate::EvaluateKind;
 pub use explain::ExplainKind;
 pub use length_generalize::LengthGeneralizeKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
+pub use report::ReportKind;
 pub use summarize::SummarizeKind;
 pub use timing::TimingKind;
 pub use train::TrainKind;
@@ -81,8 +83,26 @@ impl Progress for NoProgress {
     fn update(&self, _: u64, _: u64, _: &str) {}
 }
 
+/// Provenance of one upstream instance: what produced an input.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Upstream {
+    pub instance: String,
+    pub stage: String,
+    pub kind: String,
+    /// The input's output tree hash.
+    pub tree: String,
+    /// The cache key of the execution that produced it, if recorded.
+    pub key: Option<String>,
+    pub params: JsonMap,
+    /// How long that execution took (varies run to run: a stage that shows
+    /// it, like `report`, gives up bit-identical reruns for it).
+    pub seconds: Option<f64>,
+}
+
 /// Everything a stage may read while running. Outputs go to `out_dir` only.
 pub struct RunContext<'a> {
+    /// The pipeline's name.
+    pub pipeline: &'a str,
     pub instance: &'a str,
     pub params: &'a JsonMap,
     pub inputs: &'a [InputDir],
@@ -93,6 +113,8 @@ pub struct RunContext<'a> {
     pub scratch_dir: &'a Path,
     pub settings: &'a Settings,
     pub progress: &'a dyn Progress,
+    /// Every upstream instance (direct inputs and gathered ones).
+    pub upstream: &'a [Upstream],
 }
 
 /// A kind of stage.
@@ -116,6 +138,19 @@ pub trait StageKind: Send + Sync {
     /// Settings whose values change this kind's outputs.
     fn settings(&self) -> &[Setting] {
         &[]
+    }
+
+    /// Whether `run` reads `ctx.upstream` (looking provenance up in the index
+    /// costs time, so only kinds that show it get it).
+    fn wants_provenance(&self) -> bool {
+        false
+    }
+
+    /// Where the outputs of an instance with `params` are copied after every
+    /// run (relative to the working directory, like the cache), if this kind publishes
+    /// them (the `report` kind's page).
+    fn publish_dir(&self, _params: &JsonMap, _pipeline: &str) -> Option<PathBuf> {
+        None
     }
 
     /// Do the work, writing outputs under `ctx.out_dir`. An error leaves no
@@ -143,6 +178,7 @@ impl Registry {
         r.add(Arc::new(TimingKind::new()));
         r.add(Arc::new(SummarizeKind::new()));
         r.add(Arc::new(ExplainKind::new()));
+        r.add(Arc::new(ReportKind::new()));
         r
     }
 
