@@ -76,11 +76,16 @@ pub fn arch_label(coords: &Coords, axes: &Axes, model_config: Option<&Value>) ->
         let v = crate::plan::coords::display(v);
         parts.push(if k == "model" { v } else { format!("{k}={v}") });
     }
-    if parts.is_empty() {
-        "model".into()
-    } else {
-        parts.join(" ")
+    if !coords.0.contains_key("model") {
+        // A stage with a fixed model: name it by its config.
+        let family = model_config.and_then(|m| m["family"].as_str()).unwrap_or("model");
+        let mut head = family.to_string();
+        if let Some(pos) = model_config.and_then(|m| m["pos"].as_str()) {
+            head.push_str(&format!(" pos={pos}"));
+        }
+        parts.insert(0, head);
     }
+    parts.join(" ")
 }
 
 fn task_of(cell: &Cell, axes: &Axes) -> String {

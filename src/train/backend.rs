@@ -18,6 +18,7 @@ pub fn device(name: &str) -> anyhow::Result<Device> {
         "flex" => Ok(Device::flex()),
         #[cfg(feature = "cuda")]
         "cuda" => Ok(Device::cuda(0)),
+        #[cfg(not(feature = "cuda"))]
         "cuda" => anyhow::bail!("this seqlab was built without CUDA: rebuild with `cargo build --release --features cuda`"),
         other => anyhow::bail!("unknown backend `{other}`; available: {}", available().join(", ")),
     }
