@@ -303,3 +303,50 @@ stages:
     let cells: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(&cells[2..5], &["5", "25", "+20.0000"], "{line}");
 }
+
+#[test]
+fn timing_instances_run_alone() {
+    let w = Work::new();
+    w.write(
+        "t.yaml",
+        r#"
+name: alone
+stages:
+  data:
+    kind: automaton
+    matrix: { seed: [1, 2, 3] }
+    params: { task: parity, length: 8, train_size: 64, test_size: 16 }
+  train:
+    kind: train
+    needs: [data]
+    params: { model: lstm, width: 8, steps: 40, batch_size: 8, eval_every: 10 }
+  timing:
+    kind: timing
+    matrix: { model: [lstm, gru, transformer] }
+    params: { layers: 1, width: 8, lengths: [8, 32], batch_size: 2, repeats: 2 }
+"#,
+    );
+    w.run("t.yaml", &["--jobs", "2"]).ok();
+    let log = w.seqlab(&["log", "--format", "json"]).ok().json();
+    let spans: Vec<(String, f64, f64)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["instance"].as_str().unwrap().to_string(),
+                e["started"].as_f64().unwrap(),
+                e["ended"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(spans.len(), 9, "{log:#}");
+    for (name, s, e) in spans.iter().filter(|(n, _, _)| n.starts_with("timing")) {
+        for (other, s2, e2) in spans.iter().filter(|(n, _, _)| n != name) {
+            assert!(
+                e2 <= s || s2 >= e,
+                "{other} [{s2}, {e2}] overlaps {name} [{s}, {e}]"
+            );
+        }
+    }
+}

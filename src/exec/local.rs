@@ -65,6 +65,10 @@ pub fn run_plan(cache: &Cache, plan: &Plan, opts: &RunOptions) -> anyhow::Result
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
     let bars = RunBars::new(n, opts.progress);
     let mut running = 0usize;
+    // Exclusive instances (measurements) run alone: once one is waiting, no
+    // new job starts until it could start, and none starts beside it.
+    let mut held: VecDeque<usize> = VecDeque::new();
+    let mut exclusive_running: Option<usize> = None;
 
     std::thread::scope(|scope| -> anyhow::Result<()> {
         // Both channels live inside the scope: an early return drops the job
@@ -123,7 +127,20 @@ pub fn run_plan(cache: &Cache, plan: &Plan, opts: &RunOptions) -> anyhow::Result
                         _ if opts.dry_run => Some(Outcome::WouldRun {
                             reason: why_run(&index, plan, i, &components)?,
                         }),
+                        _ if exclusive_running.is_some()
+                            || (running > 0
+                                && (inst.kind.exclusive()
+                                    || held
+                                        .iter()
+                                        .any(|&h| plan.instances[h].kind.exclusive()))) =>
+                        {
+                            held.push_back(i);
+                            None
+                        }
                         _ => {
+                            if inst.kind.exclusive() {
+                                exclusive_running = Some(i);
+                            }
                             let input_trees = inst
                                 .upstream()
                                 .map(|u| (u, trees[u].clone().unwrap_or_default()))
@@ -157,6 +174,10 @@ pub fn run_plan(cache: &Cache, plan: &Plan, opts: &RunOptions) -> anyhow::Result
             }
             let (i, result) = done_rx.recv()?;
             running -= 1;
+            if exclusive_running == Some(i) {
+                exclusive_running = None;
+            }
+            ready.extend(held.drain(..));
             let name = &plan.instances[i].name;
             let outcome = match result {
                 Ok(done) if done.reused => Outcome::Cached { tree: done.tree },

@@ -140,6 +140,12 @@ pub trait StageKind: Send + Sync {
         &[]
     }
 
+    /// Whether instances of this kind must run alone (no other instance of
+    /// this process at the same time): measurements of time and memory.
+    fn exclusive(&self) -> bool {
+        false
+    }
+
     /// Whether `run` reads `ctx.upstream` (looking provenance up in the index
     /// costs time, so only kinds that show it get it).
     fn wants_provenance(&self) -> bool {

@@ -385,7 +385,7 @@ impl StageKind for ReportKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn schema(&self) -> &ParamSchema {

@@ -82,7 +82,7 @@ impl StageKind for SummarizeKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn schema(&self) -> &ParamSchema {

@@ -9,8 +9,9 @@
 //!
 //! Times vary between runs and machines, so `verify --rerun` will report
 //! differing bits for this kind: the cached figures are a measurement, not a
-//! function of the inputs. Trainings in one process take turns, so a training
-//! never runs beside a timed step; other kinds (evaluate) may.
+//! function of the inputs. The kind is exclusive: the scheduler runs it with
+//! nothing else beside it in the process, so times and the peak memory are
+//! its own.
 //!
 //! Outputs: `timing.json` (points and exponents), `timing.csv`, and
 //! `metrics.json` (`train_exponent`, `infer_exponent`).
@@ -150,7 +151,7 @@ impl StageKind for TimingKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -159,6 +160,10 @@ impl StageKind for TimingKind {
 
     fn settings(&self) -> &[Setting] {
         &[Setting::Backend]
+    }
+
+    fn exclusive(&self) -> bool {
+        true
     }
 
     fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {

@@ -62,7 +62,7 @@ const MODEL_PARAMS: &[&str] = &["heads", "pos", "dropout", "negative_eigenvalues
 
 /// The architecture of a cell: every coordinate except task, depth and seed
 /// (`model` by its value alone), leaving out model params the family does not
-/// use: `transformer`, `linear_rnn negative_eigenvalues=true`.
+/// use: `transformer`, `linear_rnn neg-eig` (a true flag by its name, a false one left out).
 pub fn arch_label(coords: &Coords, axes: &Axes, model_config: Option<&Value>) -> String {
     let mut parts = Vec::new();
     for (k, v) in &coords.0 {
@@ -73,12 +73,23 @@ pub fn arch_label(coords: &Coords, axes: &Axes, model_config: Option<&Value>) ->
         if MODEL_PARAMS.contains(&k.as_str()) && unused {
             continue;
         }
-        let v = crate::plan::coords::display(v);
-        parts.push(if k == "model" { v } else { format!("{k}={v}") });
+        let short = match k.as_str() {
+            "negative_eigenvalues" => "neg-eig",
+            other => other,
+        };
+        // A boolean reads as a flag: shown when set, left out when not.
+        match v {
+            Value::Bool(true) => parts.push(short.to_string()),
+            Value::Bool(false) => {}
+            _ if k == "model" => parts.push(crate::plan::coords::display(v)),
+            _ => parts.push(format!("{short}={}", crate::plan::coords::display(v))),
+        }
     }
     if !coords.0.contains_key("model") {
         // A stage with a fixed model: name it by its config.
-        let family = model_config.and_then(|m| m["family"].as_str()).unwrap_or("model");
+        let family = model_config
+            .and_then(|m| m["family"].as_str())
+            .unwrap_or("model");
         let mut head = family.to_string();
         if let Some(pos) = model_config.and_then(|m| m["pos"].as_str()) {
             head.push_str(&format!(" pos={pos}"));
@@ -425,5 +436,49 @@ mod tests {
         assert_eq!((t95.best_of_seeds, t95.mean_over_seeds), (Some(2), Some(4)));
         let text = summary_text(&groups, &min, &[]);
         assert!(text.contains("65.0 [60.0, 70.0]"), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn arch_labels_read_as_flags_and_skip_unused_params() {
+        let axes = Axes::default();
+        let c = |l: &str| Coords::parse_label(l);
+        let rnn = json!({"family": "linear_rnn", "negative_eigenvalues": true});
+        assert_eq!(
+            arch_label(
+                &c("task=parity,model=linear_rnn,negative_eigenvalues=true,seed=0"),
+                &axes,
+                Some(&rnn)
+            ),
+            "linear_rnn neg-eig"
+        );
+        assert_eq!(
+            arch_label(
+                &c("task=parity,model=linear_rnn,negative_eigenvalues=false"),
+                &axes,
+                Some(&rnn)
+            ),
+            "linear_rnn"
+        );
+        // a transformer has no such param: the axis is left out, lr is not
+        let tf = json!({"family": "transformer", "pos": "rope"});
+        assert_eq!(
+            arch_label(
+                &c("model=transformer,layers=2,negative_eigenvalues=true,lr=0.1"),
+                &axes,
+                Some(&tf)
+            ),
+            "transformer lr=0.1"
+        );
+        // without a model axis the config names the family
+        assert_eq!(
+            arch_label(&c("task=parity,layers=2"), &axes, Some(&tf)),
+            "transformer pos=rope"
+        );
     }
 }
