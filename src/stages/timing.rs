@@ -127,11 +127,22 @@ mod peak_memory {
         let _ = std::fs::write("/proc/self/clear_refs", "5");
     }
 
-    pub fn read_mib() -> Option<f64> {
+    fn read(field: &str) -> Option<f64> {
         let status = std::fs::read_to_string("/proc/self/status").ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let line = status.lines().find(|l| l.starts_with(field))?;
         let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
         Some(kb / 1024.0)
+    }
+
+    /// Peak resident memory since the last reset.
+    pub fn peak_mib() -> Option<f64> {
+        read("VmHWM:")
+    }
+
+    /// Resident memory now (the allocator keeps freed memory, so this is
+    /// the baseline a measurement's growth is counted from).
+    pub fn current_mib() -> Option<f64> {
+        read("VmRSS:")
     }
 }
 
@@ -151,7 +162,7 @@ impl StageKind for TimingKind {
     }
 
     fn version(&self) -> u32 {
-        2
+        3
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -215,7 +226,7 @@ impl StageKind for TimingKind {
         let family = p["model"].as_str().unwrap_or_default().to_string();
 
         let mut points = Vec::new();
-        let mut csv = String::from("length,train_step_ms,infer_ms,peak_rss_mib\n");
+        let mut csv = String::from("length,train_step_ms,infer_ms,peak_rss_mib,peak_growth_mib\n");
         for (i, &t) in lengths.iter().enumerate() {
             ctx.progress
                 .update(i as u64, lengths.len() as u64, &format!("T = {t}"));
@@ -235,6 +246,7 @@ impl StageKind for TimingKind {
                 ..TrainConfig::default()
             };
             peak_memory::reset();
+            let before = peak_memory::current_mib();
             let mut last = Instant::now();
             let mut step_ms = Vec::new();
             let gen = Batches::Fresh(Box::new(move |b, rng| {
@@ -261,15 +273,17 @@ impl StageKind for TimingKind {
                     infer_ms.push(t0.elapsed().as_secs_f64() * 1e3);
                 }
             }
-            let peak = peak_memory::read_mib();
+            let peak = peak_memory::peak_mib();
+            let growth = peak.zip(before).map(|(p, b)| (p - b).max(0.0));
             let (tr, inf) = (median(step_ms), median(infer_ms));
             let _ = writeln!(
                 csv,
-                "{t},{tr:.4},{inf:.4},{}",
-                peak.map(|m| format!("{m:.1}")).unwrap_or_default()
+                "{t},{tr:.4},{inf:.4},{},{}",
+                peak.map(|m| format!("{m:.1}")).unwrap_or_default(),
+                growth.map(|m| format!("{m:.1}")).unwrap_or_default()
             );
             points.push(
-                json!({ "length": t, "train_step_ms": tr, "infer_ms": inf, "peak_rss_mib": peak }),
+                json!({ "length": t, "train_step_ms": tr, "infer_ms": inf, "peak_rss_mib": peak, "peak_growth_mib": growth }),
             );
             tracing::info!(
                 "{}: T = {t}: train step {tr:.2} ms, inference {inf:.2} ms",
@@ -292,7 +306,7 @@ impl StageKind for TimingKind {
         let report = json!({
             "family": family, "batch_size": b, "repeats": repeats, "points": points,
             "train_exponent": train_exp, "infer_exponent": infer_exp,
-            "memory_note": "peak resident set of the whole process during each length (VmHWM after a reset), MiB",
+            "memory_note": "peak_rss_mib: the process's peak resident set while measuring one length (VmHWM after a reset), MiB; peak_growth_mib: that peak minus the resident set when the measurement started (the allocator keeps freed memory, so this is the measurement's own need)",
         });
         std::fs::write(
             ctx.out_dir.join("timing.json"),
