@@ -8,8 +8,11 @@ pub mod automaton;
 mod command;
 pub mod evaluate;
 pub mod explain;
+pub mod fetch;
+pub mod forecast;
 pub mod length_generalize;
 mod params;
+pub mod prices;
 pub mod report;
 pub mod summarize;
 pub mod timing;
@@ -23,8 +26,11 @@ pub use automaton::AutomatonKind;
 pub use command::CommandKind;
 pub use evaluate::EvaluateKind;
 pub use explain::ExplainKind;
+pub use fetch::FetchKind;
+pub use forecast::ForecastKind;
 pub use length_generalize::LengthGeneralizeKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
+pub use prices::PricesKind;
 pub use report::ReportKind;
 pub use summarize::SummarizeKind;
 pub use timing::TimingKind;
@@ -185,6 +191,9 @@ impl Registry {
         r.add(Arc::new(SummarizeKind::new()));
         r.add(Arc::new(ExplainKind::new()));
         r.add(Arc::new(ReportKind::new()));
+        r.add(Arc::new(FetchKind::new()));
+        r.add(Arc::new(PricesKind::new()));
+        r.add(Arc::new(ForecastKind::new()));
         r
     }
 

@@ -1,0 +1,121 @@
+//! Real-data stages on files the tests write: `fetch` (pinned local files),
+//! `prices` (OHLCV → return windows) and `forecast` (scored against the
+//! persistence baselines). No download happens here.
+
+mod common;
+
+use common::{counts, Work};
+
+/// A Yahoo-layout CSV of `n` days of a deterministic random walk, and its
+/// closing prices.
+fn yahoo_csv(n: usize) -> (String, Vec<f64>) {
+    let mut s = String::from("Date,Open,High,Low,Close,Adj Close,Volume\n");
+    let mut x: u64 = 7;
+    let mut p = 100.0f64;
+    let mut closes = Vec::new();
+    for d in 0..n {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let u = (x >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        p *= (0.02 * u).exp();
+        let date = format!("2001-{:02}-{:02}", 1 + d / 28, 1 + d % 28);
+        s.push_str(&format!("{date},{p:.6},{p:.6},{p:.6},{p:.6},{p:.6},1000\n"));
+        closes.push(format!("{p:.6}").parse().unwrap());
+    }
+    (s, closes)
+}
+
+fn pipeline(pin: &str) -> String {
+    format!(
+        r#"
+name: stocks-mini
+stages:
+  csv:
+    kind: fetch
+    params:
+      source: {{ kind: local, path: data/prices.csv, blake3: {pin}, instructions: "write data/prices.csv" }}
+  data:
+    kind: prices
+    needs: [csv]
+    params: {{ ticker: TEST, window: 10, train_fraction: 0.8, bins: 8, clip: 3.0 }}
+  train:
+    kind: train
+    needs: [data]
+    params: {{ model: lstm, width: 8, steps: 20, batch_size: 16, eval_every: 10 }}
+  forecast:
+    kind: forecast
+    needs: [data, train]
+"#
+    )
+}
+
+#[test]
+fn prices_forecast_and_baselines_from_a_pinned_local_file() {
+    let w = Work::new();
+    let (csv, closes) = yahoo_csv(201);
+    w.write("data/prices.csv", &csv);
+    let pin = blake3::hash(csv.as_bytes()).to_hex().to_string();
+    w.write("p.yaml", &pipeline(&pin));
+    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(4, 0, 0, 0));
+
+    // 200 returns, cut at 160: 40 test windows; the persistence RMSE is the
+    // RMSE of r_t - r_{t-1} over the test days, computed here by hand.
+    let r: Vec<f64> = closes.windows(2).map(|p| (p[1] / p[0]).ln()).collect();
+    let cut = 160;
+    let se: f64 = (cut..r.len()).map(|t| (r[t] - r[t - 1]).powi(2)).sum();
+    let by_hand = (se / (r.len() - cut) as f64).sqrt();
+    let m = &w.show("forecast")["metrics"];
+    assert_eq!(m["n_forecasts"], 40, "{m}");
+    let got = m["persistence_rmse"].as_f64().unwrap();
+    // the file stores returns as f32
+    assert!(
+        (got - by_hand).abs() < 1e-6 * by_hand.max(1e-3) + 1e-7,
+        "{got} vs {by_hand}"
+    );
+    let zero: f64 = ((cut..r.len()).map(|t| r[t] * r[t]).sum::<f64>() / 40.0).sqrt();
+    assert!(
+        (m["zero_rmse"].as_f64().unwrap() - zero).abs() < 1e-6,
+        "{m}"
+    );
+    assert!(m["rmse"].as_f64().unwrap().is_finite());
+
+    // The data set: 150 training windows of 10 tokens in 0..8.
+    let task: serde_json::Value = serde_json::from_str(&w.output("data", "task.json")).unwrap();
+    assert_eq!(
+        (
+            task["train_windows"].as_u64(),
+            task["test_windows"].as_u64()
+        ),
+        (Some(150), Some(40))
+    );
+    assert_eq!(task["n_states"], 8);
+}
+
+#[test]
+fn a_wrong_pin_fails_and_caches_nothing() {
+    let w = Work::new();
+    let (csv, _) = yahoo_csv(50);
+    w.write("data/prices.csv", &csv);
+    let wrong = "0".repeat(64);
+    w.write("p.yaml", &pipeline(&wrong));
+    let r = w.run("p.yaml", &[]);
+    assert_ne!(r.code, 0);
+    let actual = blake3::hash(csv.as_bytes()).to_hex().to_string();
+    assert!(
+        r.text().contains(&wrong) && r.text().contains(&actual),
+        "{}",
+        r.text()
+    );
+    let st = w.status("p.yaml", &[]);
+    assert!(st.iter().all(|s| s.state == "never-run"), "{st:?}");
+}
+
+#[test]
+fn a_missing_local_file_says_how_to_get_it() {
+    let w = Work::new();
+    w.write("p.yaml", &pipeline(&"ab".repeat(32)));
+    let r = w.run("p.yaml", &[]);
+    assert_ne!(r.code, 0);
+    assert!(r.text().contains("write data/prices.csv"), "{}", r.text());
+}
