@@ -9,6 +9,9 @@ use crate::cache::key::{InputArtifact, InputBinding, KeyComponents, KEY_FORMAT};
 use crate::plan::Plan;
 use crate::stages::Settings;
 
+/// The hash recorded for a kind's data file that does not exist.
+pub const ABSENT: &str = "absent";
+
 pub struct Resolver<'a> {
     plan: &'a Plan,
     settings: &'a Settings,
@@ -54,6 +57,15 @@ impl<'a> Resolver<'a> {
         for dep in &inst.deps {
             let hash = self.hasher.hash(index, &self.plan.workspace.join(dep))?;
             deps.insert(dep.clone(), hash);
+        }
+        for file in inst.kind.data_files(&inst.params) {
+            let path = self.plan.workspace.join(&file);
+            let hash = if path.is_file() {
+                self.hasher.hash(index, &path)?
+            } else {
+                ABSENT.to_string()
+            };
+            deps.insert(format!("data:{file}"), hash);
         }
         let settings = inst
             .kind

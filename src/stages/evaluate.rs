@@ -14,6 +14,7 @@ use serde_json::json;
 use super::train::data_input;
 use super::{ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind};
 use crate::datasets::SequenceData;
+use crate::metrics::classification::ConfusionMatrix;
 use crate::models::{Model, ModelConfig};
 use crate::train::{backend, evaluate, load_checkpoint, SeqDataset};
 
@@ -94,10 +95,34 @@ impl StageKind for EvaluateKind {
         let data = SeqDataset::new(d.inputs, d.labels, d.mask, d.n, d.t)?;
         let batch = ctx.params["batch_size"].as_u64().unwrap_or(256) as usize;
         let r = evaluate(&model, &data, batch).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let metrics = json!({
+        let mut metrics = json!({
             "acc": r.acc, "seq_acc": r.seq_acc, "loss": r.loss,
             "n_sequences": r.n_sequences, "n_positions": r.n_positions,
         });
+        // Labelled classes (real data sets name them): macro-F1, per-class
+        // scores and the confusion matrix, since accuracy alone flatters a
+        // majority class (always-N scores 82.8% on MIT-BIH).
+        let task = super::train::read_json(&data_dir.join("task.json"))?;
+        if let Some(names) = task.get("class_names").and_then(|v| v.as_array()) {
+            let (truth, pred): (Vec<usize>, Vec<usize>) = r
+                .predictions
+                .iter()
+                .map(|&(t, p)| (t as usize, p as usize))
+                .unzip();
+            let cm = ConfusionMatrix::new(&truth, &pred, names.len())?;
+            metrics["macro_f1"] = json!(cm.macro_f1());
+            let per_class: Vec<_> = names
+                .iter()
+                .zip(cm.per_class())
+                .map(|(n, s)| json!({ "class": n, "precision": s.precision, "recall": s.recall, "f1": s.f1, "support": s.support }))
+                .collect();
+            std::fs::write(
+                ctx.out_dir.join("classification.json"),
+                serde_json::to_vec_pretty(
+                    &json!({ "classes": names, "per_class": per_class, "confusion": cm.counts(), "macro_f1": cm.macro_f1() }),
+                )?,
+            )?;
+        }
         std::fs::write(
             ctx.out_dir.join("metrics.json"),
             serde_json::to_vec_pretty(&metrics)?,

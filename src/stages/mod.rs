@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod fetch;
 pub mod forecast;
+pub mod heartbeats;
 pub mod length_generalize;
 mod params;
 pub mod prices;
@@ -28,6 +29,7 @@ pub use evaluate::EvaluateKind;
 pub use explain::ExplainKind;
 pub use fetch::FetchKind;
 pub use forecast::ForecastKind;
+pub use heartbeats::HeartbeatsKind;
 pub use length_generalize::LengthGeneralizeKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
 pub use prices::PricesKind;
@@ -146,6 +148,14 @@ pub trait StageKind: Send + Sync {
         &[]
     }
 
+    /// Files the kind reads from the workspace for `params` (relative to the
+    /// pipeline file), like `deps` but named by the kind: user data such as
+    /// the Kaggle heartbeat CSVs. Their content enters the key; a missing one
+    /// enters as absent, and the run reports how to get it.
+    fn data_files(&self, _params: &JsonMap) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Whether instances of this kind must run alone (no other instance of
     /// this process at the same time): measurements of time and memory.
     fn exclusive(&self) -> bool {
@@ -194,6 +204,7 @@ impl Registry {
         r.add(Arc::new(FetchKind::new()));
         r.add(Arc::new(PricesKind::new()));
         r.add(Arc::new(ForecastKind::new()));
+        r.add(Arc::new(HeartbeatsKind::new()));
         r
     }
 

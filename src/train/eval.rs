@@ -28,6 +28,9 @@ pub struct EvalReport {
     pub throughput_seq_per_s: f64,
     pub n_sequences: usize,
     pub n_positions: usize,
+    /// (true class, predicted class) at every masked position, in order.
+    #[serde(skip)]
+    pub predictions: Vec<(u32, u32)>,
 }
 
 /// The device a model's parameters live on.
@@ -50,6 +53,7 @@ pub fn evaluate(model: &Model, data: &SeqDataset, batch: usize) -> Result<EvalRe
     let mut pos_c = vec![0usize; t];
     let mut pos_n = vec![0usize; t];
     let mut loss_sum = 0.0f64;
+    let mut predictions = Vec::new();
     let mut lat = Vec::new();
     let mut timed = 0.0f64;
     let mut start = 0;
@@ -75,6 +79,7 @@ pub fn evaluate(model: &Model, data: &SeqDataset, batch: usize) -> Result<EvalRe
                     continue;
                 }
                 any = true;
+                predictions.push((b.labels[k], pred[k] as u32));
                 let ok = pred[k] == b.labels[k] as i64;
                 correct += ok as usize;
                 total += 1;
@@ -124,5 +129,6 @@ pub fn evaluate(model: &Model, data: &SeqDataset, batch: usize) -> Result<EvalRe
         },
         n_sequences: data.n,
         n_positions: total,
+        predictions,
     })
 }
