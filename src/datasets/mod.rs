@@ -5,6 +5,7 @@
 //! classes) and `<split>_mask.npy` (u8, 1 where the label is supervised).
 
 pub mod automata;
+pub mod binned;
 pub mod ecg;
 pub mod error;
 pub mod io;

@@ -16,9 +16,9 @@ use burn::tensor::activation::softmax;
 use serde_json::json;
 
 use super::evaluate::trained_model;
-use super::prices::Bins;
 use super::train::{data_input, read_json};
 use super::{ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind};
+use crate::datasets::binned::Bins;
 use crate::datasets::npy::read_npy;
 use crate::datasets::SequenceData;
 use crate::metrics::regression::{mae, mse, rmse};
@@ -76,8 +76,8 @@ impl StageKind for ForecastKind {
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
         let data_dir = data_input(ctx)?;
         let info = read_json(&data_dir.join("task.json"))?;
-        if info["task"].as_str() != Some("prices") {
-            anyhow::bail!("`forecast` needs a `prices` data stage among its `needs`");
+        if !data_dir.join("test_next_value.npy").is_file() {
+            anyhow::bail!("`forecast` needs a binned-series data stage (`prices`, `ecg_record`) among its `needs`");
         }
         let bins = Bins {
             n: info["bins"].as_u64().context("task.json lacks bins")? as usize,
@@ -91,12 +91,12 @@ impl StageKind for ForecastKind {
         let (_, model) = trained_model(ctx)?;
         let device = model_device(&model);
         let test = SequenceData::load(data_dir, "test")?;
-        let truth: Vec<f64> = read_npy::<f32>(&data_dir.join("test_next_return.npy"))?
+        let truth: Vec<f64> = read_npy::<f32>(&data_dir.join("test_next_value.npy"))?
             .1
             .into_iter()
             .map(f64::from)
             .collect();
-        let last: Vec<f64> = read_npy::<f32>(&data_dir.join("test_last_return.npy"))?
+        let last: Vec<f64> = read_npy::<f32>(&data_dir.join("test_last_value.npy"))?
             .1
             .into_iter()
             .map(f64::from)

@@ -9,19 +9,16 @@
 //! the next return, so a causal model is a next-return forecaster; its
 //! prediction at the last position is the forecast `forecast` scores.
 //!
-//! Outputs: `train_*.npy`, `test_*.npy` (as `automaton` writes them),
-//! `test_next_return.npy` and `test_last_return.npy` (f32, unscaled, one per
-//! test window), and `task.json` (vocabulary, scaler, bin edges, dates, and
+//! Outputs: the splits of [`crate::datasets::binned::write_splits`], and `task.json` (vocabulary, scaler, bin edges, dates, and
 //! the training series' naive one-step MAE that MASE divides by).
 
 use anyhow::Context;
 use serde_json::json;
 
 use super::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
-use crate::datasets::npy::write_npy;
+use crate::datasets::binned::{write_splits, Bins};
 use crate::datasets::stock::features::{returns_with_dates, ChronoSplit, PriceColumn, Scaler};
 use crate::datasets::stock::ohlcv::load_ohlcv;
-use crate::datasets::SequenceData;
 use crate::metrics::regression::naive_mae;
 
 pub struct PricesKind {
@@ -88,25 +85,6 @@ impl Default for PricesKind {
     }
 }
 
-/// Equal-width binning of standardised values on [-clip, clip].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bins {
-    pub n: usize,
-    pub clip: f64,
-}
-
-impl Bins {
-    pub fn of(&self, z: f64) -> u32 {
-        let u = (z.clamp(-self.clip, self.clip) + self.clip) / (2.0 * self.clip);
-        ((u * self.n as f64) as usize).min(self.n - 1) as u32
-    }
-
-    /// The centre of bin `b`, in standardised units.
-    pub fn centre(&self, b: usize) -> f64 {
-        -self.clip + (b as f64 + 0.5) * 2.0 * self.clip / self.n as f64
-    }
-}
-
 fn input_file(ctx: &RunContext<'_>) -> anyhow::Result<std::path::PathBuf> {
     let wanted = ctx.params["file"].as_str().unwrap_or_default();
     let mut found = Vec::new();
@@ -131,32 +109,6 @@ fn input_file(ctx: &RunContext<'_>) -> anyhow::Result<std::path::PathBuf> {
         ),
         _ => anyhow::bail!("several CSV files among the inputs; pick one with the `file` param"),
     }
-}
-
-/// Windows of tokens; the label at position i is the bin of return i + 1.
-fn sequences(
-    values: &[f64],
-    targets: std::ops::Range<usize>,
-    window: usize,
-    scaler: &Scaler,
-    bins: Bins,
-) -> SequenceData {
-    let mut d = SequenceData {
-        n: targets.len(),
-        t: window,
-        inputs: Vec::new(),
-        labels: Vec::new(),
-        mask: Vec::new(),
-    };
-    for t in targets {
-        for i in t - window..t {
-            // position i reads return i and is labelled with return i + 1
-            d.inputs.push(bins.of(scaler.transform(values[i])));
-            d.labels.push(bins.of(scaler.transform(values[i + 1])));
-            d.mask.push(1);
-        }
-    }
-    d
 }
 
 impl StageKind for PricesKind {
@@ -220,26 +172,7 @@ impl StageKind for PricesKind {
             clip: p["clip"].as_f64().unwrap_or(4.0),
         };
         let cut = split.cut();
-        // A window ending at e reads returns e-window..e and its last label
-        // is return e: training windows end before the cut, test windows at
-        // or after it (their earlier labels may lie in the training period;
-        // the forecast is scored on the last position only).
-        sequences(&values, window..cut, window, &scaler, bins).save(ctx.out_dir, "train")?;
-        let test_targets = cut..values.len();
-        let test = sequences(&values, test_targets.clone(), window, &scaler, bins);
-        test.save(ctx.out_dir, "test")?;
-        let next: Vec<f32> = test_targets.clone().map(|t| values[t] as f32).collect();
-        let last: Vec<f32> = test_targets.clone().map(|t| values[t - 1] as f32).collect();
-        write_npy(
-            &ctx.out_dir.join("test_next_return.npy"),
-            &[next.len()],
-            &next,
-        )?;
-        write_npy(
-            &ctx.out_dir.join("test_last_return.npy"),
-            &[last.len()],
-            &last,
-        )?;
+        let (n_train, n_test) = write_splits(ctx.out_dir, &values, &split, &scaler, bins, 1)?;
         let naive =
             naive_mae(split.train().values()).context("training series too short for MASE")?;
         let info = json!({
@@ -247,7 +180,7 @@ impl StageKind for PricesKind {
             "n_states": bins.n, "n_actions_vocab": bins.n, "length": window,
             "fresh": false, "bins": bins.n, "clip": bins.clip,
             "scaler_mean": scaler.mean(), "scaler_std": scaler.std(),
-            "train_windows": cut - window, "test_windows": test.n,
+            "train_windows": n_train, "test_windows": n_test,
             "train_start": dates.first().map(|d| d.to_string()),
             "test_start": dates.get(cut).map(|d| d.to_string()),
             "test_end": dates.last().map(|d| d.to_string()),
@@ -258,34 +191,9 @@ impl StageKind for PricesKind {
             serde_json::to_vec_pretty(&info)?,
         )?;
         tracing::info!(
-            "{}: {} training and {} test windows of {window} returns",
-            ctx.instance,
-            cut - window,
-            test.n
+            "{}: {n_train} training and {n_test} test windows of {window} returns",
+            ctx.instance
         );
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bins_cover_the_clipped_range() {
-        let b = Bins { n: 4, clip: 2.0 };
-        assert_eq!(
-            [
-                b.of(-9.0),
-                b.of(-1.5),
-                b.of(-0.1),
-                b.of(0.1),
-                b.of(1.99),
-                b.of(9.0)
-            ],
-            [0, 0, 1, 2, 3, 3]
-        );
-        assert_eq!(b.centre(0), -1.5);
-        assert_eq!(b.centre(3), 1.5);
     }
 }
