@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
-use super::error::{ParseError, Result};
+use crate::datasets::error::{ParseError, ParseResult};
 
 /// Opens `path` for buffered reading, gunzipping it if needed.
-pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
+pub fn open(path: &Path) -> ParseResult<Box<dyn BufRead>> {
     let file = File::open(path).map_err(|e| ParseError::io(path, 0, &e))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let magic = reader.fill_buf().map_err(|e| ParseError::io(path, 0, &e))?;
@@ -63,7 +63,7 @@ impl<R: BufRead> LineReader<R> {
 
     /// Advances to the next line; `Ok(false)` at end of input. The line is
     /// then available from [`LineReader::line`].
-    pub fn advance(&mut self) -> Result<bool> {
+    pub fn advance(&mut self) -> ParseResult<bool> {
         self.buf.clear();
         match self.inner.read_line(&mut self.buf) {
             Ok(0) => return Ok(false),
