@@ -20,15 +20,15 @@ use std::path::Path;
 
 use super::annotations::GoAnnotations;
 use super::go_term::{Aspect, GoId};
-use super::input::{open, LineReader};
 use crate::datasets::error::ParseResult;
+use crate::datasets::io::LineReader;
 
 /// The column names of the header line.
 pub const HEADER: [&str; 3] = ["EntryID", "term", "aspect"];
 
 /// Reads a `train_terms.tsv` file (gunzipped if `*.gz`).
 pub fn read(path: &Path) -> ParseResult<GoAnnotations> {
-    parse(&mut LineReader::new(path, open(path)?))
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads TSV text from `reader`; `name` is used in errors.

@@ -24,8 +24,8 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::input::{open, LineReader};
 use crate::datasets::error::{ParseError, ParseResult};
+use crate::datasets::io::LineReader;
 
 /// One FASTA record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub struct FastaRecord {
 
 /// Reads a FASTA file (gunzipped if `*.gz`).
 pub fn read(path: &Path) -> ParseResult<Vec<FastaRecord>> {
-    parse(&mut LineReader::new(path, open(path)?))
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads FASTA text from `reader`; `name` is used in errors.

@@ -16,8 +16,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 use super::go_term::GoId;
-use super::input::{open, LineReader};
 use crate::datasets::error::ParseResult;
+use crate::datasets::io::LineReader;
 
 /// Information-accretion weight per GO term.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,7 +59,7 @@ impl IaWeights {
 
 /// Reads an `IA.txt` file (gunzipped if `*.gz`).
 pub fn read(path: &Path) -> ParseResult<IaWeights> {
-    parse(&mut LineReader::new(path, open(path)?))
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads IA text from `reader`; `name` is used in errors.

@@ -4,7 +4,6 @@
 //!
 //! | file | concept |
 //! |---|---|
-//! | [`input`] | opening files (transparent gunzip) and numbered line reading |
 //! | [`go_term`] | [`GoId`] (`GO:` + 7 digits) and [`Aspect`] (BPO / CCO / MFO) |
 //! | [`annotations`] | [`GoAnnotations`]: protein → set of GO terms |
 //! | [`fasta`] | FASTA records (CAFA and UniProt headers) |
@@ -20,7 +19,8 @@
 //! | [`crop`] | long-sequence policy: crop or chunk |
 //! | [`tokenize`] | amino-acid tokens (0 = pad, 1..=20 standard, 21 = other) |
 //!
-//! Every parser has `read(&Path)` (gunzips `*.gz` or gzip-magic files) and
+//! Every parser has `read(&Path)` (gunzips gzip data, found by its magic
+//! bytes, through [`LineReader`](crate::datasets::io::LineReader)) and
 //! `from_reader(name, reader)`; all errors are the loaders' shared
 //! [`ParseError`](crate::datasets::ParseError)s
 //! (`path:line: field `X`: message (hint)`), which name the file, the
@@ -34,7 +34,6 @@ pub mod fmax;
 pub mod go_graph;
 pub mod go_term;
 pub mod ia;
-pub mod input;
 pub mod labels;
 pub mod obo;
 pub mod predictions;

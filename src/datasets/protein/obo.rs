@@ -23,8 +23,8 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use super::go_term::{Aspect, GoId};
-use super::input::{open, LineReader};
 use crate::datasets::error::{ParseError, ParseResult};
+use crate::datasets::io::LineReader;
 
 /// One `[Term]` stanza.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub struct OboFile {
 
 /// Reads an OBO file (gunzipped if `*.gz`).
 pub fn read(path: &Path) -> ParseResult<OboFile> {
-    parse(&mut LineReader::new(path, open(path)?))
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads OBO text from `reader`; `name` is used in errors.

@@ -10,8 +10,8 @@ use indexmap::IndexMap;
 use super::annotations::GoAnnotations;
 use super::go_graph::GoGraph;
 use super::go_term::{Aspect, GoId};
-use super::input::{open, LineReader};
 use crate::datasets::error::ParseResult;
+use crate::datasets::io::LineReader;
 
 /// Scores in [0, 1] per (protein, term). Inserting a pair twice keeps the
 /// maximum, as `cafaeval` does.
@@ -102,7 +102,7 @@ impl Predictions {
 /// than 3 columns, a malformed GO id (field `term`), a score that is not a
 /// number in [0, 1] (field `score`).
 pub fn read(path: &Path) -> ParseResult<Predictions> {
-    parse(&mut LineReader::new(path, open(path)?))
+    parse(&mut LineReader::open(path)?)
 }
 
 /// [`read`] from a reader; `name` is used in errors.

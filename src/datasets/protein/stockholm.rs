@@ -21,8 +21,8 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use super::input::{open, LineReader};
 use crate::datasets::error::{ParseError, ParseResult};
+use crate::datasets::io::LineReader;
 
 /// One sequence of an alignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,7 @@ impl StockholmAlignment {
 
 /// Reads a Stockholm file (gunzipped if `*.gz`).
 pub fn read(path: &Path) -> ParseResult<Vec<StockholmAlignment>> {
-    parse(&mut LineReader::new(path, open(path)?))
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads Stockholm text from `reader`; `name` is used in errors.

@@ -22,8 +22,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 use super::go_term::{Aspect, GoId};
-use super::input::{open, LineReader};
 use crate::datasets::error::{ParseError, ParseResult};
+use crate::datasets::io::LineReader;
 
 /// A `DR   GO;` cross-reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl SwissProtEntry {
 
 /// Reads a Swiss-Prot flat file (gunzipped if `*.gz`).
 pub fn read(path: &Path) -> ParseResult<Vec<SwissProtEntry>> {
-    parse(&mut LineReader::new(path, open(path)?))
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads flat-file text from `reader`; `name` is used in errors.
