@@ -4,7 +4,8 @@ use super::{figure, make_section, NO_DATA};
 use crate::report::doc::{Block, Cell, FigureIds, Section, Table};
 use crate::report::figures::{loglog_plot, LogLogSeries};
 use crate::report::model::{ReportInput, TimingSeries};
-use crate::report::util::{loglog_slope, num, palette};
+use crate::report::util::{num, palette};
+use crate::study::stats::loglog_slope;
 
 /// The exponent to show and whether it was fitted here.
 fn exponent(t: &TimingSeries) -> (Option<f64>, bool) {
