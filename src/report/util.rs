@@ -224,6 +224,17 @@ pub fn group_by<'a, T, K: PartialEq + Clone>(
     out
 }
 
+/// The points whose coordinates are both finite, sorted by x.
+pub fn finite_sorted_by_x(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect();
+    pts.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+    pts
+}
+
 /// First `n` characters, with an ellipsis when cut.
 pub fn ellipsize(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
