@@ -157,18 +157,22 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    fn write_gz(path: &Path, content: &[u8]) {
+        let mut enc = flate2::write::GzEncoder::new(
+            File::create(path).unwrap(),
+            flate2::Compression::default(),
+        );
+        enc.write_all(content).unwrap();
+        enc.finish().unwrap();
+    }
+
     #[test]
     fn gz_and_plain_read_the_same() {
         let dir = tempfile::tempdir().unwrap();
         let plain = dir.path().join("a.csv");
         std::fs::write(&plain, "x,y\n1,2\n").unwrap();
         let gz = dir.path().join("a.csv.gz");
-        let mut enc = flate2::write::GzEncoder::new(
-            File::create(&gz).unwrap(),
-            flate2::Compression::default(),
-        );
-        enc.write_all(b"x,y\n1,2\n").unwrap();
-        enc.finish().unwrap();
+        write_gz(&gz, b"x,y\n1,2\n");
         for p in [&plain, &gz] {
             let mut s = String::new();
             open_data(p).unwrap().read_to_string(&mut s).unwrap();
@@ -181,12 +185,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // gzip data under a name without `.gz`: found by the magic bytes
         let gz = dir.path().join("a.txt");
-        let mut enc = flate2::write::GzEncoder::new(
-            File::create(&gz).unwrap(),
-            flate2::Compression::default(),
-        );
-        enc.write_all(b"one\r\ntwo\n\nfour").unwrap();
-        enc.finish().unwrap();
+        write_gz(&gz, b"one\r\ntwo\n\nfour");
         let mut r = LineReader::open(&gz).unwrap();
         let mut got = Vec::new();
         while r.advance().unwrap() {
