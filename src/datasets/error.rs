@@ -2,20 +2,24 @@
 //!
 //! Every malformed-input error is a [`ParseError`]: it names the file, the
 //! 1-based line, the field (when one is to blame), what is wrong, and a hint
-//! on how to fix it. Binary formats (`.npz`/`.npy`) have no lines: they use
-//! line 0, which `Display` leaves out.
+//! on how to fix it. Line 0 means the error concerns the whole file: binary
+//! formats (`.npz`/`.npy`) have no lines, and a file that cannot be opened
+//! has none to point at; `Display` leaves it out.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// A malformed-input error pointing at one place in one file.
+/// A malformed-input error pointing at one place in one file. Displays as
+/// `path:line: field `X`: message (hint)`: the `:line` part is left out when
+/// the line is 0, the field part when there is no field, and the hint in
+/// parentheses when the hint is empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
-    /// The file (or the name given to `from_reader`).
-    pub path: String,
-    /// 1-based line number; 0 when the format has no lines (binary files).
+    /// The file (or the name given to a `from_reader` call).
+    pub path: PathBuf,
+    /// 1-based line number; 0 for whole-file errors (binary formats, I/O).
     pub line: usize,
-    /// The column / field / key at fault, if one is.
+    /// The column / field / key at fault, if one is (e.g. `Close`, `term`).
     pub field: Option<String>,
     /// What is wrong.
     pub message: String,
@@ -23,30 +27,55 @@ pub struct ParseError {
     pub hint: String,
 }
 
+/// Result alias for parsers whose only error is a [`ParseError`].
+pub type ParseResult<T> = std::result::Result<T, ParseError>;
+
 impl ParseError {
-    /// Build an error; `field` may be `None`.
+    /// An error without a field.
     pub fn new(
-        path: impl Into<String>,
+        path: impl AsRef<Path>,
         line: usize,
-        field: Option<&str>,
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
         ParseError {
-            path: path.into(),
+            path: path.as_ref().to_path_buf(),
             line,
-            field: field.map(str::to_string),
+            field: None,
             message: message.into(),
             hint: hint.into(),
         }
     }
+
+    /// An error about a named field (column, key, record line type).
+    pub fn field(
+        path: impl AsRef<Path>,
+        line: usize,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        ParseError {
+            field: Some(field.into()),
+            ..ParseError::new(path, line, message, hint)
+        }
+    }
+
+    /// An I/O failure while opening or reading `path` (line 0 = whole file,
+    /// otherwise the line being read).
+    pub fn io(path: impl AsRef<Path>, line: usize, err: &std::io::Error) -> Self {
+        ParseError::new(
+            path,
+            line,
+            format!("I/O error: {err}"),
+            "check that the file exists, is readable and (for .gz) is a complete gzip stream",
+        )
+    }
 }
 
 impl fmt::Display for ParseError {
-    /// `path:line: field `X`: message (hint)`; the `field` part is left out
-    /// when there is none, the `line` part when it is 0.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path)?;
+        write!(f, "{}", self.path.display())?;
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
         }
@@ -133,13 +162,25 @@ mod tests {
 
     #[test]
     fn parse_error_display_has_all_parts() {
-        let e = ParseError::new("a.csv", 3, Some("Close"), "not a number: `x`", "fix it");
+        let e = ParseError::field("a.csv", 3, "Close", "not a number: `x`", "fix it");
         assert_eq!(
             e.to_string(),
             "a.csv:3: field `Close`: not a number: `x` (fix it)"
         );
-        let e = ParseError::new("a.npz", 0, None, "bad", "");
+        assert_eq!(e.path, Path::new("a.csv"));
+        assert_eq!((e.line, e.field.as_deref()), (3, Some("Close")));
+        let e = ParseError::new("a.npz", 0, "bad", "");
         assert_eq!(e.to_string(), "a.npz: bad");
+        assert_eq!(e.field, None);
+        let e = ParseError::new(Path::new("x.fa"), 2, "bad", "fix it");
+        assert_eq!(e.to_string(), "x.fa:2: bad (fix it)");
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let e = ParseError::io("x.fa", 0, &io);
+        assert_eq!(
+            e.to_string(),
+            "x.fa: I/O error: gone (check that the file exists, is readable and (for .gz) is a complete gzip stream)"
+        );
+        assert_eq!(ParseError::io("x.fa", 7, &io).line, 7);
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod protein;
 pub mod rng;
 pub mod stock;
 
-pub use error::{DataError, MissingData, ParseError};
+pub use error::{DataError, MissingData, ParseError, ParseResult};
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! A tiny deterministic generator (SplitMix64) for seeded splits and for the
-//! synthetic signals the tests build. Not for cryptography.
+//! synthetic signals the tests build, and the core of the training sampler
+//! (`train::SplitMix64`). Not for cryptography.
 
 /// SplitMix64 (Steele, Lea, Flood 2014): one u64 of state, full period.
 #[derive(Debug, Clone)]

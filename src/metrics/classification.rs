@@ -8,7 +8,7 @@
 //! the predictions (scikit-learn's behaviour when `labels` is not given);
 //! [`ConfusionMatrix::macro_f1_all`] averages over all `n_classes`.
 
-use super::MetricError;
+use super::{check_pairs, MetricError};
 
 /// Counts of (true, predicted) pairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,15 +43,7 @@ impl ConfusionMatrix {
         y_pred: &[T],
         n_classes: usize,
     ) -> Result<Self, MetricError> {
-        if y_true.len() != y_pred.len() {
-            return Err(MetricError::LengthMismatch {
-                a: y_true.len(),
-                b: y_pred.len(),
-            });
-        }
-        if y_true.is_empty() {
-            return Err(MetricError::Empty);
-        }
+        check_pairs(y_true, y_pred)?;
         let mut counts = vec![vec![0u64; n_classes]; n_classes];
         for (index, (&t, &p)) in y_true.iter().zip(y_pred).enumerate() {
             let (t, p) = (t.into(), p.into());
@@ -151,15 +143,7 @@ impl ConfusionMatrix {
 
 /// Fraction of positions where the labels agree.
 pub fn accuracy<T: Copy + PartialEq>(y_true: &[T], y_pred: &[T]) -> Result<f64, MetricError> {
-    if y_true.len() != y_pred.len() {
-        return Err(MetricError::LengthMismatch {
-            a: y_true.len(),
-            b: y_pred.len(),
-        });
-    }
-    if y_true.is_empty() {
-        return Err(MetricError::Empty);
-    }
+    check_pairs(y_true, y_pred)?;
     Ok(y_true.iter().zip(y_pred).filter(|(a, b)| a == b).count() as f64 / y_true.len() as f64)
 }
 

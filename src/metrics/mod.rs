@@ -21,3 +21,18 @@ pub enum MetricError {
     #[error("{0}")]
     Undefined(String),
 }
+
+/// Checks that true values and predictions pair up: the same length, and at
+/// least one of each.
+fn check_pairs<T, U>(y_true: &[T], y_pred: &[U]) -> Result<(), MetricError> {
+    if y_true.len() != y_pred.len() {
+        return Err(MetricError::LengthMismatch {
+            a: y_true.len(),
+            b: y_pred.len(),
+        });
+    }
+    if y_true.is_empty() {
+        return Err(MetricError::Empty);
+    }
+    Ok(())
+}

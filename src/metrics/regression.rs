@@ -7,19 +7,11 @@
 //! - Skill against persistence = 1 − MSE(model) / MSE(persistence): 1 is
 //!   perfect, 0 no better than repeating the last value, negative worse.
 
-use super::MetricError;
+use super::{check_pairs, MetricError};
 
 /// The errors y − ŷ, after checking lengths.
 fn errors<T: Copy + Into<f64>>(y: &[T], yhat: &[T]) -> Result<Vec<f64>, MetricError> {
-    if y.len() != yhat.len() {
-        return Err(MetricError::LengthMismatch {
-            a: y.len(),
-            b: yhat.len(),
-        });
-    }
-    if y.is_empty() {
-        return Err(MetricError::Empty);
-    }
+    check_pairs(y, yhat)?;
     Ok(y.iter()
         .zip(yhat)
         .map(|(&a, &b)| a.into() - b.into())

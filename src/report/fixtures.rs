@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::model::*;
 use super::paper::liu_table1;
-use super::util::loglog_slope;
+use crate::study::stats::loglog_slope;
 
 /// (our task, the paper's name for it)
 const TASKS: [(&str, &str); 6] = [

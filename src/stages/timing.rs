@@ -26,6 +26,7 @@ use super::train::{model_config, FAMILIES};
 use super::{
     JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind,
 };
+use crate::study::stats::loglog_slope;
 use crate::train::{backend, train, Batch, Batches, SplitMix64, TrainConfig};
 
 pub struct TimingKind {
@@ -99,25 +100,6 @@ fn median(mut xs: Vec<f64>) -> f64 {
     } else {
         (xs[n / 2 - 1] + xs[n / 2]) / 2.0
     }
-}
-
-/// Least-squares slope of `ln y` against `ln x` (the growth exponent);
-/// `None` with fewer than two usable points.
-pub fn loglog_slope(points: &[(f64, f64)]) -> Option<f64> {
-    let pts: Vec<(f64, f64)> = points
-        .iter()
-        .filter(|(x, y)| *x > 0.0 && *y > 0.0 && y.is_finite())
-        .map(|(x, y)| (x.ln(), y.ln()))
-        .collect();
-    if pts.len() < 2 {
-        return None;
-    }
-    let n = pts.len() as f64;
-    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
 }
 
 /// Peak resident memory since the last reset, in MiB (Linux only). Resetting
@@ -326,16 +308,6 @@ impl StageKind for TimingKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slope_of_a_power_law_is_its_exponent() {
-        let pts: Vec<(f64, f64)> = [16.0, 64.0, 256.0, 1024.0]
-            .iter()
-            .map(|&x: &f64| (x, 3.0 * x.powf(1.7)))
-            .collect();
-        assert!((loglog_slope(&pts).unwrap() - 1.7).abs() < 1e-9);
-        assert_eq!(loglog_slope(&pts[..1]), None);
-    }
 
     #[test]
     fn median_of_even_and_odd() {

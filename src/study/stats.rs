@@ -1,4 +1,5 @@
-//! Statistics over seeds: mean, min, max and a 95% confidence interval.
+//! Statistics over seeds: mean, min, max and a 95% confidence interval; and
+//! the log-log slope (growth exponent) that timing and the report fit.
 
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +55,26 @@ impl Spread {
     }
 }
 
+/// Least-squares slope of `ln y` against `ln x` (the growth exponent) over
+/// the points where both are finite and positive; `None` with fewer than two
+/// such points or when all their `x` are equal.
+pub fn loglog_slope(points: &[(f64, f64)]) -> Option<f64> {
+    let pts: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(x, y)| x.is_finite() && y.is_finite() && *x > 0.0 && *y > 0.0)
+        .map(|(x, y)| (x.ln(), y.ln()))
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    let n = pts.len() as f64;
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +89,30 @@ mod tests {
         assert!((2.0 - lo - 4.303 / 3f64.sqrt()).abs() < 1e-12);
         assert_eq!(Spread::of(&[0.5]).unwrap().ci95, None);
         assert_eq!(Spread::of(&[]), None);
+    }
+
+    #[test]
+    fn slope_of_a_power_law_is_its_exponent() {
+        let pts: Vec<(f64, f64)> = [16.0, 64.0, 256.0, 1024.0]
+            .iter()
+            .map(|&x: &f64| (x, 3.0 * x.powf(1.7)))
+            .collect();
+        assert!((loglog_slope(&pts).unwrap() - 1.7).abs() < 1e-9);
+        assert_eq!(loglog_slope(&pts[..1]), None);
+        let pts: Vec<(f64, f64)> = (1..6)
+            .map(|k| (2f64.powi(k), 3.0 * 2f64.powi(2 * k)))
+            .collect();
+        assert!((loglog_slope(&pts).unwrap() - 2.0).abs() < 1e-9);
+        assert_eq!(loglog_slope(&[(1.0, 1.0)]), None);
+        // unusable points are skipped; equal x has no slope
+        let mut with_bad = pts.clone();
+        with_bad.extend([
+            (0.0, 1.0),
+            (4.0, -1.0),
+            (f64::INFINITY, 2.0),
+            (8.0, f64::NAN),
+        ]);
+        assert_eq!(loglog_slope(&with_bad), loglog_slope(&pts));
+        assert_eq!(loglog_slope(&[(2.0, 1.0), (2.0, 5.0)]), None);
     }
 }

@@ -7,6 +7,8 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use crate::datasets::rng;
+
 /// Errors from building data.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DataError {
@@ -22,28 +24,32 @@ pub enum DataError {
     Empty { n: usize, t: usize },
 }
 
-/// SplitMix64: tiny, fast, and fully determined by its seed.
+/// The training sampler's generator: the shared SplitMix64 stream
+/// ([`rng::SplitMix64`]; `next_u64` is the same algorithm) with the training
+/// conventions on top, which batches (and so trained bits) depend on and which
+/// must therefore not change: the seed is salted (`seed ^ 0x5851_f42d_4c95_7f2d`),
+/// and [`SplitMix64::below`] maps one draw by multiply-shift over `usize`, where
+/// the data-set generator's `below` rejects over `u64` (different outputs).
 #[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
+pub struct SplitMix64(rng::SplitMix64);
 
 impl SplitMix64 {
+    /// XORed into the training seed before it becomes the generator's state.
+    const SEED_SALT: u64 = 0x5851_f42d_4c95_7f2d;
+
     pub fn new(seed: u64) -> Self {
-        Self(seed ^ 0x5851_f42d_4c95_7f2d)
+        Self(rng::SplitMix64::new(seed ^ Self::SEED_SALT))
     }
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
-    /// Uniform in `0..n` (n > 0).
+    /// Uniform in `0..n` (n > 0): one draw, `(x * n) >> 64`.
     pub fn below(&mut self, n: usize) -> usize {
         ((self.next_u64() as u128 * n as u128) >> 64) as usize
     }
-    /// Uniform in `[0, 1)`.
+    /// Uniform in `[0, 1)` (53 random bits).
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.next_f64()
     }
 }
 
@@ -192,6 +198,85 @@ impl Batches<'_> {
         match self {
             Batches::Dataset(d) => d.sample(b, rng),
             Batches::Fresh(f) => f(b, rng),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Outputs of the training generator as it was before it was built on
+    /// `datasets::rng::SplitMix64` (its own copy of the algorithm): batches,
+    /// and so trained bits, depend on them.
+    #[test]
+    fn sampler_streams_are_unchanged() {
+        let cases: [(u64, [u64; 4], [usize; 7], [u64; 4]); 3] = [
+            (
+                0,
+                [
+                    13441156890354882375,
+                    475488058270310618,
+                    17489009512603453930,
+                    5045193282579728762,
+                ],
+                [0, 0, 2, 2, 58, 0, 2668704494471843768],
+                [
+                    4604738284433145010,
+                    4583086722318897536,
+                    4606714774971352321,
+                    4598598566482925186,
+                ],
+            ),
+            (
+                7,
+                [
+                    18078348960434068816,
+                    7046236936444258700,
+                    11572677092435907128,
+                    6350764380712088086,
+                ],
+                [0, 0, 1, 3, 90, 187, 10857253158159274000],
+                [
+                    4607002538373613363,
+                    4600552710676152266,
+                    4603825940781817386,
+                    4599873538258445068,
+                ],
+            ),
+            (
+                42,
+                [
+                    15791576015516199220,
+                    1899737815901874250,
+                    7472588660535204626,
+                    11686055581728814362,
+                ],
+                [0, 0, 1, 6, 87, 624, 2423538314193411012],
+                [
+                    4605885950021602685,
+                    4592085271506531624,
+                    4600969069781709830,
+                    4603881301372292438,
+                ],
+            ),
+        ];
+        for (seed, u64s, belows, unit_bits) in cases {
+            let mut r = SplitMix64::new(seed);
+            assert_eq!(
+                (0..4).map(|_| r.next_u64()).collect::<Vec<_>>(),
+                u64s,
+                "seed {seed}"
+            );
+            let mut r = SplitMix64::new(seed);
+            let got: Vec<usize> = [1, 2, 3, 10, 97, 1000, usize::MAX]
+                .iter()
+                .map(|&n| r.below(n))
+                .collect();
+            assert_eq!(got, belows, "seed {seed}");
+            let mut r = SplitMix64::new(seed);
+            let got: Vec<u64> = (0..4).map(|_| r.unit().to_bits()).collect();
+            assert_eq!(got, unit_bits, "seed {seed}");
         }
     }
 }

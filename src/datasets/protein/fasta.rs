@@ -24,8 +24,8 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::error::{ParseError, Result};
-use super::input::{open, LineReader};
+use crate::datasets::error::{ParseError, ParseResult};
+use crate::datasets::io::LineReader;
 
 /// One FASTA record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,12 +41,12 @@ pub struct FastaRecord {
 }
 
 /// Reads a FASTA file (gunzipped if `*.gz`).
-pub fn read(path: &Path) -> Result<Vec<FastaRecord>> {
-    parse(&mut LineReader::new(path, open(path)?))
+pub fn read(path: &Path) -> ParseResult<Vec<FastaRecord>> {
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads FASTA text from `reader`; `name` is used in errors.
-pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> Result<Vec<FastaRecord>> {
+pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> ParseResult<Vec<FastaRecord>> {
     parse(&mut LineReader::new(name, reader))
 }
 
@@ -59,7 +59,7 @@ pub fn header_id(first_word: &str) -> &str {
     }
 }
 
-fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<Vec<FastaRecord>> {
+fn parse<R: BufRead>(lines: &mut LineReader<R>) -> ParseResult<Vec<FastaRecord>> {
     let mut out: Vec<FastaRecord> = Vec::new();
     let mut pending_star: Option<(usize, usize)> = None; // (line, column) of a `*`
     while lines.advance()? {
@@ -142,7 +142,7 @@ fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<Vec<FastaRecord>> {
 }
 
 /// Checks the record that just ended.
-fn finish(name: &Path, rec: Option<&FastaRecord>) -> Result<()> {
+fn finish(name: &Path, rec: Option<&FastaRecord>) -> ParseResult<()> {
     match rec {
         Some(r) if r.sequence.is_empty() => Err(ParseError::field(
             name,

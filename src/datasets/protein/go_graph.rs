@@ -19,9 +19,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use super::error::{ParseError, Result};
 use super::go_term::{Aspect, GoId};
 use super::obo::{self, OboFile};
+use crate::datasets::error::{ParseError, ParseResult};
 
 /// The GO DAG with precomputed ancestors.
 #[derive(Debug, Clone)]
@@ -40,12 +40,12 @@ pub struct GoGraph {
 
 impl GoGraph {
     /// Reads an OBO file and builds the graph.
-    pub fn read(path: &Path) -> Result<GoGraph> {
+    pub fn read(path: &Path) -> ParseResult<GoGraph> {
         GoGraph::from_obo(&obo::read(path)?)
     }
 
     /// Builds the graph from a parsed OBO file.
-    pub fn from_obo(obo: &OboFile) -> Result<GoGraph> {
+    pub fn from_obo(obo: &OboFile) -> ParseResult<GoGraph> {
         let mut g = GoGraph {
             source: obo.path.clone(),
             ids: Vec::new(),

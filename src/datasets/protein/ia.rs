@@ -15,9 +15,9 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
-use super::error::Result;
 use super::go_term::GoId;
-use super::input::{open, LineReader};
+use crate::datasets::error::ParseResult;
+use crate::datasets::io::LineReader;
 
 /// Information-accretion weight per GO term.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,16 +58,16 @@ impl IaWeights {
 }
 
 /// Reads an `IA.txt` file (gunzipped if `*.gz`).
-pub fn read(path: &Path) -> Result<IaWeights> {
-    parse(&mut LineReader::new(path, open(path)?))
+pub fn read(path: &Path) -> ParseResult<IaWeights> {
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads IA text from `reader`; `name` is used in errors.
-pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> Result<IaWeights> {
+pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> ParseResult<IaWeights> {
     parse(&mut LineReader::new(name, reader))
 }
 
-fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<IaWeights> {
+fn parse<R: BufRead>(lines: &mut LineReader<R>) -> ParseResult<IaWeights> {
     let mut weights: HashMap<GoId, f64> = HashMap::new();
     let mut first_line: HashMap<GoId, usize> = HashMap::new();
     while lines.advance()? {

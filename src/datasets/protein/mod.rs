@@ -4,8 +4,6 @@
 //!
 //! | file | concept |
 //! |---|---|
-//! | [`error`] | [`ParseError`], shared by every parser (`path:line: field `X`: message (hint)`) |
-//! | [`input`] | opening files (transparent gunzip) and numbered line reading |
 //! | [`go_term`] | [`GoId`] (`GO:` + 7 digits) and [`Aspect`] (BPO / CCO / MFO) |
 //! | [`annotations`] | [`GoAnnotations`]: protein → set of GO terms |
 //! | [`fasta`] | FASTA records (CAFA and UniProt headers) |
@@ -21,23 +19,21 @@
 //! | [`crop`] | long-sequence policy: crop or chunk |
 //! | [`tokenize`] | amino-acid tokens (0 = pad, 1..=20 standard, 21 = other) |
 //!
-//! Every parser has `read(&Path)` (gunzips `*.gz` or gzip-magic files) and
-//! `from_reader(name, reader)`; all errors are [`ParseError`]s that name the
-//! file, the 1-based line and, where there is one, the field.
-//!
-//! Code inside this folder only refers to its siblings through `super::`, so
-//! the folder works wherever it is mounted in a crate.
+//! Every parser has `read(&Path)` (gunzips gzip data, found by its magic
+//! bytes, through [`LineReader`](crate::datasets::io::LineReader)) and
+//! `from_reader(name, reader)`; all errors are the loaders' shared
+//! [`ParseError`](crate::datasets::ParseError)s
+//! (`path:line: field `X`: message (hint)`), which name the file, the
+//! 1-based line and, where there is one, the field.
 
 pub mod annotations;
 pub mod cafa_terms;
 pub mod crop;
-pub mod error;
 pub mod fasta;
 pub mod fmax;
 pub mod go_graph;
 pub mod go_term;
 pub mod ia;
-pub mod input;
 pub mod labels;
 pub mod obo;
 pub mod predictions;
@@ -49,7 +45,6 @@ pub mod tokenize;
 mod tests;
 
 pub use annotations::GoAnnotations;
-pub use error::ParseError;
 pub use go_graph::GoGraph;
 pub use go_term::{Aspect, GoId};
 pub use ia::IaWeights;

@@ -22,9 +22,9 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-use super::error::{ParseError, Result};
 use super::go_term::{Aspect, GoId};
-use super::input::{open, LineReader};
+use crate::datasets::error::{ParseError, ParseResult};
+use crate::datasets::io::LineReader;
 
 /// One `[Term]` stanza.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,12 +60,12 @@ pub struct OboFile {
 }
 
 /// Reads an OBO file (gunzipped if `*.gz`).
-pub fn read(path: &Path) -> Result<OboFile> {
-    parse(&mut LineReader::new(path, open(path)?))
+pub fn read(path: &Path) -> ParseResult<OboFile> {
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads OBO text from `reader`; `name` is used in errors.
-pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> Result<OboFile> {
+pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> ParseResult<OboFile> {
     parse(&mut LineReader::new(name, reader))
 }
 
@@ -104,7 +104,7 @@ impl Draft {
     }
 }
 
-fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<OboFile> {
+fn parse<R: BufRead>(lines: &mut LineReader<R>) -> ParseResult<OboFile> {
     let mut out = OboFile {
         path: lines.name().to_path_buf(),
         data_version: None,
@@ -156,7 +156,7 @@ fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<OboFile> {
     Ok(out)
 }
 
-fn go_field<R: BufRead>(lines: &LineReader<R>, field: &str, text: &str) -> Result<GoId> {
+fn go_field<R: BufRead>(lines: &LineReader<R>, field: &str, text: &str) -> ParseResult<GoId> {
     GoId::parse(text).ok_or_else(|| {
         lines.field_error(field, format!("`{text}` is not a GO id"), GoId::FORMAT_HINT)
     })
@@ -167,7 +167,7 @@ fn tag_value<R: BufRead>(
     d: &mut Draft,
     tag: &str,
     value: &str,
-) -> Result<()> {
+) -> ParseResult<()> {
     let first_token = value.split_whitespace().next().unwrap_or("");
     match tag {
         "id" => {
@@ -227,7 +227,7 @@ fn finish(
     d: Draft,
     out: &mut OboFile,
     first_line: &mut HashMap<GoId, usize>,
-) -> Result<()> {
+) -> ParseResult<()> {
     let Some(id) = d.id else {
         return Err(ParseError::field(
             path,

@@ -8,10 +8,10 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::annotations::GoAnnotations;
-use super::error::Result;
 use super::go_graph::GoGraph;
 use super::go_term::{Aspect, GoId};
-use super::input::{open, LineReader};
+use crate::datasets::error::ParseResult;
+use crate::datasets::io::LineReader;
 
 /// Scores in [0, 1] per (protein, term). Inserting a pair twice keeps the
 /// maximum, as `cafaeval` does.
@@ -101,16 +101,16 @@ impl Predictions {
 /// (extra columns ignored, like cafaeval); blank lines skipped. Errors: fewer
 /// than 3 columns, a malformed GO id (field `term`), a score that is not a
 /// number in [0, 1] (field `score`).
-pub fn read(path: &Path) -> Result<Predictions> {
-    parse(&mut LineReader::new(path, open(path)?))
+pub fn read(path: &Path) -> ParseResult<Predictions> {
+    parse(&mut LineReader::open(path)?)
 }
 
 /// [`read`] from a reader; `name` is used in errors.
-pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> Result<Predictions> {
+pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> ParseResult<Predictions> {
     parse(&mut LineReader::new(name, reader))
 }
 
-fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<Predictions> {
+fn parse<R: BufRead>(lines: &mut LineReader<R>) -> ParseResult<Predictions> {
     let mut out = Predictions::new();
     while lines.advance()? {
         let cols: Vec<&str> = lines.line().split_whitespace().collect();

@@ -21,8 +21,8 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use super::error::{ParseError, Result};
-use super::input::{open, LineReader};
+use crate::datasets::error::{ParseError, ParseResult};
+use crate::datasets::io::LineReader;
 
 /// One sequence of an alignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,15 +71,15 @@ impl StockholmAlignment {
 }
 
 /// Reads a Stockholm file (gunzipped if `*.gz`).
-pub fn read(path: &Path) -> Result<Vec<StockholmAlignment>> {
-    parse(&mut LineReader::new(path, open(path)?))
+pub fn read(path: &Path) -> ParseResult<Vec<StockholmAlignment>> {
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads Stockholm text from `reader`; `name` is used in errors.
 pub fn from_reader<R: BufRead>(
     name: impl AsRef<Path>,
     reader: R,
-) -> Result<Vec<StockholmAlignment>> {
+) -> ParseResult<Vec<StockholmAlignment>> {
     parse(&mut LineReader::new(name, reader))
 }
 
@@ -99,7 +99,7 @@ struct Draft {
     any_seq: bool,
 }
 
-fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<Vec<StockholmAlignment>> {
+fn parse<R: BufRead>(lines: &mut LineReader<R>) -> ParseResult<Vec<StockholmAlignment>> {
     let mut out = Vec::new();
     let mut cur: Option<Draft> = None;
     while lines.advance()? {
@@ -224,7 +224,7 @@ fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<Vec<StockholmAlignment
     Ok(out)
 }
 
-fn finish<R: BufRead>(lines: &LineReader<R>, d: Draft) -> Result<StockholmAlignment> {
+fn finish<R: BufRead>(lines: &LineReader<R>, d: Draft) -> ParseResult<StockholmAlignment> {
     let mut aln = d.aln;
     let n_blocks = if d.any_seq { d.block + 1 } else { 0 };
     let mut width: Option<(&str, usize)> = None;

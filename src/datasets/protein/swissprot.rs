@@ -21,9 +21,9 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::error::{ParseError, Result};
 use super::go_term::{Aspect, GoId};
-use super::input::{open, LineReader};
+use crate::datasets::error::{ParseError, ParseResult};
+use crate::datasets::io::LineReader;
 
 /// A `DR   GO;` cross-reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,12 +85,15 @@ impl SwissProtEntry {
 }
 
 /// Reads a Swiss-Prot flat file (gunzipped if `*.gz`).
-pub fn read(path: &Path) -> Result<Vec<SwissProtEntry>> {
-    parse(&mut LineReader::new(path, open(path)?))
+pub fn read(path: &Path) -> ParseResult<Vec<SwissProtEntry>> {
+    parse(&mut LineReader::open(path)?)
 }
 
 /// Reads flat-file text from `reader`; `name` is used in errors.
-pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> Result<Vec<SwissProtEntry>> {
+pub fn from_reader<R: BufRead>(
+    name: impl AsRef<Path>,
+    reader: R,
+) -> ParseResult<Vec<SwissProtEntry>> {
     parse(&mut LineReader::new(name, reader))
 }
 
@@ -108,7 +111,7 @@ fn length_before(data: &str, unit: &str) -> Option<usize> {
     toks.get(k.checked_sub(1)?)?.parse().ok()
 }
 
-fn parse<R: BufRead>(lines: &mut LineReader<R>) -> Result<Vec<SwissProtEntry>> {
+fn parse<R: BufRead>(lines: &mut LineReader<R>) -> ParseResult<Vec<SwissProtEntry>> {
     let mut out = Vec::new();
     let mut cur: Option<Draft> = None;
     while lines.advance()? {
@@ -241,7 +244,7 @@ fn cross_reference<R: BufRead>(
     lines: &LineReader<R>,
     data: &str,
     entry: &mut SwissProtEntry,
-) -> Result<()> {
+) -> ParseResult<()> {
     let fields: Vec<&str> = data.split(';').map(str::trim).collect();
     match fields[0] {
         "GO" => {
@@ -311,7 +314,7 @@ fn cross_reference<R: BufRead>(
     Ok(())
 }
 
-fn finish<R: BufRead>(lines: &LineReader<R>, d: Draft) -> Result<SwissProtEntry> {
+fn finish<R: BufRead>(lines: &LineReader<R>, d: Draft) -> ParseResult<SwissProtEntry> {
     let e = d.entry;
     if e.accessions.is_empty() {
         return Err(ParseError::field(

@@ -71,10 +71,10 @@ pub(crate) fn columns(name: &str, header: &str) -> Result<Columns, ParseError> {
     let need = ["date", "open", "high", "low", "close", "volume"];
     let missing: Vec<&str> = need.iter().copied().filter(|n| find(n).is_none()).collect();
     if !missing.is_empty() {
-        return Err(ParseError::new(
+        return Err(ParseError::field(
             name,
             1,
-            Some(missing[0]),
+            missing[0],
             format!(
                 "missing required column(s) {}; columns found: {}",
                 missing.join(", "),

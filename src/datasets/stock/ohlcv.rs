@@ -122,7 +122,6 @@ fn parse(name: &str, reader: impl BufRead, default_ticker: &str) -> Result<Ohlcv
                 return Err(ParseError::new(
                     name,
                     1,
-                    None,
                     "empty file",
                     format!("expected a header; layouts accepted: {ACCEPTED_LAYOUTS}"),
                 )
@@ -153,7 +152,6 @@ fn parse(name: &str, reader: impl BufRead, default_ticker: &str) -> Result<Ohlcv
             return Err(ParseError::new(
                 name,
                 lineno,
-                None,
                 format!(
                     "{} fields, but the header has {} ({})",
                     f.len(),
@@ -171,13 +169,11 @@ fn parse(name: &str, reader: impl BufRead, default_ticker: &str) -> Result<Ohlcv
         }
         let field = |i: usize| cols.raw[i].as_str();
         let date = Date::parse(date_s, fmt).ok_or_else(|| {
-            ParseError::new(
+            ParseError::field(
                 name,
-                lineno,
-                Some(field(cols.date)),
+                lineno, field(cols.date),
                 format!("not a date: `{date_s}`"),
-                format!("this file's dates are {} (from its first row); every row must use the same format", fmt.example()),
-            )
+                format!("this file's dates are {} (from its first row); every row must use the same format", fmt.example()),)
         })?;
         let num = |i: usize, price: bool| -> Result<f64, ParseError> {
             let s = f[i];
@@ -187,13 +183,13 @@ fn parse(name: &str, reader: impl BufRead, default_ticker: &str) -> Result<Ohlcv
                 } else {
                     "write a plain decimal number such as 123.45"
                 };
-                ParseError::new(name, lineno, Some(field(i)), format!("not a number: `{s}`"), hint)
+                ParseError::field(name, lineno, field(i), format!("not a number: `{s}`"), hint)
             })?;
             if !v.is_finite() || (price && v <= 0.0) || v < 0.0 {
-                return Err(ParseError::new(
+                return Err(ParseError::field(
                     name,
                     lineno,
-                    Some(field(i)),
+                    field(i),
                     format!("impossible value {s}"),
                     if price {
                         "prices must be finite and positive"
@@ -215,10 +211,10 @@ fn parse(name: &str, reader: impl BufRead, default_ticker: &str) -> Result<Ohlcv
         };
         let ticker = match cols.ticker {
             Some(t) if f[t].is_empty() => {
-                return Err(ParseError::new(
+                return Err(ParseError::field(
                     name,
                     lineno,
-                    Some(field(t)),
+                    field(t),
                     "empty ticker",
                     "every row needs its ticker symbol",
                 )
@@ -267,7 +263,7 @@ fn order(name: &str, ticker: &str, bars: &mut [Bar], lines: &mut [usize]) -> Res
                     "sort each ticker's rows by date (oldest first)",
                 )
             };
-            return Err(ParseError::new(name, lines[k], Some("Date"), msg, hint).into());
+            return Err(ParseError::field(name, lines[k], "Date", msg, hint).into());
         }
     }
     if descending {

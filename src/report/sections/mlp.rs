@@ -4,7 +4,7 @@ use super::summary::results_table;
 use super::{curve_figures, make_section, NO_DATA};
 use crate::report::doc::{Block, FigureIds, Section};
 use crate::report::model::{Curve, ReportInput, ResultRow};
-use crate::report::util::{num, pct_sign};
+use crate::report::util::{finite_sorted_by_x, num, pct_sign};
 
 pub fn is_mlp(name: &str) -> bool {
     name.trim().to_lowercase().starts_with("mlp")
@@ -96,13 +96,7 @@ fn trend(c: &Curve) -> Option<String> {
     if let Some(r) = &c.not_applicable {
         return Some(format!("{} on {}: not applicable ({r}).", c.label, c.group));
     }
-    let mut pts: Vec<(f64, f64)> = c
-        .points
-        .iter()
-        .copied()
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
-        .collect();
-    pts.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+    let pts = finite_sorted_by_x(&c.points);
     let (a, b) = (pts.first()?, pts.last()?);
     let acc = c.y_label.to_lowercase().contains("acc");
     let f = |v: f64| if acc { pct_sign(v) } else { num(v) };

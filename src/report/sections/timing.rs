@@ -4,7 +4,8 @@ use super::{figure, make_section, NO_DATA};
 use crate::report::doc::{Block, Cell, FigureIds, Section, Table};
 use crate::report::figures::{loglog_plot, LogLogSeries};
 use crate::report::model::{ReportInput, TimingSeries};
-use crate::report::util::{loglog_slope, num, palette};
+use crate::report::util::{finite_sorted_by_x, num, palette};
+use crate::study::stats::loglog_slope;
 
 /// The exponent to show and whether it was fitted here.
 fn exponent(t: &TimingSeries) -> (Option<f64>, bool) {
@@ -132,13 +133,7 @@ fn timing_table(ts: &[TimingSeries]) -> Table {
     let rows = ts
         .iter()
         .map(|t| {
-            let mut pts: Vec<(f64, f64)> = t
-                .points
-                .iter()
-                .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
-                .collect();
-            pts.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+            let pts = finite_sorted_by_x(&t.points);
             let (range, lo, hi) = match (pts.first(), pts.last()) {
                 (Some(a), Some(b)) => (format!("{}–{}", num(a.0), num(b.0)), num(a.1), num(b.1)),
                 _ => ("—".into(), "—".into(), "—".into()),

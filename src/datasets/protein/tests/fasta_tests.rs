@@ -87,4 +87,10 @@ fn missing_file_is_a_line_zero_error() {
     let p = Path::new("/nonexistent/dir/x.fasta");
     let e = fasta::read(p).unwrap_err();
     assert_eq!((e.path.as_path(), e.line), (p, 0));
+    assert_at(&e, p, 0, None);
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/dir/x.fasta: I/O error: "),
+        "{e}"
+    );
 }

@@ -18,7 +18,7 @@ mod swissprot_tests;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::error::ParseError;
+use crate::datasets::ParseError;
 
 /// Writes `content` to `dir/name`.
 fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
@@ -45,7 +45,12 @@ fn assert_at(e: &ParseError, path: &Path, line: usize, field: Option<&str>) {
     assert_eq!(e.field.as_deref(), field, "field of {e}");
     assert!(!e.hint.is_empty(), "hint of {e}");
     let shown = e.to_string();
-    let prefix = format!("{}:{}: ", path.display(), line);
+    // `:line` is left out for whole-file errors (line 0)
+    let prefix = if line == 0 {
+        format!("{}: ", path.display())
+    } else {
+        format!("{}:{}: ", path.display(), line)
+    };
     assert!(shown.starts_with(&prefix), "{shown}");
     if let Some(f) = field {
         assert!(shown.contains(&format!("field `{f}`: ")), "{shown}");

@@ -107,7 +107,7 @@ fn obo_parses_terms_tags_and_skips_typedef() {
     assert_eq!(f.terms[10].aspect, None, "external namespace");
 }
 
-fn err(text: &str) -> super::super::error::ParseError {
+fn err(text: &str) -> crate::datasets::ParseError {
     obo::from_reader("go.obo", text.as_bytes()).unwrap_err()
 }
 

@@ -48,7 +48,7 @@ fn stockholm_concatenates_blocks_and_strips_gaps() {
     assert_eq!(alns[1].sequences[0].sequence, "MM");
 }
 
-fn err(text: &str) -> super::super::error::ParseError {
+fn err(text: &str) -> crate::datasets::ParseError {
     stockholm::from_reader("a.sto", text.as_bytes()).unwrap_err()
 }
 

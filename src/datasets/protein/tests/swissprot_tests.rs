@@ -57,7 +57,7 @@ fn swissprot_parses_entries() {
     assert_eq!(ann.terms("P12345").unwrap().len(), 3);
 }
 
-fn err(text: &str) -> super::super::error::ParseError {
+fn err(text: &str) -> crate::datasets::ParseError {
     swissprot::from_reader("sp.dat", text.as_bytes()).unwrap_err()
 }
 
