@@ -6,6 +6,7 @@
 
 pub mod automaton;
 mod command;
+pub mod ecg_record;
 pub mod evaluate;
 pub mod explain;
 pub mod fetch;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 pub use automaton::AutomatonKind;
 pub use command::CommandKind;
+pub use ecg_record::EcgRecordKind;
 pub use evaluate::EvaluateKind;
 pub use explain::ExplainKind;
 pub use fetch::FetchKind;
@@ -205,6 +207,7 @@ impl Registry {
         r.add(Arc::new(PricesKind::new()));
         r.add(Arc::new(ForecastKind::new()));
         r.add(Arc::new(HeartbeatsKind::new()));
+        r.add(Arc::new(EcgRecordKind::new()));
         r
     }
 
