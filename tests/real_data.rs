@@ -207,3 +207,93 @@ fn ecg_pipeline_runs_on_a_kaggle_shaped_file_and_names_the_steps_when_it_is_miss
     w.write("data/heartbeat/mitbih_test.csv", &heartbeat_csv(10, 5, 3));
     assert_eq!(w.run("ecg.yaml", &[]).ok().summary(), counts(3, 0, 0, 0));
 }
+
+fn refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect()
+}
+
+fn stockholm(acc: &str, seqs: &[(&str, &str)]) -> String {
+    let mut s = format!("# STOCKHOLM 1.0\n#=GF ID {acc}\n#=GF AC {acc}.1\n");
+    for (name, seq) in seqs {
+        s.push_str(&format!("{name} {seq}\n"));
+    }
+    s.push_str("//\n");
+    s
+}
+
+#[test]
+fn pfam_families_from_stockholm_files_crop_training_and_label_the_last_residue() {
+    let w = Work::new();
+    let a: Vec<(String, String)> = (0..10)
+        .map(|i| {
+            (
+                format!("A{i}/1-12"),
+                format!(
+                    "MKV..LLA-{}{}GGA",
+                    "W".repeat(i % 3 + 1),
+                    "-".repeat(2 - i % 3)
+                ),
+            )
+        })
+        .collect();
+    let b: Vec<(String, String)> = (0..10)
+        .map(|i| {
+            (
+                format!("B{i}/1-12"),
+                format!(
+                    "PPDE-EKK..{}{}RRT",
+                    "C".repeat(i % 4 + 1),
+                    "-".repeat(3 - i % 4)
+                ),
+            )
+        })
+        .collect();
+    let fa = stockholm("PF90001", &refs(&a));
+    let fb = stockholm("PF90002", &refs(&b));
+    w.write("sto/a.sto", &fa);
+    w.write("sto/b.sto", &fb);
+    let pin = |t: &str| blake3::hash(t.as_bytes()).to_hex().to_string();
+    w.write(
+        "p.yaml",
+        &format!(
+            r#"
+name: pfam-mini
+stages:
+  fam_a:
+    kind: fetch
+    params: {{ source: {{ kind: local, path: sto/a.sto, blake3: {}, instructions: "-" }} }}
+  fam_b:
+    kind: fetch
+    params: {{ source: {{ kind: local, path: sto/b.sto, blake3: {}, instructions: "-" }} }}
+  data:
+    kind: pfam
+    needs: [fam_a, fam_b]
+    params: {{ train_fraction: 0.6, crop: 5, max_len: 64, seed: 1 }}
+  train:
+    kind: train
+    needs: [data]
+    params: {{ model: lstm, width: 8, steps: 30, batch_size: 8, eval_every: 10 }}
+  evaluate:
+    kind: evaluate
+    needs: [data, train]
+"#,
+            pin(&fa),
+            pin(&fb)
+        ),
+    );
+    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(5, 0, 0, 0));
+    let task: serde_json::Value = serde_json::from_str(&w.output("data", "task.json")).unwrap();
+    assert_eq!(
+        task["class_names"],
+        serde_json::json!(["PF90001.1", "PF90002.1"])
+    );
+    // 6 of 10 per family train, cropped to 5 residues; tests keep whole
+    // sequences (gaps stripped: 10 to 12 and 11 to 14 residues).
+    assert_eq!(task["train_length"], 5);
+    let len = task["length"].as_u64().unwrap();
+    assert!((10..=14).contains(&len), "{task}");
+    let m = &w.show("evaluate")["metrics"];
+    assert_eq!(m["n_positions"], 8, "one label per test sequence: {m}");
+    assert_eq!(m["majority_acc"], 0.5, "{m}");
+    assert!(m["macro_f1"].as_f64().is_some());
+}

@@ -33,12 +33,37 @@ impl EcgRecordKind {
         EcgRecordKind {
             schema: ParamSchema {
                 params: vec![
-                    p("fs", ParamType::Float, json!(360.0), "the record's sampling rate (Hz)"),
-                    p("window", ParamType::Int, json!(64), "samples per input sequence (at 125 Hz)"),
-                    p("stride", ParamType::Int, json!(4), "keep every stride-th window"),
-                    p("train_fraction", ParamType::Float, json!(0.8), "share of the record (from its start) used for training"),
+                    p(
+                        "fs",
+                        ParamType::Float,
+                        json!(360.0),
+                        "the record's sampling rate (Hz)",
+                    ),
+                    p(
+                        "window",
+                        ParamType::Int,
+                        json!(64),
+                        "samples per input sequence (at 125 Hz)",
+                    ),
+                    p(
+                        "stride",
+                        ParamType::Int,
+                        json!(4),
+                        "keep every stride-th window",
+                    ),
+                    p(
+                        "train_fraction",
+                        ParamType::Float,
+                        json!(0.8),
+                        "share of the record (from its start) used for training",
+                    ),
                     p("bins", ParamType::Int, json!(32), "amplitude tokens"),
-                    p("clip", ParamType::Float, json!(4.0), "standardised samples are clipped to ±clip before binning"),
+                    p(
+                        "clip",
+                        ParamType::Float,
+                        json!(4.0),
+                        "standardised samples are clipped to ±clip before binning",
+                    ),
                 ],
                 open: false,
             },
@@ -88,25 +113,40 @@ impl StageKind for EcgRecordKind {
             .flat_map(|i| std::fs::read_dir(&i.path).into_iter().flatten().flatten())
             .map(|e| e.path())
             .find(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("npz" | "dat")))
-            .ok_or_else(|| anyhow::anyhow!("no .npz/.dat ECG record among the inputs: add a `fetch` stage to `needs`"))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no .npz/.dat ECG record among the inputs: add a `fetch` stage to `needs`"
+                )
+            })?;
         let mv = load_ecg_record(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
         let fs = p["fs"].as_f64().unwrap_or(360.0);
 
         let beats = extract_beats(&mv, fs, &BeatConfig::default());
         let flat: Vec<f32> = beats.beats.iter().flat_map(|b| b.iter().copied()).collect();
-        write_npy(&ctx.out_dir.join("beats.npy"), &[beats.beats.len(), BEAT_LEN], &flat)?;
+        write_npy(
+            &ctx.out_dir.join("beats.npy"),
+            &[beats.beats.len(), BEAT_LEN],
+            &flat,
+        )?;
         let seconds = mv.len() as f64 / fs;
         let summary = json!({
             "record": path.file_name().and_then(|n| n.to_str()), "samples": mv.len(), "fs": fs, "seconds": seconds,
             "beats": beats.beats.len(), "beats_per_minute": beats.beats.len() as f64 / seconds * 60.0,
             "median_rr_s": beats.median_rr / KACHUEE_FS, "starts": beats.starts, "lengths": beats.lengths,
         });
-        std::fs::write(ctx.out_dir.join("beats.json"), serde_json::to_vec_pretty(&summary)?)?;
+        std::fs::write(
+            ctx.out_dir.join("beats.json"),
+            serde_json::to_vec_pretty(&summary)?,
+        )?;
 
         let x = resample_linear(&mv, fs, KACHUEE_FS);
         let window = p["window"].as_u64().unwrap_or(64) as usize;
-        let split = ChronoSplit::new(x.clone(), p["train_fraction"].as_f64().unwrap_or(0.8), window)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let split = ChronoSplit::new(
+            x.clone(),
+            p["train_fraction"].as_f64().unwrap_or(0.8),
+            window,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         let scaler = Scaler::fit(&split.train());
         let bins = Bins {
             n: p["bins"].as_u64().unwrap_or(32) as usize,
@@ -122,8 +162,15 @@ impl StageKind for EcgRecordKind {
             "train_windows": n_train, "test_windows": n_test, "naive_mae_train": naive,
             "beats": beats.beats.len(),
         });
-        std::fs::write(ctx.out_dir.join("task.json"), serde_json::to_vec_pretty(&info)?)?;
-        tracing::info!("{}: {} beats; {n_train} training and {n_test} test windows", ctx.instance, beats.beats.len());
+        std::fs::write(
+            ctx.out_dir.join("task.json"),
+            serde_json::to_vec_pretty(&info)?,
+        )?;
+        tracing::info!(
+            "{}: {} beats; {n_train} training and {n_test} test windows",
+            ctx.instance,
+            beats.beats.len()
+        );
         Ok(())
     }
 }

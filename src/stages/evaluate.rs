@@ -76,7 +76,7 @@ impl StageKind for EvaluateKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -111,6 +111,15 @@ impl StageKind for EvaluateKind {
                 .unzip();
             let cm = ConfusionMatrix::new(&truth, &pred, names.len())?;
             metrics["macro_f1"] = json!(cm.macro_f1());
+            // The baseline every classifier must beat: always the most
+            // frequent test class.
+            let majority = cm
+                .counts()
+                .iter()
+                .map(|row| row.iter().sum::<u64>())
+                .max()
+                .unwrap_or(0);
+            metrics["majority_acc"] = json!(majority as f64 / cm.total().max(1) as f64);
             let per_class: Vec<_> = names
                 .iter()
                 .zip(cm.per_class())

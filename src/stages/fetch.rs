@@ -29,11 +29,19 @@ impl FetchKind {
     pub fn new() -> Self {
         FetchKind {
             schema: ParamSchema {
-                params: vec![ParamSpec::required(
-                    "source",
-                    ParamType::Any,
-                    "where the file comes from: {kind: local, path, blake3, instructions} | {kind: pip, package, version, member, blake3[, python_version, platform]} | {kind: apt, package[, version], member, blake3} | {kind: npm, package, version, member, blake3}",
-                )],
+                params: vec![
+                    ParamSpec::required(
+                        "source",
+                        ParamType::Any,
+                        "where the file comes from: {kind: local, path, blake3, instructions} | {kind: pip, package, version, member, blake3[, python_version, platform]} | {kind: apt, package[, version], member, blake3} | {kind: npm, package, version, member, blake3}",
+                    ),
+                    ParamSpec::optional(
+                        "also",
+                        ParamType::Any,
+                        json!([]),
+                        "more members of the same package: [{member, blake3}, ...] (downloaded once)",
+                    ),
+                ],
                 open: false,
             },
         }
@@ -53,6 +61,31 @@ fn source_of(params: &JsonMap) -> Result<FetchSource, String> {
     Ok(src)
 }
 
+/// The sources of `also`: the main source with another member and pin.
+fn also_of(params: &JsonMap, main: &FetchSource) -> Result<Vec<FetchSource>, String> {
+    let Some(items) = params.get("also").and_then(|v| v.as_array()) else {
+        return Ok(Vec::new());
+    };
+    if !items.is_empty() && matches!(main, FetchSource::Local { .. }) {
+        return Err("`also` applies to package sources, not local files".into());
+    }
+    items
+        .iter()
+        .map(|item| {
+            let mut v = params["source"].clone();
+            for k in ["member", "blake3"] {
+                let x = item
+                    .get(k)
+                    .ok_or_else(|| format!("each `also` entry needs `{k}`"))?;
+                v[k] = x.clone();
+            }
+            let src: FetchSource = serde_json::from_value(v).map_err(|e| e.to_string())?;
+            src.validate().map_err(|e| e.to_string())?;
+            Ok(src)
+        })
+        .collect()
+}
+
 impl StageKind for FetchKind {
     fn name(&self) -> &'static str {
         "fetch"
@@ -68,7 +101,9 @@ impl StageKind for FetchKind {
 
     fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
         let params = self.schema.resolve(raw)?;
-        source_of(&params).map_err(|message| {
+        source_of(&params)
+            .and_then(|main| also_of(&params, &main).map(|_| ()))
+            .map_err(|message| {
             vec![ParamIssue {
                 param: "source".into(),
                 message,
@@ -92,6 +127,10 @@ impl StageKind for FetchKind {
             .update(0, 1, &format!("fetching {}", src.describe()));
         let got = fetch(&src, ctx.out_dir, ctx.scratch_dir)
             .with_context(|| format!("{}: fetching {}", ctx.instance, src.describe()))?;
+        for more in also_of(ctx.params, &src).map_err(anyhow::Error::msg)? {
+            fetch(&more, ctx.out_dir, ctx.scratch_dir)
+                .with_context(|| format!("{}: fetching {}", ctx.instance, more.describe()))?;
+        }
         let info = json!({ "file": got.file_name().and_then(|n| n.to_str()), "source": ctx.params["source"] });
         std::fs::write(
             ctx.out_dir.join("fetched.json"),

@@ -14,6 +14,7 @@ pub mod forecast;
 pub mod heartbeats;
 pub mod length_generalize;
 mod params;
+pub mod pfam;
 pub mod prices;
 pub mod report;
 pub mod summarize;
@@ -34,6 +35,7 @@ pub use forecast::ForecastKind;
 pub use heartbeats::HeartbeatsKind;
 pub use length_generalize::LengthGeneralizeKind;
 pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
+pub use pfam::PfamKind;
 pub use prices::PricesKind;
 pub use report::ReportKind;
 pub use summarize::SummarizeKind;
@@ -208,6 +210,7 @@ impl Registry {
         r.add(Arc::new(ForecastKind::new()));
         r.add(Arc::new(HeartbeatsKind::new()));
         r.add(Arc::new(EcgRecordKind::new()));
+        r.add(Arc::new(PfamKind::new()));
         r
     }
 
