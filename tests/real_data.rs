@@ -46,6 +46,9 @@ stages:
   forecast:
     kind: forecast
     needs: [data, train]
+  report:
+    kind: report
+    gather: [data, train, forecast]
 "#
     )
 }
@@ -57,7 +60,12 @@ fn prices_forecast_and_baselines_from_a_pinned_local_file() {
     w.write("data/prices.csv", &csv);
     let pin = blake3::hash(csv.as_bytes()).to_hex().to_string();
     w.write("p.yaml", &pipeline(&pin));
-    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(4, 0, 0, 0));
+    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(5, 0, 0, 0));
+    let page = std::fs::read_to_string(w.join("reports/stocks-mini/index.html")).unwrap();
+    assert!(
+        page.contains("TEST daily returns") && page.contains("skill vs last value"),
+        "the real-data section is in the report"
+    );
 
     // 200 returns, cut at 160: 40 test windows; the persistence RMSE is the
     // RMSE of r_t - r_{t-1} over the test days, computed here by hand.

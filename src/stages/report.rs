@@ -237,6 +237,86 @@ fn explanations(
     (out, probe)
 }
 
+/// Metrics a real-data table shows, in order, with their headings.
+const REAL_METRICS: &[(&str, &str)] = &[
+    ("acc", "accuracy"),
+    ("macro_f1", "macro-F1"),
+    ("majority_acc", "majority class"),
+    ("rmse", "RMSE"),
+    ("persistence_rmse", "RMSE, last value"),
+    ("zero_rmse", "RMSE, zero"),
+    ("mase", "MASE"),
+    ("skill_vs_persistence", "skill vs last value"),
+    ("skill_vs_zero", "skill vs zero"),
+];
+
+/// What the data set is, from its `task.json`.
+fn real_data_text(info: &Value) -> String {
+    match info["task"].as_str().unwrap_or_default() {
+        "prices" => format!(
+            "Next-day log returns of {} from windows of {} days; trained on {} windows up to {}, tested on {} days from {} to {}. The scaler saw the training period only. Forecasts are scored against repeating the last return and against a zero return (tomorrow's price = today's).",
+            info["ticker"].as_str().unwrap_or("?"), info["length"], info["train_windows"], info["test_start"].as_str().unwrap_or("?"), info["test_windows"], info["test_start"].as_str().unwrap_or("?"), info["test_end"].as_str().unwrap_or("?")
+        ),
+        "heartbeats" => format!(
+            "ECG beats ({}): classes {}; training beats cropped to {} samples, test beats whole ({}). Training class counts {}, test {}. Accuracy flatters the majority class, so macro-F1 is shown beside it.",
+            info["dataset"].as_str().unwrap_or("?"), info["class_names"], info["train_length"], info["length"], info["train_class_counts"], info["test_class_counts"]
+        ),
+        "ecg_record" => format!(
+            "A raw ECG record: {} beats found by Pan–Tompkins; the models forecast the next sample (125 Hz) from {}-sample windows, against repeating the last sample.",
+            info["beats"], info["length"]
+        ),
+        "pfam" => format!(
+            "Pfam family classification: {} families ({}), trained on the first {} residues of each sequence and tested on whole sequences (up to {}).",
+            info["n_states"], info["class_names"], info["train_length"], info["length"]
+        ),
+        _ => String::new(),
+    }
+}
+
+/// One section per real data set among the groups.
+fn real_data_sections(groups: &[Group], cells: &[Cell], axes: &Axes) -> Vec<rm::RealDataSection> {
+    let mut out: Vec<rm::RealDataSection> = Vec::new();
+    for g in groups {
+        let cs = cells_of(cells, g, axes);
+        let Some(info) = cs.first().and_then(|c| c.data_info.clone()) else {
+            continue;
+        };
+        if crate::study::collect::real_data_label(&info).is_none() {
+            continue;
+        }
+        let shown: Vec<&(&str, &str)> = REAL_METRICS
+            .iter()
+            .filter(|(k, _)| g.metrics.contains_key(*k))
+            .collect();
+        let idx = match out.iter().position(|s| s.dataset == g.task) {
+            Some(i) => i,
+            None => {
+                let mut header = vec!["model".to_string()];
+                header.extend(shown.iter().map(|(_, h)| h.to_string()));
+                out.push(rm::RealDataSection {
+                    dataset: g.task.clone(),
+                    text: real_data_text(&info),
+                    table_header: header,
+                    table_rows: Vec::new(),
+                    curves: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let mut row = vec![model_label(g)];
+        for (k, _) in &shown {
+            let v = g.metrics[*k].mean;
+            row.push(if k.ends_with("acc") || *k == "macro_f1" {
+                format!("{:.1}%", 100.0 * v)
+            } else {
+                format!("{v:.4}")
+            });
+        }
+        out[idx].table_rows.push(row);
+    }
+    out
+}
+
 /// Builds the report's input from the gathered results.
 pub fn build_input(ctx: &RunContext<'_>) -> anyhow::Result<rm::ReportInput> {
     let p = ctx.params;
@@ -312,6 +392,7 @@ pub fn build_input(ctx: &RunContext<'_>) -> anyhow::Result<rm::ReportInput> {
             input.probes.extend(probe);
         }
     }
+    input.real_data = real_data_sections(&groups, &collected.cells, &axes);
     input.min_depth = min_depths(&groups, "acc", &[0.95, 0.99])
         .into_iter()
         .filter(|m| m.arch.starts_with("transformer"))
@@ -385,7 +466,7 @@ impl StageKind for ReportKind {
     }
 
     fn version(&self) -> u32 {
-        2
+        3
     }
 
     fn schema(&self) -> &ParamSchema {

@@ -26,6 +26,8 @@ pub struct Cell {
     pub metrics: BTreeMap<String, f64>,
     /// The paper's name for the task (from the data's `task.json`).
     pub task_label: Option<String>,
+    /// The data stage's `task.json` (automaton or real data set).
+    pub data_info: Option<Value>,
     /// The train instance's output directory (curves, model).
     pub train_dir: Option<PathBuf>,
     /// The train instance's `model.json`.
@@ -64,10 +66,23 @@ fn numbers(v: &Value) -> impl Iterator<Item = (String, f64)> + '_ {
         .filter_map(|(k, x)| x.as_f64().map(|f| (k.clone(), f)))
 }
 
+/// A readable name for a real data set's `task.json` (`None` for automata).
+pub fn real_data_label(info: &Value) -> Option<String> {
+    let s = |k: &str| info[k].as_str().unwrap_or("?").to_string();
+    Some(match info["task"].as_str()? {
+        "prices" => format!("{} daily returns", s("ticker")),
+        "heartbeats" => format!("ECG heartbeats ({})", s("dataset")),
+        "ecg_record" => "ECG record, next sample".to_string(),
+        "pfam" => "Pfam families".to_string(),
+        _ => return None,
+    })
+}
+
 /// Reads every gathered input directory.
 pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
     let mut cells: BTreeMap<String, Cell> = BTreeMap::new();
     let mut data: Vec<(Coords, String)> = Vec::new();
+    let mut infos: Vec<(Coords, Value)> = Vec::new();
     let mut out = Collected::default();
     for input in inputs.iter().filter(|i| i.gathered) {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(&input.path)
@@ -83,8 +98,9 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
                 let info = read_json(&dir.join("task.json"))?;
                 let map = info.as_object().cloned().unwrap_or_default();
                 if let Ok(task) = crate::stages::automaton::task_of(&map) {
-                    data.push((coords, task_label(&task)));
+                    data.push((coords.clone(), task_label(&task)));
                 }
+                infos.push((coords, info));
                 continue;
             }
             if dir.join("timing.json").is_file() && !dir.join("acc_by_position.json").is_file() {
@@ -118,24 +134,33 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
         }
     }
     for cell in cells.values_mut() {
-        cell.task_label = data
+        let matches = |c: &Coords| {
+            c.0.keys().all(|k| cell.coords.0.contains_key(k)) && c.compatible(&cell.coords)
+        };
+        cell.data_info = infos
             .iter()
-            .find(|(c, _)| {
-                c.0.keys().all(|k| cell.coords.0.contains_key(k)) && c.compatible(&cell.coords)
-            })
-            .map(|(_, l)| l.clone())
-            .or_else(|| {
-                // Without a gathered data stage, name the task by its axis.
-                cell.coords
-                    .0
-                    .get("task")
-                    .and_then(Value::as_str)
-                    .and_then(|t| {
-                        Task::from_params(t, &Default::default())
-                            .ok()
-                            .map(|t| task_label(&t))
-                    })
-            });
+            .find(|(c, _)| matches(c))
+            .map(|(_, v)| v.clone());
+        let real = cell.data_info.as_ref().and_then(real_data_label);
+        cell.task_label = real.or_else(|| {
+            data.iter()
+                .find(|(c, _)| {
+                    c.0.keys().all(|k| cell.coords.0.contains_key(k)) && c.compatible(&cell.coords)
+                })
+                .map(|(_, l)| l.clone())
+                .or_else(|| {
+                    // Without a gathered data stage, name the task by its axis.
+                    cell.coords
+                        .0
+                        .get("task")
+                        .and_then(Value::as_str)
+                        .and_then(|t| {
+                            Task::from_params(t, &Default::default())
+                                .ok()
+                                .map(|t| task_label(&t))
+                        })
+                })
+        });
     }
     out.cells = cells.into_values().collect();
     Ok(out)
