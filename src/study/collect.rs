@@ -137,9 +137,12 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
         let matches = |c: &Coords| {
             c.0.keys().all(|k| cell.coords.0.contains_key(k)) && c.compatible(&cell.coords)
         };
+        // The most specific data instance: `task=parity` beats a data set
+        // without coordinates that every cell would match.
         cell.data_info = infos
             .iter()
-            .find(|(c, _)| matches(c))
+            .filter(|(c, _)| matches(c))
+            .max_by_key(|(c, _)| c.0.len())
             .map(|(_, v)| v.clone());
         let real = cell.data_info.as_ref().and_then(real_data_label);
         cell.task_label = real.or_else(|| {
