@@ -520,6 +520,8 @@ fn the_stage_writes_every_output_with_its_shape() {
             let (shape, v) = f32s(&format!("attributions_{m}.npy"));
             assert_eq!(shape, vec![4, 8], "{m}");
             assert!(v.iter().all(|x| x.is_finite()), "{m}");
+            let svg = w.output(&inst, &format!("attributions_{m}.svg"));
+            assert!(svg.starts_with("<svg") && svg.contains(*m), "{m}");
         }
         let faith: Value = serde_json::from_str(&w.output(&inst, "faithfulness.json")).unwrap();
         assert_eq!(faith["task"], "flipflop");

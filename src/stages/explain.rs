@@ -9,7 +9,8 @@
 //! * `attributions_<method>.npy` (f32 `[n_examples, T]`) for `saliency`, `input_x_gradient`,
 //!   `integrated_gradients`, `occlusion`, `random` (a seeded random ranking, the reference
 //!   for the faithfulness figures) and, for a Transformer, `attention_last_layer` and
-//!   `attention_rollout`;
+//!   `attention_rollout`, each also drawn as `attributions_<method>.svg` (examples ×
+//!   positions, red positive, blue negative);
 //! * Transformer only: `attention.npy` (f32 `[layers, heads, T, T]`, example 0) and
 //!   `rollout.npy` (f32 `[T, T]`, example 0);
 //! * `probes.json`, `faithfulness.json`, `explain.json` (summary); see `docs/pipeline.md`.
@@ -74,7 +75,7 @@ impl StageKind for ExplainKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -246,6 +247,29 @@ impl StageKind for ExplainKind {
                 &out.join(format!("attributions_{name}.npy")),
                 &[n, t],
                 &a.values,
+            )?;
+            // The same attributions as a picture (examples × positions).
+            let strip = crate::report::figures::Strip {
+                title: format!(
+                    "{name}: {} on {}",
+                    config.family(),
+                    crate::study::paper::task_label(&task)
+                ),
+                row_prefix: "ex".into(),
+                tokens: ex.tokens[..t].iter().map(|&x| x as i64).collect(),
+                values: (0..n)
+                    .map(|i| {
+                        a.values[i * t..(i + 1) * t]
+                            .iter()
+                            .map(|&v| v as f64)
+                            .collect()
+                    })
+                    .collect(),
+                ground_truth: None,
+            };
+            std::fs::write(
+                out.join(format!("attributions_{name}.svg")),
+                crate::report::figures::strip(&strip)?,
             )?;
         }
 
