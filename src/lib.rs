@@ -12,6 +12,7 @@ pub mod datasets;
 pub mod exec;
 pub mod explain;
 pub mod fetch;
+pub mod fsutil;
 pub mod metrics;
 pub mod models;
 pub mod ops;

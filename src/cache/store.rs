@@ -78,6 +78,14 @@ impl Store {
         Manifest::from_bytes(&self.read(tree)?)
     }
 
+    /// The bytes of the file at `path` in output tree `tree`, if it has one.
+    pub fn read_file(&self, tree: &str, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        match self.manifest(tree)?.files.iter().find(|f| f.path == path) {
+            Some(f) => self.read(&f.hash).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Recreate the tree `tree` at `dest` (hard links to the objects, copies
     /// across file systems). `dest` must not exist.
     pub fn materialize(&self, tree: &str, dest: &Path) -> anyhow::Result<Manifest> {

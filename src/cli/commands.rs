@@ -93,7 +93,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             };
             print!("{}", table.text());
             if let Some(path) = csv {
-                crate::ops::write_atomic(path, table.csv().as_bytes())?;
+                crate::fsutil::write_atomic(path, table.csv().as_bytes())?;
                 eprintln!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)

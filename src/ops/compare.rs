@@ -11,7 +11,7 @@ use crate::exec::{run_plan, RunOptions};
 use crate::plan::coords::display;
 use crate::plan::Plan;
 use crate::stages::Settings;
-use crate::study::tables::text_table;
+use crate::study::tables::{csv_field, text_table};
 
 /// A table of text cells.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,16 +26,9 @@ impl Table {
     }
 
     pub fn csv(&self) -> String {
-        let field = |s: &String| {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.clone()
-            }
-        };
         let mut out = String::new();
         for r in std::iter::once(&self.header).chain(&self.rows) {
-            out.push_str(&r.iter().map(field).collect::<Vec<_>>().join(","));
+            out.push_str(&r.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
             out.push('\n');
         }
         out
@@ -44,9 +37,8 @@ impl Table {
 
 /// The flat numeric `metrics.json` of an output tree, if it has one.
 pub fn tree_metrics(cache: &Cache, tree: &str) -> Option<BTreeMap<String, f64>> {
-    let manifest = cache.store.manifest(tree).ok()?;
-    let f = manifest.files.iter().find(|f| f.path == "metrics.json")?;
-    let v: Value = serde_json::from_slice(&cache.store.read(&f.hash).ok()?).ok()?;
+    let bytes = cache.store.read_file(tree, "metrics.json").ok()??;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
     Some(
         v.as_object()?
             .iter()

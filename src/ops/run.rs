@@ -117,22 +117,20 @@ pub fn publish(
     Ok(out)
 }
 
-/// The `summary.txt` files the run's instances wrote (a `summarize` stage
-/// writes one), with their instance names, for printing after the run.
+/// The summaries the run's instances wrote (see
+/// `StageKind::printed_summary`), with their instance names, for printing
+/// after the run.
 pub fn stage_summaries(cache: &Cache, plan: &Plan, report: &RunReport) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
-        let Some(tree) = o.tree() else { continue };
-        let Ok(manifest) = cache.store.manifest(tree) else {
+        let (Some(tree), Some(file)) = (o.tree(), inst.kind.printed_summary()) else {
             continue;
         };
-        if let Some(f) = manifest.files.iter().find(|f| f.path == "summary.txt") {
-            if let Ok(bytes) = cache.store.read(&f.hash) {
-                out.push((
-                    inst.name.clone(),
-                    String::from_utf8_lossy(&bytes).into_owned(),
-                ));
-            }
+        if let Ok(Some(bytes)) = cache.store.read_file(tree, file) {
+            out.push((
+                inst.name.clone(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
         }
     }
     out

@@ -13,7 +13,9 @@
 
 use serde_json::json;
 
-use super::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+use super::{
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
+};
 use crate::datasets::binned::{write_splits, Bins};
 use crate::datasets::ecg::beats::{extract_beats, BeatConfig, KACHUEE_FS};
 use crate::datasets::ecg::filters::resample_linear;
@@ -92,27 +94,16 @@ impl StageKind for EcgRecordKind {
 
     fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
         let params = self.schema.resolve(raw)?;
-        for (k, min) in [("window", 2), ("stride", 1), ("bins", 2)] {
-            if params[k].as_i64().unwrap_or(0) < min {
-                return Err(vec![ParamIssue {
-                    param: k.into(),
-                    message: format!("`{k}` must be at least {min}"),
-                    help: None,
-                }]);
-            }
-        }
+        require_at_least(&params, &[("window", 2), ("stride", 1), ("bins", 2)])?;
         Ok(params)
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
         let p = ctx.params;
         let path = ctx
-            .inputs
-            .iter()
-            .filter(|i| !i.gathered)
-            .flat_map(|i| std::fs::read_dir(&i.path).into_iter().flatten().flatten())
-            .map(|e| e.path())
-            .find(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("npz" | "dat")))
+            .input_files(&[".npz", ".dat"])
+            .into_iter()
+            .next()
             .ok_or_else(|| {
                 anyhow::anyhow!(
                     "no .npz/.dat ECG record among the inputs: add a `fetch` stage to `needs`"

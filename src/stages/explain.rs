@@ -23,7 +23,8 @@ use serde_json::{json, Map, Value};
 
 use super::train::data_input;
 use super::{
-    JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind,
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting,
+    StageKind,
 };
 use crate::datasets::npy::write_npy;
 use crate::datasets::SequenceData;
@@ -88,28 +89,18 @@ impl StageKind for ExplainKind {
 
     fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
         let params = self.schema.resolve(raw)?;
-        let mut issues = Vec::new();
-        for (k, min) in [
-            ("n_examples", 1),
-            ("ig_steps", 1),
-            ("occlusion_window", 1),
-            ("occlusion_stride", 1),
-            ("probe_sequences", 0),
-            ("seed", 0),
-        ] {
-            if params[k].as_i64().is_some_and(|v| v < min) {
-                issues.push(ParamIssue {
-                    param: k.into(),
-                    message: format!("`{k}` must be at least {min}"),
-                    help: None,
-                });
-            }
-        }
-        if issues.is_empty() {
-            Ok(params)
-        } else {
-            Err(issues)
-        }
+        require_at_least(
+            &params,
+            &[
+                ("n_examples", 1),
+                ("ig_steps", 1),
+                ("occlusion_window", 1),
+                ("occlusion_stride", 1),
+                ("probe_sequences", 0),
+                ("seed", 0),
+            ],
+        )?;
+        Ok(params)
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {

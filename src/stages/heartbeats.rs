@@ -13,7 +13,9 @@
 
 use serde_json::json;
 
-use super::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+use super::{
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
+};
 use crate::datasets::ecg::kaggle::{
     load_mitbih, load_ptb_split, Beats, BEAT_LEN, KAGGLE_FILES, MITBIH_CLASSES,
 };
@@ -115,13 +117,7 @@ impl StageKind for HeartbeatsKind {
                 help: None,
             }]);
         }
-        if params["bins"].as_i64().unwrap_or(0) < 2 {
-            return Err(vec![ParamIssue {
-                param: "bins".into(),
-                message: "`bins` must be at least 2".into(),
-                help: None,
-            }]);
-        }
+        require_at_least(&params, &[("bins", 2)])?;
         Ok(params)
     }
 

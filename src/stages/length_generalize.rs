@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 use super::evaluate::trained_model;
 use super::train::{data_input, read_json};
 use super::{
-    JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind,
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting,
+    StageKind,
 };
 use crate::datasets::automata::{try_generate, Task};
 use crate::models::{Model, ModelConfig};
@@ -170,11 +171,7 @@ impl StageKind for LengthGeneralizeKind {
         {
             return issue("p1_values", "every p1 must lie in [0, 1]".into());
         }
-        for k in ["test_size", "batch_size"] {
-            if params[k].as_i64().unwrap_or(0) < 1 {
-                return issue(k, format!("`{k}` must be at least 1"));
-            }
-        }
+        require_at_least(&params, &[("test_size", 1), ("batch_size", 1)])?;
         Ok(params)
     }
 

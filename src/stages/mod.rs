@@ -34,7 +34,7 @@ pub use fetch::FetchKind;
 pub use forecast::ForecastKind;
 pub use heartbeats::HeartbeatsKind;
 pub use length_generalize::LengthGeneralizeKind;
-pub use params::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
+pub use params::{require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
 pub use pfam::PfamKind;
 pub use prices::PricesKind;
 pub use report::ReportKind;
@@ -81,6 +81,29 @@ pub struct InputDir {
     /// with one sub-directory per upstream instance, named by its coordinates.
     pub path: PathBuf,
     pub gathered: bool,
+}
+
+impl RunContext<'_> {
+    /// Files directly inside the `needs` inputs (not gathered ones) whose
+    /// name ends with one of `suffixes`, sorted by path.
+    pub fn input_files(&self, suffixes: &[&str]) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
+            .inputs
+            .iter()
+            .filter(|i| !i.gathered)
+            .flat_map(|i| std::fs::read_dir(&i.path).into_iter().flatten().flatten())
+            .map(|e| e.path())
+            .filter(|p| {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
+                suffixes.iter().any(|s| name.ends_with(s))
+            })
+            .collect();
+        out.sort();
+        out
+    }
 }
 
 /// Receives progress from a running stage (a training loop's steps, say).
@@ -158,6 +181,12 @@ pub trait StageKind: Send + Sync {
     /// enters as absent, and the run reports how to get it.
     fn data_files(&self, _params: &JsonMap) -> Vec<String> {
         Vec::new()
+    }
+
+    /// An output file `seqlab run` prints after the run (the `summarize`
+    /// kind's table); only kinds that name one have their outputs read.
+    fn printed_summary(&self) -> Option<&'static str> {
+        None
     }
 
     /// Whether instances of this kind must run alone (no other instance of

@@ -80,6 +80,30 @@ impl ParamSpec {
     }
 }
 
+/// Each listed integer param that is set must be at least its minimum; one
+/// issue per param that is not.
+pub fn require_at_least(params: &JsonMap, mins: &[(&str, i64)]) -> Result<(), Vec<ParamIssue>> {
+    let issues: Vec<ParamIssue> = mins
+        .iter()
+        .filter(|(k, min)| {
+            params
+                .get(*k)
+                .and_then(|v| v.as_i64())
+                .is_some_and(|v| v < *min)
+        })
+        .map(|(k, min)| ParamIssue {
+            param: k.to_string(),
+            message: format!("`{k}` must be at least {min}"),
+            help: None,
+        })
+        .collect();
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(issues)
+    }
+}
+
 /// A problem with one parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamIssue {
@@ -252,6 +276,20 @@ fn coerce(ty: &ParamType, v: &Value) -> Result<Value, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn require_at_least_reports_every_param_below_its_minimum() {
+        let p: JsonMap =
+            serde_json::from_value(json!({"a": 0, "b": 5, "c": 1, "d": null})).unwrap();
+        assert!(
+            require_at_least(&p, &[("b", 2), ("d", 1)]).is_ok(),
+            "unset params pass"
+        );
+        let issues = require_at_least(&p, &[("a", 1), ("b", 2), ("c", 2)]).unwrap_err();
+        let names: Vec<&str> = issues.iter().map(|i| i.param.as_str()).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert_eq!(issues[1].message, "`c` must be at least 2");
+    }
 
     fn schema() -> ParamSchema {
         ParamSchema {

@@ -8,11 +8,11 @@
 //! longer proteins. Sequences are padded at the end to the split's longest
 //! (token 0, unlabelled); the label sits at each sequence's last residue.
 
-use std::path::PathBuf;
-
 use serde_json::json;
 
-use super::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+use super::{
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
+};
 use crate::datasets::protein::stockholm;
 use crate::datasets::protein::tokenize::{tokenize, VOCAB_SIZE};
 use crate::datasets::rng::SplitMix64;
@@ -103,30 +103,13 @@ impl StageKind for PfamKind {
                 help: None,
             }]);
         }
-        if params["max_len"].as_i64().unwrap_or(0) < 1 || params["crop"].as_i64().unwrap_or(-1) < 0
-        {
-            return Err(vec![ParamIssue {
-                param: "max_len".into(),
-                message: "`max_len` must be at least 1 and `crop` at least 0".into(),
-                help: None,
-            }]);
-        }
+        require_at_least(&params, &[("max_len", 1), ("crop", 0)])?;
         Ok(params)
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
         let p = ctx.params;
-        let mut files: Vec<PathBuf> = ctx
-            .inputs
-            .iter()
-            .filter(|i| !i.gathered)
-            .flat_map(|i| std::fs::read_dir(&i.path).into_iter().flatten().flatten())
-            .map(|e| e.path())
-            .filter(|p| {
-                p.to_string_lossy().ends_with(".sto") || p.to_string_lossy().ends_with(".sto.gz")
-            })
-            .collect();
-        files.sort();
+        let files = ctx.input_files(&[".sto", ".sto.gz"]);
         if files.len() < 2 {
             anyhow::bail!("`pfam` needs at least two Stockholm files (.sto, .sto.gz) among its inputs, one per family; found {}", files.len());
         }

@@ -15,7 +15,9 @@
 use anyhow::Context;
 use serde_json::json;
 
-use super::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+use super::{
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
+};
 use crate::datasets::binned::{write_splits, Bins};
 use crate::datasets::stock::features::{returns_with_dates, ChronoSplit, PriceColumn, Scaler};
 use crate::datasets::stock::ohlcv::load_ohlcv;
@@ -87,25 +89,18 @@ impl Default for PricesKind {
 
 fn input_file(ctx: &RunContext<'_>) -> anyhow::Result<std::path::PathBuf> {
     let wanted = ctx.params["file"].as_str().unwrap_or_default();
-    let mut found = Vec::new();
-    for input in ctx.inputs.iter().filter(|i| !i.gathered) {
-        for e in std::fs::read_dir(&input.path)?.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let is_csv = name.ends_with(".csv") || name.ends_with(".csv.gz");
-            if (wanted.is_empty() && is_csv) || name == wanted {
-                found.push(e.path());
-            }
-        }
-    }
-    match found.as_slice() {
+    let suffixes: &[&str] = if wanted.is_empty() {
+        &[".csv", ".csv.gz"]
+    } else {
+        &[wanted]
+    };
+    match ctx.input_files(suffixes).as_slice() {
         [one] => Ok(one.clone()),
+        [] if wanted.is_empty() => {
+            anyhow::bail!("no price CSV among the inputs: add a `fetch` stage to `needs`")
+        }
         [] => anyhow::bail!(
-            "no price CSV among the inputs{}: add a `fetch` stage to `needs`",
-            if wanted.is_empty() {
-                String::new()
-            } else {
-                format!(" named `{wanted}`")
-            }
+            "no file named `{wanted}` among the inputs: add a `fetch` stage to `needs`"
         ),
         _ => anyhow::bail!("several CSV files among the inputs; pick one with the `file` param"),
     }
@@ -133,12 +128,7 @@ impl StageKind for PricesKind {
                 help: None,
             }])
         };
-        if params["window"].as_i64().unwrap_or(0) < 2 {
-            return bad("window", "`window` must be at least 2");
-        }
-        if params["bins"].as_i64().unwrap_or(0) < 2 {
-            return bad("bins", "`bins` must be at least 2");
-        }
+        require_at_least(&params, &[("window", 2), ("bins", 2)])?;
         if !(params["clip"].as_f64().unwrap_or(0.0) > 0.0) {
             return bad("clip", "`clip` must be positive");
         }

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::{ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
 use crate::plan::coords::display;
+use crate::study::tables::csv_field;
 use crate::study::{aggregate, collect, min_depths, summary_text, Axes};
 
 pub struct SummarizeKind {
@@ -68,14 +69,6 @@ impl Default for SummarizeKind {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 impl StageKind for SummarizeKind {
     fn name(&self) -> &'static str {
         "summarize"
@@ -87,6 +80,10 @@ impl StageKind for SummarizeKind {
 
     fn schema(&self) -> &ParamSchema {
         &self.schema
+    }
+
+    fn printed_summary(&self) -> Option<&'static str> {
+        Some("summary.txt")
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {

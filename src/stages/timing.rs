@@ -24,7 +24,8 @@ use serde_json::{json, Value};
 
 use super::train::{model_config, FAMILIES};
 use super::{
-    JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind,
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting,
+    StageKind,
 };
 use crate::study::stats::loglog_slope;
 use crate::train::{backend, train, Batch, Batches, SplitMix64, TrainConfig};
@@ -169,22 +170,17 @@ impl StageKind for TimingKind {
                 help: None,
             }]);
         }
-        for k in [
-            "layers",
-            "width",
-            "batch_size",
-            "repeats",
-            "vocab",
-            "n_classes",
-        ] {
-            if params[k].as_i64().unwrap_or(0) < 1 {
-                return Err(vec![ParamIssue {
-                    param: k.into(),
-                    message: format!("`{k}` must be at least 1"),
-                    help: None,
-                }]);
-            }
-        }
+        require_at_least(
+            &params,
+            &[
+                ("layers", 1),
+                ("width", 1),
+                ("batch_size", 1),
+                ("repeats", 1),
+                ("vocab", 1),
+                ("n_classes", 1),
+            ],
+        )?;
         Ok(params)
     }
 

@@ -14,7 +14,8 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 use super::{
-    JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind,
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting,
+    StageKind,
 };
 use crate::datasets::automata::try_generate;
 use crate::datasets::SequenceData;
@@ -160,22 +161,17 @@ impl StageKind for TrainKind {
                 params.insert(k.to_string(), Value::Null);
             }
         }
-        for k in [
-            "steps",
-            "batch_size",
-            "eval_every",
-            "window",
-            "width",
-            "layers",
-        ] {
-            if params[k].as_i64().is_some_and(|v| v < 1) {
-                return Err(vec![ParamIssue {
-                    param: k.into(),
-                    message: format!("`{k}` must be at least 1"),
-                    help: None,
-                }]);
-            }
-        }
+        require_at_least(
+            &params,
+            &[
+                ("steps", 1),
+                ("batch_size", 1),
+                ("eval_every", 1),
+                ("window", 1),
+                ("width", 1),
+                ("layers", 1),
+            ],
+        )?;
         Ok(params)
     }
 

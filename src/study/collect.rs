@@ -147,9 +147,7 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
         let real = cell.data_info.as_ref().and_then(real_data_label);
         cell.task_label = real.or_else(|| {
             data.iter()
-                .find(|(c, _)| {
-                    c.0.keys().all(|k| cell.coords.0.contains_key(k)) && c.compatible(&cell.coords)
-                })
+                .find(|(c, _)| matches(c))
                 .map(|(_, l)| l.clone())
                 .or_else(|| {
                     // Without a gathered data stage, name the task by its axis.

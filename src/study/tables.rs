@@ -257,6 +257,15 @@ pub fn shown_metrics(groups: &[Group]) -> Vec<String> {
     out
 }
 
+/// One CSV field, quoted when it holds a comma, a quote or a newline.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// A plain-text table: header, then rows, columns padded.
 pub fn text_table(header: &[String], rows: &[Vec<String>]) -> String {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
