@@ -164,6 +164,10 @@ stages:
   evaluate:
     kind: evaluate
     needs: [data, train]
+  lengthgen:
+    kind: length_generalize
+    needs: [data, train]
+    params: { factors: [1, 2, 4] }
 "#;
 
 #[test]
@@ -183,7 +187,7 @@ fn ecg_pipeline_runs_on_a_kaggle_shaped_file_and_names_the_steps_when_it_is_miss
 
     w.write("data/heartbeat/mitbih_train.csv", &heartbeat_csv(40, 5, 1));
     w.write("data/heartbeat/mitbih_test.csv", &heartbeat_csv(10, 5, 2));
-    assert_eq!(w.run("ecg.yaml", &[]).ok().summary(), counts(3, 0, 0, 0));
+    assert_eq!(w.run("ecg.yaml", &[]).ok().summary(), counts(4, 0, 0, 0));
     let task: serde_json::Value = serde_json::from_str(&w.output("data", "task.json")).unwrap();
     assert_eq!(
         task["train_class_counts"],
@@ -208,12 +212,23 @@ fn ecg_pipeline_runs_on_a_kaggle_shaped_file_and_names_the_steps_when_it_is_miss
         .map(|v| v.as_u64().unwrap())
         .sum();
     assert_eq!(total, 50);
+    // Length view: the test beats cropped to the training length, then whole
+    // (where the curve stops: x4 would be the same whole beats); whole beats
+    // score exactly what `evaluate` scored.
+    let lg: serde_json::Value =
+        serde_json::from_str(&w.output("lengthgen", "length_generalization.json")).unwrap();
+    let by = lg["by_length"].as_array().unwrap();
+    let lengths: Vec<u64> = by.iter().map(|p| p["length"].as_u64().unwrap()).collect();
+    assert_eq!(lengths, vec![120, 187], "{lg}");
+    assert_eq!(by[1]["whole"], true);
+    assert_eq!(by[1]["acc"].as_f64(), m["acc"].as_f64(), "{lg}");
+    assert!((0.0..=1.0).contains(&by[0]["acc"].as_f64().unwrap()));
 
     // The files are in the key: an unchanged file reruns nothing, an edited
     // one reruns the data stage (and, as its artifact changed, the rest).
-    assert_eq!(w.run("ecg.yaml", &[]).ok().summary(), counts(0, 3, 0, 0));
+    assert_eq!(w.run("ecg.yaml", &[]).ok().summary(), counts(0, 4, 0, 0));
     w.write("data/heartbeat/mitbih_test.csv", &heartbeat_csv(10, 5, 3));
-    assert_eq!(w.run("ecg.yaml", &[]).ok().summary(), counts(3, 0, 0, 0));
+    assert_eq!(w.run("ecg.yaml", &[]).ok().summary(), counts(4, 0, 0, 0));
 }
 
 fn refs(v: &[(String, String)]) -> Vec<(&str, &str)> {

@@ -10,6 +10,7 @@ pub mod ecg;
 pub mod error;
 pub mod io;
 pub mod npy;
+pub mod prefix;
 pub mod protein;
 pub mod rng;
 pub mod stock;

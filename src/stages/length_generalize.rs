@@ -3,6 +3,9 @@
 //! inputs (parity, gridworld, C_2^k), under shifted input distributions
 //! (other values of `p1`), at the training length.
 //!
+//! On real data labelled once per sequence (pfam, heartbeats) it crops the
+//! test split instead, to factors of the training crop length.
+//!
 //! Use it as `needs: [data, train]`. A model that cannot run at a length
 //! (learned absolute positions past their table, the MLP past its window)
 //! records "not applicable" with the reason instead of failing.
@@ -12,6 +15,9 @@
 //! `acc_p1_<p1>` for `seqlab show` and `compare`.
 
 use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context;
 
 use serde_json::{json, Value};
 
@@ -22,6 +28,8 @@ use super::{
     StageKind,
 };
 use crate::datasets::automata::{try_generate, Task};
+use crate::datasets::prefix::{crop_prefixes, label_positions};
+use crate::datasets::SequenceData;
 use crate::models::{Model, ModelConfig};
 use crate::stages::automaton::{gen_config, task_of};
 use crate::train::{evaluate, SeqDataset};
@@ -177,8 +185,11 @@ impl StageKind for LengthGeneralizeKind {
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
         let p = ctx.params;
-        let task_info = read_json(&data_input(ctx)?.join("task.json"))?;
-        let task = task_of(&task_info)?;
+        let data_dir = data_input(ctx)?;
+        let task_info = read_json(&data_dir.join("task.json"))?;
+        let Ok(task) = task_of(&task_info) else {
+            return run_prefixes(ctx, data_dir, &task_info);
+        };
         let (config, model) = trained_model(ctx)?;
         let base_len = task_info["length"].as_u64().unwrap_or(32) as usize;
         let test_seed = task_info["test_seed"].as_u64().unwrap_or(0);
@@ -257,15 +268,87 @@ impl StageKind for LengthGeneralizeKind {
             "family": config.family(), "config": config,
             "by_length": by_length, "by_p1": by_p1, "p1_not_applicable": p1_note,
         });
-        std::fs::write(
-            ctx.out_dir.join("length_generalization.json"),
-            serde_json::to_vec_pretty(&report)?,
-        )?;
-        std::fs::write(
-            ctx.out_dir.join("metrics.json"),
-            serde_json::to_vec_pretty(&metrics)?,
-        )?;
+        write_results(ctx, &report, &metrics)?;
         ctx.progress.update(total, total, "done");
         Ok(())
     }
+}
+
+fn write_results(ctx: &RunContext<'_>, report: &Value, metrics: &JsonMap) -> anyhow::Result<()> {
+    std::fs::write(
+        ctx.out_dir.join("length_generalization.json"),
+        serde_json::to_vec_pretty(report)?,
+    )?;
+    std::fs::write(
+        ctx.out_dir.join("metrics.json"),
+        serde_json::to_vec_pretty(metrics)?,
+    )?;
+    Ok(())
+}
+
+/// Real data labelled once per sequence (`pfam`, `heartbeats`): no new data
+/// can be generated, so the test split itself is cropped to each factor x
+/// the training crop length, up to whole sequences (where the curve stops).
+/// `test_size` does not apply; every test sequence is scored.
+fn run_prefixes(ctx: &RunContext<'_>, data_dir: &Path, task_info: &JsonMap) -> anyhow::Result<()> {
+    let p = ctx.params;
+    let name = task_info["task"].as_str().unwrap_or("?");
+    let test = SequenceData::load(data_dir, "test")?;
+    let positions = label_positions(&test).with_context(|| {
+        format!(
+            "data set `{name}` in {} is neither an automaton nor labelled once per sequence at its end (like pfam, heartbeats): `length_generalize` cannot crop it; remove this stage for it",
+            data_dir.display()
+        )
+    })?;
+    let (config, model) = trained_model(ctx)?;
+    let train_len = task_info["train_length"]
+        .as_u64()
+        .filter(|&l| l > 0)
+        .map_or(test.t, |l| l as usize);
+    let batch = p["batch_size"].as_u64().unwrap_or(128) as usize;
+    let factors: Vec<u64> = p["factors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    let mut metrics = JsonMap::new();
+    let mut by_length = Vec::new();
+    let mut csv = String::from("factor,length,acc,seq_acc,not_applicable\n");
+    for (done, &f) in factors.iter().enumerate() {
+        let length = (train_len * f as usize).min(test.t);
+        ctx.progress.update(
+            done as u64,
+            factors.len() as u64,
+            &format!("length {length}"),
+        );
+        let whole = length == test.t;
+        if let Some(reason) = not_applicable(&config, length) {
+            let _ = writeln!(csv, "{f},{length},,,\"{reason}\"");
+            by_length.push(
+                json!({ "factor": f, "length": length, "whole": whole, "not_applicable": reason }),
+            );
+        } else {
+            let d = crop_prefixes(&test, &positions, length);
+            let data = SeqDataset::new(d.inputs, d.labels, d.mask, d.n, d.t)?;
+            let r = evaluate(&model, &data, batch).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let _ = writeln!(csv, "{f},{length},{},{},", r.acc, r.seq_acc);
+            metrics.insert(format!("acc_x{f}"), json!(r.acc));
+            by_length.push(json!({ "factor": f, "length": length, "whole": whole, "acc": r.acc, "seq_acc": r.seq_acc }));
+        }
+        if whole {
+            break; // longer crops are the same whole sequences
+        }
+    }
+    std::fs::write(ctx.out_dir.join("by_length.csv"), csv)?;
+    std::fs::write(ctx.out_dir.join("by_p1.csv"), "p1,acc,seq_acc\n")?;
+    let p1_note = (!p["p1_values"].as_array().is_none_or(Vec::is_empty))
+        .then(|| format!("data set `{name}` has no p1: it is real data"));
+    let report = json!({
+        "task": name, "train_length": train_len, "test_sequences": test.n,
+        "family": config.family(), "config": config, "cropped_from": "test split",
+        "by_length": by_length, "by_p1": [], "p1_not_applicable": p1_note,
+    });
+    write_results(ctx, &report, &metrics)?;
+    ctx.progress
+        .update(factors.len() as u64, factors.len() as u64, "done");
+    Ok(())
 }

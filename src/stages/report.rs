@@ -273,6 +273,72 @@ fn real_data_text(info: &Value) -> String {
     }
 }
 
+/// Beats shown in the figure of a record's detected beats.
+const BEATS_SHOWN: usize = 8;
+
+/// The detected beats of an `ecg_record` data set (its `beats.npy`): the
+/// first [`BEATS_SHOWN`] and the pointwise median of all, each up to its own
+/// length (the zero padding is not signal). Empty when the directory has no
+/// beats, so other data sets pass through.
+fn beat_curves(dir: &Path) -> Vec<rm::Curve> {
+    let Ok((shape, flat)) = read_npy::<f32>(&dir.join("beats.npy")) else {
+        return Vec::new();
+    };
+    let (n, len) = match shape[..] {
+        [n, len] if n > 0 && len > 0 => (n, len),
+        _ => return Vec::new(),
+    };
+    let lengths: Vec<usize> = read_json(&dir.join("beats.json"))
+        .and_then(|j| {
+            j["lengths"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_u64().map(|x| x as usize))
+                    .collect()
+            })
+        })
+        .unwrap_or_else(|| vec![len; n]);
+    let ms = 1000.0 / crate::datasets::ecg::beats::KACHUEE_FS;
+    let curve = |label: String, ys: &[f32], upto: usize| rm::Curve {
+        title: format!("Detected beats ({n} in all), aligned at their R peak"),
+        group: "detected beats".into(),
+        label,
+        x_label: "time after the R peak (ms)".into(),
+        y_label: "amplitude, each beat scaled to [0, 1]".into(),
+        points: ys[..upto.min(len)]
+            .iter()
+            .enumerate()
+            .map(|(i, &y)| (i as f64 * ms, y as f64))
+            .collect(),
+        not_applicable: None,
+    };
+    let mut curves: Vec<rm::Curve> = (0..n.min(BEATS_SHOWN))
+        .map(|i| {
+            let upto = lengths.get(i).copied().unwrap_or(len);
+            curve(
+                format!("beat {}", i + 1),
+                &flat[i * len..(i + 1) * len],
+                upto,
+            )
+        })
+        .collect();
+    // The median at each time over the beats that last that long (padding is
+    // not signal), drawn while at least half of them do.
+    let median: Vec<f32> = (0..len)
+        .map_while(|j| {
+            let mut col: Vec<f32> = (0..n)
+                .filter(|&i| lengths.get(i).copied().unwrap_or(len) > j)
+                .map(|i| flat[i * len + j])
+                .collect();
+            (2 * col.len() >= n).then(|| {
+                col.sort_by(f32::total_cmp);
+                col[col.len() / 2]
+            })
+        })
+        .collect();
+    curves.push(curve("median of all beats".into(), &median, median.len()));
+    curves
+}
+
 /// One section per real data set among the groups.
 fn real_data_sections(groups: &[Group], cells: &[Cell], axes: &Axes) -> Vec<rm::RealDataSection> {
     let mut out: Vec<rm::RealDataSection> = Vec::new();
@@ -293,12 +359,13 @@ fn real_data_sections(groups: &[Group], cells: &[Cell], axes: &Axes) -> Vec<rm::
             None => {
                 let mut header = vec!["model".to_string()];
                 header.extend(shown.iter().map(|(_, h)| h.to_string()));
+                let beats = cs.first().and_then(|c| c.data_dir.as_deref());
                 out.push(rm::RealDataSection {
                     dataset: g.task.clone(),
                     text: real_data_text(&info),
                     table_header: header,
                     table_rows: Vec::new(),
-                    curves: Vec::new(),
+                    curves: beats.map(beat_curves).unwrap_or_default(),
                 });
                 out.len() - 1
             }
@@ -393,6 +460,18 @@ pub fn build_input(ctx: &RunContext<'_>) -> anyhow::Result<rm::ReportInput> {
         }
     }
     input.real_data = real_data_sections(&groups, &collected.cells, &axes);
+    // A real data set's accuracy-by-crop-length curves belong to its own
+    // section, not beside the automata's.
+    let (real, automata): (Vec<rm::Curve>, Vec<rm::Curve>) =
+        std::mem::take(&mut input.length_curves)
+            .into_iter()
+            .partition(|c| input.real_data.iter().any(|s| s.dataset == c.group));
+    input.length_curves = automata;
+    for c in real {
+        if let Some(s) = input.real_data.iter_mut().find(|s| s.dataset == c.group) {
+            s.curves.push(c);
+        }
+    }
     input.min_depth = min_depths(&groups, "acc", &[0.95, 0.99])
         .into_iter()
         .filter(|m| m.arch.starts_with("transformer"))
@@ -466,7 +545,7 @@ impl StageKind for ReportKind {
     }
 
     fn version(&self) -> u32 {
-        3
+        4
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -494,5 +573,56 @@ impl StageKind for ReportKind {
         let rendered = crate::report::write(&input, ctx.out_dir)?;
         tracing::info!("{}: {} figures", ctx.instance, rendered.figures.len());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datasets::npy::write_npy;
+
+    #[test]
+    fn beat_figure_draws_eight_beats_and_the_median_without_padding() {
+        let dir = tempfile::tempdir().unwrap();
+        // 10 beats of 6 samples: beat i is i/10 everywhere, but the first
+        // two end after 2 samples (then zero padding).
+        let (n, len) = (10, 6);
+        let flat: Vec<f32> = (0..n)
+            .flat_map(|i| {
+                (0..len).map(move |j| {
+                    if i < 2 && j >= 2 {
+                        0.0
+                    } else {
+                        i as f32 / 10.0
+                    }
+                })
+            })
+            .collect();
+        write_npy(&dir.path().join("beats.npy"), &[n, len], &flat).unwrap();
+        let lengths: Vec<usize> = (0..n).map(|i| if i < 2 { 2 } else { len }).collect();
+        std::fs::write(
+            dir.path().join("beats.json"),
+            json!({ "lengths": lengths }).to_string(),
+        )
+        .unwrap();
+        let curves = beat_curves(dir.path());
+        assert_eq!(curves.len(), BEATS_SHOWN + 1);
+        assert_eq!(curves[0].points.len(), 2, "beat 1 stops at its length");
+        assert_eq!(curves[2].points.len(), 6);
+        assert_eq!(curves[2].points[1], (8.0, 0.2f32 as f64), "x in ms at 125 Hz");
+        let median = &curves[BEATS_SHOWN];
+        // positions 0-1: median of 0.0..0.9 -> the upper middle, 0.5;
+        // later ones: of beats 2..9 only -> 0.6
+        assert!(
+            (median.points[0].1 - 0.5).abs() < 1e-6,
+            "{:?}",
+            median.points
+        );
+        assert!(
+            (median.points[5].1 - 0.6).abs() < 1e-6,
+            "{:?}",
+            median.points
+        );
+        assert!(beat_curves(&dir.path().join("absent")).is_empty());
     }
 }

@@ -28,6 +28,8 @@ pub struct Cell {
     pub task_label: Option<String>,
     /// The data stage's `task.json` (automaton or real data set).
     pub data_info: Option<Value>,
+    /// The data stage's output directory (e.g. an ECG record's `beats.npy`).
+    pub data_dir: Option<PathBuf>,
     /// The train instance's output directory (curves, model).
     pub train_dir: Option<PathBuf>,
     /// The train instance's `model.json`.
@@ -82,7 +84,7 @@ pub fn real_data_label(info: &Value) -> Option<String> {
 pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
     let mut cells: BTreeMap<String, Cell> = BTreeMap::new();
     let mut data: Vec<(Coords, String)> = Vec::new();
-    let mut infos: Vec<(Coords, Value)> = Vec::new();
+    let mut infos: Vec<(Coords, Value, PathBuf)> = Vec::new();
     let mut out = Collected::default();
     for input in inputs.iter().filter(|i| i.gathered) {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(&input.path)
@@ -100,7 +102,7 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
                 if let Ok(task) = crate::stages::automaton::task_of(&map) {
                     data.push((coords.clone(), task_label(&task)));
                 }
-                infos.push((coords, info));
+                infos.push((coords, info, dir.clone()));
                 continue;
             }
             if dir.join("timing.json").is_file() && !dir.join("acc_by_position.json").is_file() {
@@ -139,11 +141,12 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
         };
         // The most specific data instance: `task=parity` beats a data set
         // without coordinates that every cell would match.
-        cell.data_info = infos
+        let source = infos
             .iter()
-            .filter(|(c, _)| matches(c))
-            .max_by_key(|(c, _)| c.0.len())
-            .map(|(_, v)| v.clone());
+            .filter(|(c, _, _)| matches(c))
+            .max_by_key(|(c, _, _)| c.0.len());
+        cell.data_info = source.map(|(_, v, _)| v.clone());
+        cell.data_dir = source.map(|(_, _, d)| d.clone());
         let real = cell.data_info.as_ref().and_then(real_data_label);
         cell.task_label = real.or_else(|| {
             data.iter()
