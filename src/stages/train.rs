@@ -118,7 +118,11 @@ pub fn model_config(params: &JsonMap, task: &JsonMap) -> anyhow::Result<ModelCon
             obj.insert("max_len".into(), json!(length));
         }
         "mlp" => {
-            obj.insert("max_len".into(), json!(length));
+            // Without weight sharing over time the MLP has parameters per
+            // position: a data set may build it for its training window only
+            // (`fixed_window`, the protein crop) rather than the test length.
+            let window = task.get("fixed_window").and_then(|v| v.as_u64());
+            obj.insert("max_len".into(), json!(window.unwrap_or(length)));
         }
         "linear_rnn" => {
             obj.insert(
@@ -207,7 +211,7 @@ impl StageKind for TrainKind {
             }))
         } else {
             let d = SequenceData::load(data_dir, "train")?;
-            fixed = SeqDataset::new(d.inputs, d.labels, d.mask, d.n, d.t)?;
+            fixed = SeqDataset::from_data(d)?;
             Batches::Dataset(&fixed)
         };
         let steps = cfg.steps as u64;
