@@ -1,4 +1,5 @@
-//! `train`: fit one model to an `automaton` data set (its only `needs`) with
+//! `train`: fit one model to a data set (its only `needs`: an `automaton` or a
+//! real data set, with class, multi-label or real targets) with
 //! AdamW, warm-up + cosine schedule, global-norm clipping and early stopping.
 //!
 //! Outputs: `model.safetensors` (byte-identical for the same seed and
@@ -146,7 +147,8 @@ impl StageKind for TrainKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: any target kind (BCE for GO terms, MSE), the MLP's `fixed_window`
+        2
     }
 
     fn schema(&self) -> &ParamSchema {
