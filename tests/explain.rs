@@ -401,13 +401,13 @@ fn probes_read_parity_from_a_trained_lstm_but_not_from_its_embedding() {
     .unwrap();
     let model = out.model.valid();
     let test = model_support::parity_dataset(400, t, 99);
-    let test = SequenceData {
-        n: test.n,
-        t: test.t,
-        inputs: test.inputs,
-        labels: test.labels,
-        mask: test.mask,
-    };
+    let test = SequenceData::classes(
+        test.n,
+        test.t,
+        test.inputs,
+        test.target.classes("test").unwrap().to_vec(),
+        test.mask,
+    );
     let acc = seqlab::train::evaluate(&model, &data, 256).unwrap().acc;
     let report = probe_layers(&model, &test, 2, 1e-3).unwrap();
     assert_eq!(report.layers.len(), 2);

@@ -38,21 +38,23 @@ pub fn windows(
     scaler: &Scaler,
     bins: Bins,
 ) -> SequenceData {
-    let mut d = SequenceData {
-        n: ends.len(),
-        t: window,
-        inputs: Vec::with_capacity(ends.len() * window),
-        labels: Vec::with_capacity(ends.len() * window),
-        mask: Vec::with_capacity(ends.len() * window),
-    };
+    let mut d = SequenceData::classes(
+        ends.len(),
+        window,
+        Vec::with_capacity(ends.len() * window),
+        Vec::new(),
+        Vec::with_capacity(ends.len() * window),
+    );
+    let mut labels = Vec::with_capacity(ends.len() * window);
     for &e in ends {
         for i in e - window..e {
             // position i reads value i and is labelled with value i + 1
             d.inputs.push(bins.of(scaler.transform(values[i])));
-            d.labels.push(bins.of(scaler.transform(values[i + 1])));
+            labels.push(bins.of(scaler.transform(values[i + 1])));
             d.mask.push(1);
         }
     }
+    d.target = super::Target::Classes(labels);
     d
 }
 

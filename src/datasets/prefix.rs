@@ -26,31 +26,31 @@ pub fn label_positions(data: &SequenceData) -> Option<Vec<usize>> {
 
 /// Every row cropped to its first `len` elements (rows already shorter stay
 /// whole), labelled at its new last element and padded with token 0 to the
-/// longest cropped row. `positions` comes from [`label_positions`].
-pub fn crop_prefixes(data: &SequenceData, positions: &[usize], len: usize) -> SequenceData {
+/// longest cropped row. `positions` comes from [`label_positions`]; the
+/// targets must be classes.
+pub fn crop_prefixes(
+    data: &SequenceData,
+    positions: &[usize],
+    len: usize,
+) -> anyhow::Result<SequenceData> {
+    let classes = data.labels("cropping to prefixes")?;
     let len = len.max(1);
     let kept: Vec<usize> = positions.iter().map(|&p| (p + 1).min(len)).collect();
     let t = kept.iter().copied().max().unwrap_or(1);
-    let mut out = SequenceData {
-        n: data.n,
-        t,
-        inputs: Vec::with_capacity(data.n * t),
-        labels: Vec::with_capacity(data.n * t),
-        mask: Vec::with_capacity(data.n * t),
-    };
+    let (mut inputs, mut labels, mut mask) = (Vec::new(), Vec::new(), Vec::new());
     for (r, (&pos, &k)) in positions.iter().zip(&kept).enumerate() {
-        let label = data.labels[r * data.t + pos];
+        let label = classes[r * data.t + pos];
         for i in 0..t {
-            out.inputs.push(if i < k {
+            inputs.push(if i < k {
                 data.inputs[r * data.t + i]
             } else {
                 0
             });
-            out.labels.push(label);
-            out.mask.push(u8::from(i + 1 == k));
+            labels.push(label);
+            mask.push(u8::from(i + 1 == k));
         }
     }
-    out
+    Ok(SequenceData::classes(data.n, t, inputs, labels, mask))
 }
 
 #[cfg(test)]
@@ -59,13 +59,13 @@ mod tests {
 
     fn rows() -> SequenceData {
         // row 0: length 4, class 7; row 1: length 2, class 3 (padded)
-        SequenceData {
-            n: 2,
-            t: 4,
-            inputs: vec![1, 2, 3, 4, 5, 6, 0, 0],
-            labels: vec![7, 7, 7, 7, 3, 3, 3, 3],
-            mask: vec![0, 0, 0, 1, 0, 1, 0, 0],
-        }
+        SequenceData::classes(
+            2,
+            4,
+            vec![1, 2, 3, 4, 5, 6, 0, 0],
+            vec![7, 7, 7, 7, 3, 3, 3, 3],
+            vec![0, 0, 0, 1, 0, 1, 0, 0],
+        )
     }
 
     #[test]
@@ -82,15 +82,15 @@ mod tests {
     #[test]
     fn crops_and_moves_the_label_to_the_new_end() {
         let d = rows();
-        let c = crop_prefixes(&d, &[3, 1], 3);
+        let c = crop_prefixes(&d, &[3, 1], 3).unwrap();
         assert_eq!((c.n, c.t), (2, 3));
         assert_eq!(c.inputs, vec![1, 2, 3, 5, 6, 0]);
-        assert_eq!(c.labels, vec![7, 7, 7, 3, 3, 3]);
+        assert_eq!(c.labels("test").unwrap(), &[7, 7, 7, 3, 3, 3]);
         assert_eq!(c.mask, vec![0, 0, 1, 0, 1, 0]);
         // longer than every row: unchanged
-        assert_eq!(crop_prefixes(&d, &[3, 1], 10), d);
+        assert_eq!(crop_prefixes(&d, &[3, 1], 10).unwrap(), d);
         // length 1: only the first element, labelled
-        let one = crop_prefixes(&d, &[3, 1], 1);
+        let one = crop_prefixes(&d, &[3, 1], 1).unwrap();
         assert_eq!((one.inputs, one.mask), (vec![1, 5], vec![1, 1]));
     }
 }

@@ -51,7 +51,10 @@ pub fn probe_layers(
     ridge: f64,
 ) -> Result<ProbeReport, ExplainError> {
     let (n, t) = (data.n, data.t);
-    let (tokens, labels) = (&data.inputs, &data.labels);
+    let labels = data
+        .labels("probes")
+        .map_err(|e| ExplainError::Invalid(e.to_string()))?;
+    let tokens = &data.inputs;
     let mask = (data.mask.len() == n * t).then_some(data.mask.as_slice());
     if n < 2 || tokens.len() != n * t || labels.len() != n * t {
         return Err(ExplainError::Invalid(format!(

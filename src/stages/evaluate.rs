@@ -1,6 +1,8 @@
-//! `evaluate`: score a trained model on its data set's test split:
-//! per-position accuracy, whole-sequence accuracy, accuracy by position, loss,
-//! and inference latency (median ms per batch) and throughput.
+//! `evaluate`: score a trained model on its data set's test split. For class
+//! targets: per-position accuracy, whole-sequence accuracy, accuracy by
+//! position, loss, and inference latency (median ms per batch) and
+//! throughput. For GO terms (multi-label targets): CAFA F-max beside the naive
+//! baseline ([`super::evaluate_go`]). For real targets: RMSE and MAE.
 //!
 //! Use it as `needs: [data, train]`: the two join on the data's coordinates.
 //! `metrics.json` holds the accuracy figures (deterministic); latency and
@@ -13,10 +15,10 @@ use serde_json::json;
 
 use super::train::data_input;
 use super::{ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind};
-use crate::datasets::SequenceData;
+use crate::datasets::{SequenceData, Target};
 use crate::metrics::classification::ConfusionMatrix;
 use crate::models::{Model, ModelConfig};
-use crate::train::{backend, evaluate, load_checkpoint, SeqDataset};
+use crate::train::{backend, evaluate, load_checkpoint, masked_outputs, SeqDataset};
 
 pub struct EvaluateKind {
     schema: ParamSchema,
@@ -76,7 +78,7 @@ impl StageKind for EvaluateKind {
     }
 
     fn version(&self) -> u32 {
-        2
+        3
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -89,11 +91,18 @@ impl StageKind for EvaluateKind {
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
         let data_dir = data_input(ctx)?;
-        let (_, model) = trained_model(ctx)?;
+        let (config, model) = trained_model(ctx)?;
         let split = ctx.params["split"].as_str().unwrap_or("test");
-        let d = SequenceData::load(data_dir, split)?;
-        let data = SeqDataset::new(d.inputs, d.labels, d.mask, d.n, d.t)?;
         let batch = ctx.params["batch_size"].as_u64().unwrap_or(256) as usize;
+        let d = SequenceData::load(data_dir, split)?;
+        match d.target {
+            Target::Classes(_) => {}
+            Target::MultiLabel { .. } => {
+                return super::evaluate_go::run(ctx, data_dir, &config, &model, split, batch)
+            }
+            Target::Real { .. } => return regression(ctx, &model, d, batch),
+        }
+        let data = SeqDataset::from_data(d)?;
         let r = evaluate(&model, &data, batch).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut metrics = json!({
             "acc": r.acc, "seq_acc": r.seq_acc, "loss": r.loss,
@@ -158,4 +167,47 @@ impl StageKind for EvaluateKind {
         );
         Ok(())
     }
+}
+
+/// RMSE and MAE over the masked positions and all K values of a real target,
+/// beside the RMSE of predicting 0 (the scale to compare against).
+fn regression(
+    ctx: &RunContext<'_>,
+    model: &Model,
+    d: SequenceData,
+    batch: usize,
+) -> anyhow::Result<()> {
+    let Target::Real { k, values } = &d.target else {
+        unreachable!("called for real targets")
+    };
+    let (k, values, t) = (*k, values.clone(), d.t);
+    let out = masked_outputs(model, &SeqDataset::from_data(d)?, batch)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if out.k != k {
+        anyhow::bail!(
+            "the model gives {} outputs per position; the targets have K = {k}",
+            out.k
+        );
+    }
+    let (mut se, mut ae, mut zero, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+    for (i, &(row, pos)) in out.at.iter().enumerate() {
+        let want = &values[(row * t + pos) * k..(row * t + pos + 1) * k];
+        for (&p, &y) in out.row(i).iter().zip(want) {
+            let e = f64::from(p) - f64::from(y);
+            se += e * e;
+            ae += e.abs();
+            zero += f64::from(y) * f64::from(y);
+            n += 1;
+        }
+    }
+    let n_f = n.max(1) as f64;
+    let metrics = json!({
+        "rmse": (se / n_f).sqrt(), "mae": ae / n_f, "zero_rmse": (zero / n_f).sqrt(),
+        "n_positions": out.at.len(), "n_values": n,
+    });
+    std::fs::write(
+        ctx.out_dir.join("metrics.json"),
+        serde_json::to_vec_pretty(&metrics)?,
+    )?;
+    Ok(())
 }

@@ -135,7 +135,7 @@ impl StageKind for ExplainKind {
         let t = test.t;
         let ex = Examples::new(
             test.inputs[..n * t].to_vec(),
-            test.labels[..n * t].to_vec(),
+            test.labels("explain")?[..n * t].to_vec(),
             n,
             t,
             config.vocab(),
@@ -370,13 +370,13 @@ fn probes(
         return Ok(json!({ "layers": [], "chance": null }));
     }
     let t = test.t;
-    let data = SequenceData {
-        n: m,
+    let data = SequenceData::classes(
+        m,
         t,
-        inputs: test.inputs[..m * t].to_vec(),
-        labels: test.labels[..m * t].to_vec(),
-        mask: test.mask[..m * t].to_vec(),
-    };
+        test.inputs[..m * t].to_vec(),
+        test.labels("explain's probes")?[..m * t].to_vec(),
+        test.mask[..m * t].to_vec(),
+    );
     let r = explain::probe_layers(model, &data, n_classes, PROBE_RIDGE)?;
     Ok(json!({
         "layers": r.layers,

@@ -110,7 +110,7 @@ impl StageKind for ForecastKind {
             let rows = start * test.t..(start + b) * test.t;
             let x = Batch::new(
                 test.inputs[rows.clone()].to_vec(),
-                test.labels[rows.clone()].to_vec(),
+                test.labels("forecast")?[rows.clone()].to_vec(),
                 test.mask[rows].to_vec(),
                 b,
                 test.t,

@@ -66,21 +66,23 @@ fn subsample(beats: Beats, max: usize, rng: &mut SplitMix64) -> Beats {
 
 /// Beats as token sequences of length `len`, labelled at the last position.
 fn sequences(beats: &Beats, len: usize, bins: usize) -> SequenceData {
-    let mut d = SequenceData {
-        n: beats.len(),
-        t: len,
-        inputs: Vec::with_capacity(beats.len() * len),
-        labels: Vec::with_capacity(beats.len() * len),
-        mask: Vec::with_capacity(beats.len() * len),
-    };
+    let mut d = SequenceData::classes(
+        beats.len(),
+        len,
+        Vec::with_capacity(beats.len() * len),
+        Vec::new(),
+        Vec::with_capacity(beats.len() * len),
+    );
+    let mut labels = Vec::with_capacity(beats.len() * len);
     for (beat, &label) in beats.samples.iter().zip(&beats.labels) {
         for (i, &x) in beat[..len].iter().enumerate() {
             d.inputs
                 .push(((x.clamp(0.0, 1.0) * bins as f32) as usize).min(bins - 1) as u32);
-            d.labels.push(label as u32);
+            labels.push(label as u32);
             d.mask.push(u8::from(i + 1 == len));
         }
     }
+    d.target = crate::datasets::Target::Classes(labels);
     d
 }
 

@@ -327,8 +327,9 @@ fn run_prefixes(ctx: &RunContext<'_>, data_dir: &Path, task_info: &JsonMap) -> a
                 json!({ "factor": f, "length": length, "whole": whole, "not_applicable": reason }),
             );
         } else {
-            let d = crop_prefixes(&test, &positions, length);
-            let data = SeqDataset::new(d.inputs, d.labels, d.mask, d.n, d.t)?;
+            let d = crop_prefixes(&test, &positions, length)?;
+            let labels = d.labels("length_generalize")?.to_vec();
+            let data = SeqDataset::new(d.inputs, labels, d.mask, d.n, d.t)?;
             let r = evaluate(&model, &data, batch).map_err(|e| anyhow::anyhow!("{e}"))?;
             let _ = writeln!(csv, "{f},{length},{},{},", r.acc, r.seq_acc);
             metrics.insert(format!("acc_x{f}"), json!(r.acc));

@@ -8,9 +8,11 @@ pub mod automaton;
 mod command;
 pub mod ecg_record;
 pub mod evaluate;
+mod evaluate_go;
 pub mod explain;
 pub mod fetch;
 pub mod forecast;
+pub mod go_terms;
 pub mod heartbeats;
 pub mod length_generalize;
 mod params;
@@ -32,6 +34,7 @@ pub use evaluate::EvaluateKind;
 pub use explain::ExplainKind;
 pub use fetch::FetchKind;
 pub use forecast::ForecastKind;
+pub use go_terms::GoTermsKind;
 pub use heartbeats::HeartbeatsKind;
 pub use length_generalize::LengthGeneralizeKind;
 pub use params::{require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
@@ -240,6 +243,7 @@ impl Registry {
         r.add(Arc::new(HeartbeatsKind::new()));
         r.add(Arc::new(EcgRecordKind::new()));
         r.add(Arc::new(PfamKind::new()));
+        r.add(Arc::new(GoTermsKind::new()));
         r
     }
 

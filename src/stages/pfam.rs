@@ -63,21 +63,15 @@ impl Default for PfamKind {
 /// Token sequences padded to the longest, labelled at their last residue.
 fn pad(items: &[(Vec<u8>, u32)]) -> SequenceData {
     let t = items.iter().map(|(s, _)| s.len()).max().unwrap_or(1).max(1);
-    let mut d = SequenceData {
-        n: items.len(),
-        t,
-        inputs: Vec::new(),
-        labels: Vec::new(),
-        mask: Vec::new(),
-    };
+    let (mut inputs, mut labels, mut mask) = (Vec::new(), Vec::new(), Vec::new());
     for (seq, label) in items {
         for i in 0..t {
-            d.inputs.push(seq.get(i).copied().unwrap_or(0) as u32);
-            d.labels.push(*label);
-            d.mask.push(u8::from(i + 1 == seq.len()));
+            inputs.push(seq.get(i).copied().unwrap_or(0) as u32);
+            labels.push(*label);
+            mask.push(u8::from(i + 1 == seq.len()));
         }
     }
-    d
+    SequenceData::classes(items.len(), t, inputs, labels, mask)
 }
 
 impl StageKind for PfamKind {

@@ -248,6 +248,26 @@ const REAL_METRICS: &[(&str, &str)] = &[
     ("mase", "MASE"),
     ("skill_vs_persistence", "skill vs last value"),
     ("skill_vs_zero", "skill vs zero"),
+    ("fmax_w_mean", "F-max IA-weighted, mean"),
+    ("fmax_w_bpo", "weighted BPO"),
+    ("fmax_w_cco", "weighted CCO"),
+    ("fmax_w_mfo", "weighted MFO"),
+    ("fmax_mean", "F-max unweighted, mean"),
+    ("fmax_bpo", "unweighted BPO"),
+    ("fmax_cco", "unweighted CCO"),
+    ("fmax_mfo", "unweighted MFO"),
+    ("fmax_w_mean_short", "weighted, proteins <= crop"),
+    ("fmax_w_mean_long", "weighted, proteins > crop"),
+];
+
+/// Baselines whose metrics sit beside a model's under a prefix
+/// (`naive_fmax_w_mean`): one extra row per section, from its first model.
+const BASELINE_ROWS: &[(&str, &str)] = &[
+    ("naive_", "naive: training frequency of the same terms"),
+    (
+        "naive_all_",
+        "naive: training frequency of every term (CAFA)",
+    ),
 ];
 
 /// What the data set is, from its `task.json`.
@@ -264,6 +284,10 @@ fn real_data_text(info: &Value) -> String {
         "ecg_record" => format!(
             "A raw ECG record: {} beats found by Pan–Tompkins; the models forecast the next sample (125 Hz) from {}-sample windows, against repeating the last sample.",
             info["beats"], info["length"]
+        ),
+        "go_terms" => format!(
+            "GO-term prediction on {} Swiss-Prot proteins ({}): the {} most frequent training terms of each ontology (roots excluded; {} in all) after propagation over is_a + part_of with {} ({}), predicted at the last residue. Trained on the first {} residues, tested on {} proteins up to {} residues ({} longer than the crop). CAFA F-max per ontology, scores propagated to ancestors; IA {}. The naive rows give every test protein each term's training frequency.",
+            info["train_proteins"].as_u64().unwrap_or(0) + info["test_proteins"].as_u64().unwrap_or(0), info["files"], info["top_k"], info["n_states"], info["ontology"].as_str().unwrap_or("?"), info["ontology_version"].as_str().unwrap_or("?"), info["crop"], info["test_proteins"], info["max_len"], info["test_longer_than_crop"], info["ia_source"].as_str().unwrap_or("?")
         ),
         "pfam" => format!(
             "Pfam family classification: {} families ({}), trained on the first {} residues of each sequence and tested on whole sequences (up to {}).",
@@ -380,6 +404,39 @@ fn real_data_sections(groups: &[Group], cells: &[Cell], axes: &Axes) -> Vec<rm::
             });
         }
         out[idx].table_rows.push(row);
+        let fmt = |k: &str, v: f64| {
+            if k.ends_with("acc") || k == "macro_f1" {
+                format!("{:.1}%", 100.0 * v)
+            } else {
+                format!("{v:.4}")
+            }
+        };
+        // Baselines once per section, the first time a model carries them.
+        for (prefix, label) in BASELINE_ROWS {
+            let has = shown
+                .iter()
+                .any(|(k, _)| g.metrics.contains_key(&format!("{prefix}{k}")));
+            if !has || out[idx].table_rows.iter().any(|r| r[0] == *label) {
+                continue;
+            }
+            let mut row = vec![label.to_string()];
+            for (k, _) in &shown {
+                row.push(
+                    g.metrics
+                        .get(&format!("{prefix}{k}"))
+                        .map_or("–".to_string(), |s| fmt(k, s.mean)),
+                );
+            }
+            out[idx].table_rows.push(row);
+        }
+    }
+    // Baseline rows last, below every model.
+    for s in &mut out {
+        let (base, models): (Vec<_>, Vec<_>) = s
+            .table_rows
+            .drain(..)
+            .partition(|r| BASELINE_ROWS.iter().any(|(_, l)| r[0] == *l));
+        s.table_rows = models.into_iter().chain(base).collect();
     }
     out
 }
@@ -609,7 +666,11 @@ mod tests {
         assert_eq!(curves.len(), BEATS_SHOWN + 1);
         assert_eq!(curves[0].points.len(), 2, "beat 1 stops at its length");
         assert_eq!(curves[2].points.len(), 6);
-        assert_eq!(curves[2].points[1], (8.0, 0.2f32 as f64), "x in ms at 125 Hz");
+        assert_eq!(
+            curves[2].points[1],
+            (8.0, 0.2f32 as f64),
+            "x in ms at 125 Hz"
+        );
         let median = &curves[BEATS_SHOWN];
         // positions 0-1: median of 0.0..0.9 -> the upper middle, 0.5;
         // later ones: of beats 2..9 only -> 0.6

@@ -1,4 +1,5 @@
-//! `train`: fit one model to an `automaton` data set (its only `needs`) with
+//! `train`: fit one model to a data set (its only `needs`: an `automaton` or a
+//! real data set, with class, multi-label or real targets) with
 //! AdamW, warm-up + cosine schedule, global-norm clipping and early stopping.
 //!
 //! Outputs: `model.safetensors` (byte-identical for the same seed and
@@ -118,7 +119,11 @@ pub fn model_config(params: &JsonMap, task: &JsonMap) -> anyhow::Result<ModelCon
             obj.insert("max_len".into(), json!(length));
         }
         "mlp" => {
-            obj.insert("max_len".into(), json!(length));
+            // Without weight sharing over time the MLP has parameters per
+            // position: a data set may build it for its training window only
+            // (`fixed_window`, the protein crop) rather than the test length.
+            let window = task.get("fixed_window").and_then(|v| v.as_u64());
+            obj.insert("max_len".into(), json!(window.unwrap_or(length)));
         }
         "linear_rnn" => {
             obj.insert(
@@ -142,7 +147,8 @@ impl StageKind for TrainKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: any target kind (BCE for GO terms, MSE), the MLP's `fixed_window`
+        2
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -207,7 +213,7 @@ impl StageKind for TrainKind {
             }))
         } else {
             let d = SequenceData::load(data_dir, "train")?;
-            fixed = SeqDataset::new(d.inputs, d.labels, d.mask, d.n, d.t)?;
+            fixed = SeqDataset::from_data(d)?;
             Batches::Dataset(&fixed)
         };
         let steps = cfg.steps as u64;

@@ -76,6 +76,7 @@ pub fn real_data_label(info: &Value) -> Option<String> {
         "heartbeats" => format!("ECG heartbeats ({})", s("dataset")),
         "ecg_record" => "ECG record, next sample".to_string(),
         "pfam" => "Pfam families".to_string(),
+        "go_terms" => "GO terms (Swiss-Prot)".to_string(),
         _ => return None,
     })
 }

@@ -1,6 +1,7 @@
 //! In-memory sequence data, batches and a tiny deterministic RNG for sampling.
 //!
-//! Data are host vectors (`u32` tokens and labels, `u8` mask, row-major `[N, T]`); a
+//! Data are host vectors (`u32` tokens and `u8` mask, row-major `[N, T]`, and a
+//! [`Target`]: classes per position, multi-label per sequence or real values); a
 //! [`Batch`] is turned into tensors only when a step needs it. Sampling uses its own
 //! SplitMix64 so batch order depends only on the training seed (not on burn's RNG, whose
 //! stream the model's initialisation and dropout also consume).
@@ -8,6 +9,7 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::datasets::rng;
+pub use crate::datasets::Target;
 
 /// Errors from building data.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -53,19 +55,20 @@ impl SplitMix64 {
     }
 }
 
-/// One batch on the host: `[b, t]` row-major.
+/// One batch on the host: inputs and mask `[b, t]` row-major, and the
+/// batch's rows of the data set's [`Target`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     pub inputs: Vec<u32>,
-    pub labels: Vec<u32>,
-    /// 1 where the label is supervised / scored.
+    pub target: Target,
+    /// 1 where the target is supervised / scored.
     pub mask: Vec<u8>,
     pub b: usize,
     pub t: usize,
 }
 
 impl Batch {
-    /// Validates lengths.
+    /// A batch with one class per position (`labels` `[b, t]`); validates lengths.
     pub fn new(
         inputs: Vec<u32>,
         labels: Vec<u32>,
@@ -73,12 +76,23 @@ impl Batch {
         b: usize,
         t: usize,
     ) -> Result<Self, DataError> {
+        Self::with_target(inputs, Target::Classes(labels), mask, b, t)
+    }
+
+    /// A batch with any [`Target`]; validates lengths.
+    pub fn with_target(
+        inputs: Vec<u32>,
+        target: Target,
+        mask: Vec<u8>,
+        b: usize,
+        t: usize,
+    ) -> Result<Self, DataError> {
         check("inputs", inputs.len(), b, t)?;
-        check("labels", labels.len(), b, t)?;
         check("mask", mask.len(), b, t)?;
+        check_target(&target, b, t)?;
         Ok(Self {
             inputs,
-            labels,
+            target,
             mask,
             b,
             t,
@@ -90,8 +104,13 @@ impl Batch {
         Tensor::from_data(TensorData::new(v, [self.b, self.t]), device)
     }
 
+    /// The classes `[b, t]`. Panics for other targets: callers dispatch on
+    /// the target first (see [`super::loss::target_loss`]).
     pub fn label_tensor(&self, device: &Device) -> Tensor<2, Int> {
-        let v: Vec<i64> = self.labels.iter().map(|&x| x as i64).collect();
+        let Target::Classes(labels) = &self.target else {
+            panic!("label_tensor on a {} target", self.target.kind());
+        };
+        let v: Vec<i64> = labels.iter().map(|&x| x as i64).collect();
         Tensor::from_data(TensorData::new(v, [self.b, self.t]), device)
     }
 
@@ -122,17 +141,36 @@ fn check(what: &'static str, got: usize, n: usize, t: usize) -> Result<(), DataE
     Ok(())
 }
 
+fn check_target(target: &Target, n: usize, t: usize) -> Result<(), DataError> {
+    let want = n * target.row_len(t);
+    if target.len() != want || target.row_len(t) == 0 {
+        return Err(DataError::Shape {
+            what: match target {
+                Target::Classes(_) => "labels",
+                Target::MultiLabel { .. } => "multi-label targets (N x K)",
+                Target::Real { .. } => "real targets (N x T x K)",
+            },
+            got: target.len(),
+            expected: want,
+            n,
+            t,
+        });
+    }
+    Ok(())
+}
+
 /// A fixed data set of `n` sequences of length `t`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeqDataset {
     pub inputs: Vec<u32>,
-    pub labels: Vec<u32>,
+    pub target: Target,
     pub mask: Vec<u8>,
     pub n: usize,
     pub t: usize,
 }
 
 impl SeqDataset {
+    /// A data set with one class per position (`labels` `[n, t]`).
     pub fn new(
         inputs: Vec<u32>,
         labels: Vec<u32>,
@@ -140,30 +178,44 @@ impl SeqDataset {
         n: usize,
         t: usize,
     ) -> Result<Self, DataError> {
-        let b = Batch::new(inputs, labels, mask, n, t)?;
+        Self::with_target(inputs, Target::Classes(labels), mask, n, t)
+    }
+
+    /// A data set with any [`Target`].
+    pub fn with_target(
+        inputs: Vec<u32>,
+        target: Target,
+        mask: Vec<u8>,
+        n: usize,
+        t: usize,
+    ) -> Result<Self, DataError> {
+        let b = Batch::with_target(inputs, target, mask, n, t)?;
         Ok(Self {
             inputs: b.inputs,
-            labels: b.labels,
+            target: b.target,
             mask: b.mask,
             n,
             t,
         })
     }
 
+    /// A split as stored on disk.
+    pub fn from_data(d: crate::datasets::SequenceData) -> Result<Self, DataError> {
+        Self::with_target(d.inputs, d.target, d.mask, d.n, d.t)
+    }
+
     /// Rows `idx` as a batch.
     pub fn gather(&self, idx: &[usize]) -> Batch {
         let t = self.t;
         let mut inputs = Vec::with_capacity(idx.len() * t);
-        let mut labels = Vec::with_capacity(idx.len() * t);
         let mut mask = Vec::with_capacity(idx.len() * t);
         for &i in idx {
             inputs.extend_from_slice(&self.inputs[i * t..(i + 1) * t]);
-            labels.extend_from_slice(&self.labels[i * t..(i + 1) * t]);
             mask.extend_from_slice(&self.mask[i * t..(i + 1) * t]);
         }
         Batch {
             inputs,
-            labels,
+            target: self.target.gather(idx, t),
             mask,
             b: idx.len(),
             t,

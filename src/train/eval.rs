@@ -6,7 +6,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::data::SeqDataset;
+use super::data::{SeqDataset, Target};
 use super::loss::masked_cross_entropy_sum;
 use crate::models::{Model, ModelError};
 
@@ -43,8 +43,15 @@ pub fn model_device(model: &Model) -> Device {
 }
 
 /// Evaluates `model` (use `model.valid()` for a trained model: no autodiff, no dropout)
-/// on `data` in order, `batch` sequences at a time.
+/// on `data` in order, `batch` sequences at a time. Class targets only (a
+/// programming error otherwise): multi-label and real targets are scored from
+/// [`masked_outputs`] by their own metrics (F-max, RMSE).
 pub fn evaluate(model: &Model, data: &SeqDataset, batch: usize) -> Result<EvalReport, ModelError> {
+    assert!(
+        matches!(data.target, Target::Classes(_)),
+        "evaluate scores class targets, not {} ones: use masked_outputs",
+        data.target.kind()
+    );
     let device = model_device(model);
     let batch = batch.max(1);
     let t = data.t;
@@ -69,6 +76,9 @@ pub fn evaluate(model: &Model, data: &SeqDataset, batch: usize) -> Result<EvalRe
         lat.push(dt * 1e3);
         timed += dt;
         let l = masked_cross_entropy_sum(logits, b.label_tensor(&device), b.mask_tensor(&device));
+        let Target::Classes(labels) = &b.target else {
+            unreachable!("checked above")
+        };
         loss_sum += l.into_scalar::<f32>() as f64;
         for i in 0..b.b {
             let mut all = true;
@@ -79,8 +89,8 @@ pub fn evaluate(model: &Model, data: &SeqDataset, batch: usize) -> Result<EvalRe
                     continue;
                 }
                 any = true;
-                predictions.push((b.labels[k], pred[k] as u32));
-                let ok = pred[k] == b.labels[k] as i64;
+                predictions.push((labels[k], pred[k] as u32));
+                let ok = pred[k] == labels[k] as i64;
                 correct += ok as usize;
                 total += 1;
                 pos_c[j] += ok as usize;
@@ -131,4 +141,56 @@ pub fn evaluate(model: &Model, data: &SeqDataset, batch: usize) -> Result<EvalRe
         n_positions: total,
         predictions,
     })
+}
+
+/// A model's raw outputs (logits or values) at every masked position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaskedOutputs {
+    /// Outputs per position (the model's `n_classes`).
+    pub k: usize,
+    /// (sequence, position) of each masked position, in data order.
+    pub at: Vec<(usize, usize)>,
+    /// `at.len() × k`, row-major.
+    pub values: Vec<f32>,
+}
+
+impl MaskedOutputs {
+    /// The outputs at the `i`-th masked position.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.values[i * self.k..(i + 1) * self.k]
+    }
+}
+
+/// Runs `model` over `data` in order, `batch` sequences at a time, and keeps
+/// its outputs at the masked positions (any target kind).
+pub fn masked_outputs(
+    model: &Model,
+    data: &SeqDataset,
+    batch: usize,
+) -> Result<MaskedOutputs, ModelError> {
+    let device = model_device(model);
+    let mut out = MaskedOutputs {
+        k: 0,
+        at: Vec::new(),
+        values: Vec::new(),
+    };
+    let mut start = 0;
+    while start < data.n {
+        let b = data.slice(start, batch.max(1));
+        let logits = model.forward(b.input_tensor(&device))?;
+        let [_, t, k] = logits.dims();
+        out.k = k;
+        let v: Vec<f32> = logits.into_data().iter::<f32>().collect();
+        for i in 0..b.b {
+            for j in 0..t {
+                if b.mask[i * t + j] != 0 {
+                    out.at.push((start + i, j));
+                    out.values
+                        .extend_from_slice(&v[(i * t + j) * k..(i * t + j + 1) * k]);
+                }
+            }
+        }
+        start += b.b;
+    }
+    Ok(out)
 }

@@ -7,12 +7,13 @@ pub mod data;
 pub mod eval;
 pub mod grad;
 pub mod loss;
+pub mod objective;
 pub mod schedule;
 pub mod trainer;
 
 pub use alloc::tune_allocator;
 pub use checkpoint::{load_checkpoint, renumber_params, save_checkpoint, CheckpointError};
-pub use data::{Batch, Batches, DataError, SeqDataset, SplitMix64};
-pub use eval::{evaluate, model_device, EvalReport};
+pub use data::{Batch, Batches, DataError, SeqDataset, SplitMix64, Target};
+pub use eval::{evaluate, masked_outputs, model_device, EvalReport, MaskedOutputs};
 pub use schedule::LrSchedule;
 pub use trainer::{rng_turn, train, EvalPoint, StepInfo, TrainConfig, TrainError, TrainOutcome};

@@ -1,5 +1,5 @@
 //! The training loop: AdamW, warm-up + cosine learning rate, global-norm clipping,
-//! masked cross-entropy, early stopping, NaN detection and a per-step callback.
+//! the target's objective (cross-entropy, BCE or MSE: [`super::objective`]), early stopping, NaN detection and a per-step callback.
 //!
 //! Hand-written instead of burn-train's `Learner`: every step is visible (the callback
 //! drives progress bars and curves), determinism is under our control (model seed on the
@@ -12,10 +12,10 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::data::{Batches, SeqDataset, SplitMix64};
+use super::data::{Batches, SeqDataset, SplitMix64, Target};
 use super::eval::evaluate;
 use super::grad::clip_global_norm;
-use super::loss::{masked_correct, masked_cross_entropy};
+use super::objective::{objective, Objective};
 use super::schedule::LrSchedule;
 use crate::models::{Model, ModelConfig, ModelError};
 
@@ -180,8 +180,9 @@ pub fn rng_turn() -> std::sync::MutexGuard<'static, ()> {
 ///
 /// `device` is the plain device (e.g. `Device::flex()`); training runs on
 /// `device.autodiff()`, seeded with `cfg.seed` before the model is built. Early stopping
-/// uses `heldout` accuracy when given, otherwise the mean training-batch accuracy between
-/// evaluations.
+/// uses `heldout` accuracy when given (class targets only), otherwise the mean
+/// training-batch score between evaluations (accuracy, multi-label accuracy, or NaN
+/// for real targets, which therefore never stop early).
 pub fn train(
     model_cfg: &ModelConfig,
     cfg: &TrainConfig,
@@ -221,16 +222,13 @@ pub fn train(
     for step in 0..cfg.steps {
         let batch = batches.next(cfg.batch_size, &mut rng);
         let x = batch.input_tensor(&ad);
-        let y = batch.label_tensor(&ad);
-        let m = batch.mask_tensor(&ad);
         let logits = model.forward(x)?;
-        let loss = masked_cross_entropy(logits.clone(), y.clone(), m.clone());
-        // One read-back for loss and batch accuracy (no gradient through `correct`).
-        let correct = masked_correct(logits.detach(), y, m);
-        let vals: Vec<f32> = Tensor::cat(vec![loss.clone().detach(), correct], 0)
-            .into_data()
-            .iter::<f32>()
-            .collect();
+        let Objective { loss, correct } =
+            objective(logits, &batch, &ad).map_err(TrainError::Invalid)?;
+        // One read-back for loss and batch score (no gradient through `correct`).
+        let mut parts = vec![loss.clone().detach()];
+        parts.extend(correct.as_ref().map(|(c, _)| c.clone()));
+        let vals: Vec<f32> = Tensor::cat(parts, 0).into_data().iter::<f32>().collect();
         let loss_v = vals[0] as f64;
         if !loss_v.is_finite() {
             return Err(TrainError::NonFinite {
@@ -239,7 +237,10 @@ pub fn train(
                 value: loss_v,
             });
         }
-        let acc = vals[1] as f64 / batch.n_masked().max(1) as f64;
+        let acc = match &correct {
+            Some((_, of)) => vals[1] as f64 / (*of).max(1) as f64,
+            None => f64::NAN,
+        };
         let lr = sched.lr(step);
 
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -268,10 +269,11 @@ pub fn train(
         acc_n += 1;
 
         if steps_run % cfg.eval_every == 0 {
-            let (acc_eval, is_heldout) = match heldout {
-                Some(d) => (evaluate(&model.valid(), d, cfg.eval_batch)?.acc, true),
-                None => (acc_sum / acc_n as f64, false),
-            };
+            let (acc_eval, is_heldout) =
+                match heldout.filter(|d| matches!(d.target, Target::Classes(_))) {
+                    Some(d) => (evaluate(&model.valid(), d, cfg.eval_batch)?.acc, true),
+                    None => (acc_sum / acc_n as f64, false),
+                };
             acc_sum = 0.0;
             acc_n = 0;
             evals.push(EvalPoint {

@@ -20,7 +20,7 @@ pub fn parity_batch(b: usize, t: usize, rng: &mut SplitMix64) -> Batch {
 
 pub fn parity_dataset(n: usize, t: usize, seed: u64) -> SeqDataset {
     let b = parity_batch(n, t, &mut SplitMix64::new(seed));
-    SeqDataset::new(b.inputs, b.labels, b.mask, n, t).unwrap()
+    SeqDataset::with_target(b.inputs, b.target, b.mask, n, t).unwrap()
 }
 
 /// Random tokens in `0..vocab`, `[b, t]` row-major.

@@ -44,6 +44,21 @@ impl GoGraph {
         GoGraph::from_obo(&obo::read(path)?)
     }
 
+    /// Reads the ontology from `path`, chosen by its extension: `.sqlite` /
+    /// `.db` is Bioconductor's GO.db ([`go_sqlite`](super::go_sqlite)),
+    /// anything else OBO (`go-basic.obo`, gzipped or not).
+    pub fn read_any(path: &Path) -> ParseResult<GoGraph> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "sqlite" | "db" => super::go_sqlite::read(path),
+            _ => GoGraph::read(path),
+        }
+    }
+
     /// Builds the graph from a parsed OBO file.
     pub fn from_obo(obo: &OboFile) -> ParseResult<GoGraph> {
         let mut g = GoGraph {

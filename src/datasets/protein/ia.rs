@@ -11,7 +11,7 @@
 //! * a term that is not listed has weight 0, which removes it from the
 //!   weighted metric (cafaeval's `toi_ia` is the terms with IA > 0).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -115,4 +115,42 @@ fn parse<R: BufRead>(lines: &mut LineReader<R>) -> ParseResult<IaWeights> {
         weights.insert(term, if w.is_finite() { w } else { 0.0 });
     }
     Ok(IaWeights { weights })
+}
+
+/// Information accretion estimated from annotations (Clark & Radivojac
+/// 2013): IA(t) = -log2 P(t | all parents of t annotated), counted over
+/// `proteins`, each a set of terms **already propagated** to its ancestors
+/// (so a protein with t has all of t's parents). A root's condition is
+/// "annotated in the root's aspect", so roots weigh 0. A term no protein
+/// carries gets no weight (0): with IA from a training set, terms seen only
+/// in the test set drop out of the weighted F-max.
+pub fn from_annotations(graph: &super::GoGraph, proteins: &[BTreeSet<GoId>]) -> IaWeights {
+    let mut count: BTreeMap<GoId, usize> = BTreeMap::new();
+    for &t in proteins.iter().flatten() {
+        *count.entry(t).or_default() += 1;
+    }
+    let mut weights = HashMap::new();
+    for (&t, &n) in &count {
+        let parents = graph.parents(t);
+        let given = if parents.is_empty() {
+            let aspect = graph.aspect(t);
+            proteins
+                .iter()
+                .filter(|s| s.iter().any(|&u| graph.aspect(u) == aspect))
+                .count()
+        } else {
+            proteins
+                .iter()
+                .filter(|s| parents.iter().all(|p| s.contains(p)))
+                .count()
+        };
+        // `given >= n` for propagated sets; max() keeps IA >= 0 otherwise.
+        let w = if given == 0 {
+            0.0
+        } else {
+            -(n as f64 / given.max(n) as f64).log2()
+        };
+        weights.insert(t, w + 0.0); // -0.0 -> 0.0
+    }
+    IaWeights { weights }
 }

@@ -10,7 +10,8 @@
 //! | [`cafa_terms`] | CAFA-5 `train_terms.tsv` |
 //! | [`obo`] | `go-basic.obo` stanzas |
 //! | [`go_graph`] | [`GoGraph`]: ancestors / propagation over is_a + part_of |
-//! | [`ia`] | CAFA `IA.txt` information-accretion weights |
+//! | [`go_sqlite`] | the same graph from Bioconductor's `GO.db` SQLite file |
+//! | [`ia`] | CAFA `IA.txt` information-accretion weights, or IA computed from annotations |
 //! | [`swissprot`] | UniProtKB/Swiss-Prot flat files |
 //! | [`stockholm`] | Stockholm (Pfam seed) alignments |
 //! | [`labels`] | multi-label GO tasks and Pfam family classification labels |
@@ -32,6 +33,7 @@ pub mod crop;
 pub mod fasta;
 pub mod fmax;
 pub mod go_graph;
+pub mod go_sqlite;
 pub mod go_term;
 pub mod ia;
 pub mod labels;

@@ -1,0 +1,378 @@
+//! `go_terms`: multi-label GO-term prediction from Swiss-Prot flat files
+//! (`.dat`, `.dat.gz`) and the GO ontology (`GO.sqlite` from Bioconductor's
+//! GO.db, or `go-basic.obo`), all among its `needs` inputs.
+//!
+//! Each protein's `DR GO` terms are resolved (alt ids → primary, obsolete
+//! dropped) and propagated to their ancestors over is_a + part_of. The label
+//! columns are the `top_k` most frequent **training** terms of each ontology
+//! (BPO, CCO, MFO), the three roots excluded (every annotated protein has
+//! them). The split is seeded (`train_fraction`); proteins are deduplicated
+//! by primary accession, first file wins.
+//!
+//! Crop policy (as `pfam`): training proteins keep their first `crop`
+//! residues, test proteins their first `max_len`; the K labels sit at each
+//! sequence's last residue (a [`Target::MultiLabel`]).
+//!
+//! IA: from an `IA.txt` among the inputs when one is given, otherwise
+//! computed from the propagated training annotations (Clark & Radivojac
+//! 2013, [`ia::from_annotations`]); `task.json` says which.
+//!
+//! Outputs, beside the splits: `task.json` (terms with names, ontology, IA
+//! and training count), `test_truth.tsv` (every propagated annotation of the
+//! test proteins: the ground truth, not just the K columns),
+//! `test_proteins.tsv` (accession and full length per test row),
+//! `train_frequencies.tsv` (the naive baseline: each training term's share
+//! of training proteins), `ia.tsv` (IA.txt format) and `go_subset.obo` (the
+//! terms reachable from the annotations, so `evaluate` propagates without
+//! the 85 MB ontology; every parent edge is written as `is_a`, which
+//! propagates identically).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use serde_json::json;
+
+use super::{
+    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
+};
+use crate::datasets::protein::go_term::{Aspect, GoId};
+use crate::datasets::protein::tokenize::{tokenize, VOCAB_SIZE};
+use crate::datasets::protein::{go_sqlite, ia, obo, swissprot, GoGraph, IaWeights};
+use crate::datasets::rng::SplitMix64;
+use crate::datasets::{SequenceData, Target};
+
+pub struct GoTermsKind {
+    schema: ParamSchema,
+}
+
+impl GoTermsKind {
+    pub fn new() -> Self {
+        let p = ParamSpec::optional;
+        GoTermsKind {
+            schema: ParamSchema {
+                params: vec![
+                    p(
+                        "top_k",
+                        ParamType::Int,
+                        json!(32),
+                        "label terms per ontology (most frequent in training, roots excluded)",
+                    ),
+                    p(
+                        "train_fraction",
+                        ParamType::Float,
+                        json!(0.8),
+                        "share of proteins for training",
+                    ),
+                    p(
+                        "crop",
+                        ParamType::Int,
+                        json!(256),
+                        "training proteins keep their first `crop` residues",
+                    ),
+                    p(
+                        "max_len",
+                        ParamType::Int,
+                        json!(1024),
+                        "test proteins keep their first `max_len` residues",
+                    ),
+                    p("seed", ParamType::Int, json!(0), "split seed"),
+                ],
+                open: false,
+            },
+        }
+    }
+}
+
+impl Default for GoTermsKind {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One protein: accession, tokens, propagated terms.
+struct Protein {
+    accession: String,
+    tokens: Vec<u8>,
+    terms: BTreeSet<GoId>,
+}
+
+/// The `top_k` most frequent non-root terms of each aspect among `sets`
+/// (ties by id), in BPO, CCO, MFO order, with their counts.
+pub fn top_terms(graph: &GoGraph, sets: &[BTreeSet<GoId>], top_k: usize) -> Vec<(GoId, usize)> {
+    let mut counts: BTreeMap<GoId, usize> = BTreeMap::new();
+    for &t in sets.iter().flatten() {
+        *counts.entry(t).or_default() += 1;
+    }
+    let roots: HashSet<GoId> = Aspect::ALL.iter().map(|a| a.root()).collect();
+    let mut out = Vec::new();
+    for a in Aspect::ALL {
+        let mut ranked: Vec<(GoId, usize)> = counts
+            .iter()
+            .filter(|(t, _)| !roots.contains(t) && graph.aspect(**t) == Some(a))
+            .map(|(&t, &c)| (t, c))
+            .collect();
+        ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        out.extend(ranked.into_iter().take(top_k));
+    }
+    out
+}
+
+/// Sequences padded to the longest, the multi-hot labels at the last residue.
+fn split_data(proteins: &[&Protein], cut: usize, columns: &[GoId]) -> SequenceData {
+    let t = proteins
+        .iter()
+        .map(|p| p.tokens.len().min(cut))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let k = columns.len();
+    let (mut inputs, mut mask) = (Vec::new(), Vec::new());
+    let mut labels = vec![0u8; proteins.len() * k];
+    for (r, p) in proteins.iter().enumerate() {
+        let len = p.tokens.len().min(cut);
+        for i in 0..t {
+            inputs.push(p.tokens.get(i).filter(|_| i < len).copied().unwrap_or(0) as u32);
+            mask.push(u8::from(i + 1 == len));
+        }
+        for (c, term) in columns.iter().enumerate() {
+            labels[r * k + c] = u8::from(p.terms.contains(term));
+        }
+    }
+    SequenceData {
+        n: proteins.len(),
+        t,
+        inputs,
+        target: Target::MultiLabel { k, labels },
+        mask,
+    }
+}
+
+/// The terms of `sets` (closed under ancestors already) as OBO stanzas.
+fn subset_obo(graph: &GoGraph, terms: &BTreeSet<GoId>, source: &str) -> String {
+    let mut s = format!(
+        "format-version: 1.2\nremark: GO terms reachable from the annotations, cut from {source}; every is_a/part_of parent is written as is_a\n"
+    );
+    for &t in terms {
+        let aspect = graph.aspect(t).expect("graph terms have an aspect");
+        let _ = write!(
+            s,
+            "\n[Term]\nid: {t}\nname: {}\nnamespace: {}\n",
+            graph.name(t).unwrap_or_default(),
+            aspect.namespace()
+        );
+        for p in graph.parents(t) {
+            let _ = writeln!(s, "is_a: {p}");
+        }
+    }
+    s
+}
+
+fn one_file(files: &[PathBuf], what: &str, how: &str) -> anyhow::Result<Option<PathBuf>> {
+    match files {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        many => bail!(
+            "`go_terms` found {} {what} files among its inputs ({}); {how}",
+            many.len(),
+            many.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+impl StageKind for GoTermsKind {
+    fn name(&self) -> &'static str {
+        "go_terms"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn schema(&self) -> &ParamSchema {
+        &self.schema
+    }
+
+    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
+        let params = self.schema.resolve(raw)?;
+        let f = params["train_fraction"].as_f64().unwrap_or(0.0);
+        if !(f > 0.0 && f < 1.0) {
+            return Err(vec![ParamIssue {
+                param: "train_fraction".into(),
+                message: "`train_fraction` must lie in (0, 1)".into(),
+                help: None,
+            }]);
+        }
+        require_at_least(&params, &[("top_k", 1), ("crop", 1), ("max_len", 1)])?;
+        Ok(params)
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
+        let p = ctx.params;
+        let int = |k: &str| p[k].as_u64().unwrap_or(0) as usize;
+        let (top_k, crop, max_len) = (int("top_k"), int("crop"), int("max_len"));
+        let dat = ctx.input_files(&[".dat", ".dat.gz"]);
+        if dat.is_empty() {
+            bail!("`go_terms` needs Swiss-Prot flat files (.dat or .dat.gz) among its inputs; add a `fetch` stage for them to `needs`");
+        }
+        let onto = one_file(
+            &ctx.input_files(&[".sqlite", ".db", ".obo", ".obo.gz"]),
+            "ontology",
+            "give exactly one (GO.sqlite or go-basic.obo)",
+        )?
+        .context("`go_terms` needs the GO ontology among its inputs: GO.db's GO.sqlite (Debian r-bioc-go.db) or go-basic.obo")?;
+        let ia_file = one_file(
+            &ctx.input_files(&["IA.txt", "IA.txt.gz"]),
+            "IA",
+            "give at most one IA.txt",
+        )?;
+        // Read once (GO.sqlite is 85 MB) for both the graph and its version.
+        let is_sqlite = matches!(
+            onto.extension().and_then(|e| e.to_str()),
+            Some("sqlite" | "db")
+        );
+        let obo = if is_sqlite {
+            go_sqlite::read_terms(&onto)
+        } else {
+            obo::read(&onto)
+        }
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let graph = GoGraph::from_obo(&obo).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let onto_name = onto
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+
+        let mut seen = HashSet::new();
+        let mut proteins = Vec::new();
+        let (mut dropped_terms, mut no_go, mut duplicates) = (0usize, 0usize, 0usize);
+        for f in &dat {
+            for e in swissprot::read(f).map_err(|e| anyhow::anyhow!("{e}"))? {
+                if !seen.insert(e.primary_accession().to_string()) {
+                    duplicates += 1;
+                    continue;
+                }
+                let known: Vec<GoId> = e.go.iter().filter_map(|x| graph.resolve(x.term)).collect();
+                dropped_terms += e.go.len() - known.len();
+                if known.is_empty() {
+                    no_go += 1;
+                    continue;
+                }
+                proteins.push(Protein {
+                    accession: e.primary_accession().to_string(),
+                    tokens: tokenize(&e.sequence),
+                    terms: graph.propagate(known),
+                });
+            }
+        }
+        if proteins.len() < 4 {
+            bail!(
+                "`go_terms` found {} proteins with GO terms the ontology knows in {}; it needs at least 4 to split",
+                proteins.len(),
+                dat.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            );
+        }
+        let mut order: Vec<usize> = (0..proteins.len()).collect();
+        SplitMix64::new(p["seed"].as_u64().unwrap_or(0)).shuffle(&mut order);
+        let frac = p["train_fraction"].as_f64().unwrap_or(0.8);
+        let n_train =
+            ((proteins.len() as f64 * frac).round() as usize).clamp(1, proteins.len() - 1);
+        let train: Vec<&Protein> = order[..n_train].iter().map(|&i| &proteins[i]).collect();
+        let test: Vec<&Protein> = order[n_train..].iter().map(|&i| &proteins[i]).collect();
+        let train_sets: Vec<BTreeSet<GoId>> = train.iter().map(|p| p.terms.clone()).collect();
+
+        let (ia_weights, ia_source): (IaWeights, String) = match &ia_file {
+            Some(f) => (
+                ia::read(f).map_err(|e| anyhow::anyhow!("{e}"))?,
+                format!("read from {}", f.file_name().unwrap_or_default().to_string_lossy()),
+            ),
+            None => (
+                ia::from_annotations(&graph, &train_sets),
+                format!("computed from the {} training proteins' propagated annotations (Clark & Radivojac 2013); terms unseen in training weigh 0", train.len()),
+            ),
+        };
+        let columns = top_terms(&graph, &train_sets, top_k);
+        let column_ids: Vec<GoId> = columns.iter().map(|c| c.0).collect();
+        let train_data = split_data(&train, crop, &column_ids);
+        let test_data = split_data(&test, max_len, &column_ids);
+        train_data.save(ctx.out_dir, "train")?;
+        test_data.save(ctx.out_dir, "test")?;
+
+        let out = |name: &str, text: String| std::fs::write(ctx.out_dir.join(name), text);
+        let mut truth = String::from("protein\tterm\n");
+        let mut lengths = String::from("protein\tlength\n");
+        for pr in &test {
+            for t in &pr.terms {
+                let _ = writeln!(truth, "{}\t{t}", pr.accession);
+            }
+            let _ = writeln!(lengths, "{}\t{}", pr.accession, pr.tokens.len());
+        }
+        out("test_truth.tsv", truth)?;
+        out("test_proteins.tsv", lengths)?;
+        let mut counts: BTreeMap<GoId, usize> = BTreeMap::new();
+        for &t in train_sets.iter().flatten() {
+            *counts.entry(t).or_default() += 1;
+        }
+        let mut freq = String::from("term\taspect\tfrequency\n");
+        let mut ia_txt = String::new();
+        for (&t, &c) in &counts {
+            let aspect = graph.aspect(t).expect("propagated terms are in the graph");
+            let _ = writeln!(freq, "{t}\t{aspect}\t{}", c as f64 / train.len() as f64);
+        }
+        let mut ia_terms: Vec<(GoId, f64)> = ia_weights.iter().collect();
+        ia_terms.sort_by_key(|x| x.0);
+        for (t, w) in ia_terms {
+            let _ = writeln!(ia_txt, "{t}\t{w}");
+        }
+        out("train_frequencies.tsv", freq)?;
+        out("ia.tsv", ia_txt)?;
+        let all_terms: BTreeSet<GoId> = proteins
+            .iter()
+            .flat_map(|p| p.terms.iter().copied())
+            .collect();
+        out("go_subset.obo", subset_obo(&graph, &all_terms, &onto_name))?;
+
+        let terms: Vec<_> = columns
+            .iter()
+            .map(|&(t, c)| json!({ "id": t.to_string(), "name": graph.name(t), "ontology": graph.aspect(t).map(|a| a.code()), "ia": ia_weights.get(t), "train_count": c }))
+            .collect();
+        let per_aspect: BTreeMap<&str, usize> = Aspect::ALL
+            .iter()
+            .map(|&a| {
+                (
+                    a.code(),
+                    columns
+                        .iter()
+                        .filter(|c| graph.aspect(c.0) == Some(a))
+                        .count(),
+                )
+            })
+            .collect();
+        let info = json!({
+            "task": "go_terms", "n_states": columns.len(), "n_actions_vocab": VOCAB_SIZE,
+            "length": test_data.t.max(train_data.t), "train_length": train_data.t,
+            "fixed_window": train_data.t, "crop": crop, "max_len": max_len, "fresh": false,
+            "terms": terms, "terms_per_ontology": per_aspect, "top_k": top_k,
+            "ia_source": ia_source, "ontology": onto_name, "ontology_terms": graph.len(),
+            "ontology_version": obo.data_version,
+            "train_proteins": train.len(), "test_proteins": test.len(),
+            "test_longer_than_crop": test.iter().filter(|p| p.tokens.len() > crop).count(),
+            "test_cut_to_max_len": test.iter().filter(|p| p.tokens.len() > max_len).count(),
+            "files": dat.iter().map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect::<Vec<_>>(),
+            "notes": [
+                format!("{dropped_terms} GO annotations to terms the ontology lacks (obsolete or unknown) were dropped"),
+                format!("{no_go} entries without a known GO term and {duplicates} duplicate accessions were skipped"),
+            ],
+        });
+        std::fs::write(
+            ctx.out_dir.join("task.json"),
+            serde_json::to_vec_pretty(&info)?,
+        )?;
+        Ok(())
+    }
+}
