@@ -10,6 +10,7 @@ pub mod binned;
 pub mod ecg;
 pub mod error;
 pub mod io;
+pub mod next_window;
 pub mod npy;
 pub mod prefix;
 pub mod protein;

