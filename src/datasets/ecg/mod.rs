@@ -3,7 +3,6 @@
 
 pub mod beats;
 pub mod filters;
-pub mod forecast;
 pub mod kaggle;
 pub mod npz;
 pub mod pan_tompkins;
