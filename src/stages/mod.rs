@@ -37,7 +37,9 @@ pub use forecast::ForecastKind;
 pub use go_terms::GoTermsKind;
 pub use heartbeats::HeartbeatsKind;
 pub use length_generalize::LengthGeneralizeKind;
-pub use params::{require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType};
+pub use params::{
+    require_at_least, require_fraction, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType,
+};
 pub use pfam::PfamKind;
 pub use prices::PricesKind;
 pub use report::ReportKind;

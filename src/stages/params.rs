@@ -104,6 +104,28 @@ pub fn require_at_least(params: &JsonMap, mins: &[(&str, i64)]) -> Result<(), Ve
     }
 }
 
+/// Checks that each named float param lies strictly between 0 and 1 (a share
+/// of the data, like `train_fraction`, that must leave something on both sides).
+pub fn require_fraction(params: &JsonMap, names: &[&str]) -> Result<(), Vec<ParamIssue>> {
+    let issues: Vec<ParamIssue> = names
+        .iter()
+        .filter(|k| {
+            let f = params.get(**k).and_then(|v| v.as_f64()).unwrap_or(0.0);
+            !(f > 0.0 && f < 1.0)
+        })
+        .map(|k| ParamIssue {
+            param: k.to_string(),
+            message: format!("`{k}` must lie in (0, 1)"),
+            help: None,
+        })
+        .collect();
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(issues)
+    }
+}
+
 /// A problem with one parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamIssue {

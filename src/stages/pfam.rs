@@ -11,7 +11,8 @@
 use serde_json::json;
 
 use super::{
-    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
+    require_at_least, require_fraction, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType,
+    RunContext, StageKind,
 };
 use crate::datasets::protein::stockholm;
 use crate::datasets::protein::tokenize::{tokenize, VOCAB_SIZE};
@@ -89,14 +90,7 @@ impl StageKind for PfamKind {
 
     fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
         let params = self.schema.resolve(raw)?;
-        let f = params["train_fraction"].as_f64().unwrap_or(0.0);
-        if !(f > 0.0 && f < 1.0) {
-            return Err(vec![ParamIssue {
-                param: "train_fraction".into(),
-                message: "`train_fraction` must lie in (0, 1)".into(),
-                help: None,
-            }]);
-        }
+        require_fraction(&params, &["train_fraction"])?;
         require_at_least(&params, &[("max_len", 1), ("crop", 0)])?;
         Ok(params)
     }
