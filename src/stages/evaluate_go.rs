@@ -16,9 +16,19 @@
 //! F-max on test proteins no longer than the training crop (`*_short`) and
 //! longer (`*_long`).
 //!
-//! A model with a fixed maximum length (the MLP: parameters per position,
-//! built for the training crop) is scored on the first `max_len` residues of
-//! every test protein; `go_eval.json` says so (`test_view`).
+//! Chunked test proteins (`go_terms` with `policy: chunk`: `task.json` has
+//! a `policy`, `test_protein.npy` names each test row's protein): each
+//! protein's chunk scores are combined with the policy's `reduce` (max or
+//! mean of the sigmoids) before propagation and F-max ([`protein_scores`]);
+//! every row is at most one window long, so every family, the MLP included,
+//! reads whole proteins. `go_eval.json` gets the `policy`, `test_view` says
+//! how the proteins were read, and `metrics.json` adds `n_test_rows`.
+//!
+//! Under crop (the default, no `policy` in `task.json`) a model with a fixed
+//! maximum length (the MLP: parameters per position, built for the training
+//! crop) is scored on the first `max_len` residues of every test protein;
+//! `go_eval.json` says so (`test_view`). The outputs under crop are what
+//! they were before chunking existed.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -27,6 +37,8 @@ use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
 use super::RunContext;
+use crate::datasets::npy::read_npy;
+use crate::datasets::protein::crop::{aggregate_items, ChunkReduce};
 use crate::datasets::protein::fmax::{self, FmaxConfig, FmaxReport};
 use crate::datasets::protein::{ia, GoAnnotations, GoGraph, GoId, Predictions};
 use crate::datasets::{SequenceData, Target};
@@ -68,6 +80,82 @@ fn first_residues(d: &SequenceData, max: usize) -> SequenceData {
         out.mask.extend((0..max).map(|i| u8::from(i + 1 == keep)));
     }
     out
+}
+
+/// Per-protein scores, `n_proteins x K` flat: the sigmoids of each row's
+/// logits (`rows[i]`, for protein `protein_of[i]`), combined per protein with
+/// `reduce`, then propagated (a term scores at least its best descendant
+/// among the K; `ancestors[j]`: the columns of term j's ancestors). Reducing
+/// first is what a protein-level prediction means: under `mean` a parent's
+/// score is the larger of its own mean and its children's means, not the
+/// mean of per-chunk maxima. One row per protein with `Max` is the crop path.
+pub fn protein_scores(
+    rows: &[Vec<f32>],
+    protein_of: &[usize],
+    n_proteins: usize,
+    reduce: ChunkReduce,
+    ancestors: &[Vec<usize>],
+) -> Vec<f32> {
+    let k = ancestors.len();
+    let sig: Vec<Vec<f32>> = rows
+        .iter()
+        .map(|r| r.iter().map(|&x| 1.0 / (1.0 + (-x).exp())).collect())
+        .collect();
+    let combined = aggregate_items(protein_of, &sig, n_proteins, reduce);
+    let mut scores = vec![0f32; n_proteins * k];
+    for (p, raw) in combined.iter().enumerate() {
+        if raw.is_empty() {
+            continue;
+        }
+        let s = &mut scores[p * k..(p + 1) * k];
+        s.copy_from_slice(raw);
+        for (j, anc) in ancestors.iter().enumerate() {
+            for &a in anc {
+                s[a] = s[a].max(raw[j]);
+            }
+        }
+    }
+    scores
+}
+
+/// The chunk policy recorded in `task.json` (window, stride, reduce), `None`
+/// under crop.
+fn chunk_policy(
+    task: &serde_json::Map<String, Value>,
+    path: &Path,
+) -> anyhow::Result<Option<(u64, u64, ChunkReduce)>> {
+    let Some(pol) = task.get("policy") else {
+        return Ok(None);
+    };
+    let reduce = pol["reduce"].as_str().and_then(ChunkReduce::parse);
+    match (pol["kind"].as_str(), pol["window"].as_u64(), pol["stride"].as_u64(), reduce) {
+        (Some("chunk"), Some(w), Some(s), Some(r)) => Ok(Some((w, s, r))),
+        _ => bail!("{}: field `policy` is {pol}, not {{kind: chunk, window, stride, reduce: max|mean}}; rerun the `go_terms` stage", path.display()),
+    }
+}
+
+/// Each test row's protein from `test_protein.npy`, checked against the
+/// split's rows and the `n` proteins of `test_proteins.tsv`.
+fn row_proteins(data_dir: &Path, rows: usize, n: usize) -> anyhow::Result<Vec<usize>> {
+    let path = data_dir.join("test_protein.npy");
+    let (shape, map) = read_npy::<u32>(&path).with_context(|| {
+        format!(
+            "reading {} (task.json says the test proteins are chunked; rerun the `go_terms` stage)",
+            path.display()
+        )
+    })?;
+    let map: Vec<usize> = map.into_iter().map(|x| x as usize).collect();
+    let mut seen = vec![false; n];
+    for &p in &map {
+        if p >= n {
+            bail!("{}: protein index {p} is past the {n} proteins of test_proteins.tsv; rerun the `go_terms` stage", path.display());
+        }
+        seen[p] = true;
+    }
+    if shape != [rows] || seen.contains(&false) {
+        bail!("{}: {shape:?} entries for {rows} test rows, or a protein of test_proteins.tsv without a row; rerun the `go_terms` stage", path.display());
+    }
+    Ok(map)
 }
 
 /// Flat metrics of one report: `<prefix>fmax[_w]_<aspect>` and `_mean`.
@@ -148,22 +236,35 @@ pub fn run(
         .map(|r| Ok((go_id(&r[0], &freq_path)?, r[2].parse::<f64>()?)))
         .collect::<anyhow::Result<_>>()?;
 
-    // The test split, cut for a model built for a fixed length.
+    // The test split, cut for a model built for a fixed length (never
+    // under chunk: rows are at most the window the model was built for).
+    let chunk = chunk_policy(&task, &data_dir.join("task.json"))?;
     let mut d = SequenceData::load(data_dir, "test")?;
-    let mut test_view = format!("whole proteins up to {} residues", d.t);
+    let protein_of = match chunk {
+        Some(_) => row_proteins(data_dir, d.n, proteins.len())?,
+        None => (0..d.n).collect(),
+    };
+    let mut test_view = match chunk {
+        Some((w, s, r)) => format!("whole proteins in chunks of {w} residues starting every {s} (the last aligned to the protein's end), each protein's chunk scores combined by {}", r.name()),
+        None => format!("whole proteins up to {} residues", d.t),
+    };
     if let Some(max) = config.max_len().filter(|&m| m < d.t) {
         d = first_residues(&d, max);
         test_view = format!("the first {max} residues of each protein: the {} model has parameters only for its training length", config.family());
     }
-    if d.n != proteins.len()
+    if (chunk.is_none() && d.n != proteins.len())
         || !matches!(&d.target, Target::MultiLabel { k, .. } if *k == columns.len())
     {
         bail!("{}: the test split does not match test_proteins.tsv and task.json (rerun the `go_terms` stage)", data_dir.display());
     }
+    let n_rows = d.n;
     let out = masked_outputs(model, &SeqDataset::from_data(d)?, batch)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if out.k != columns.len() || out.at.len() != proteins.len() {
-        bail!("the model gives {} outputs at {} positions; the GO task needs {} at one position per protein", out.k, out.at.len(), columns.len());
+    if out.k != columns.len()
+        || out.at.len() != n_rows
+        || out.at.iter().enumerate().any(|(i, &(r, _))| r != i)
+    {
+        bail!("the model gives {} outputs at {} positions; the GO task needs {} at one position per test row ({n_rows} rows)", out.k, out.at.len(), columns.len());
     }
     let col_of: BTreeMap<GoId, usize> = columns.iter().enumerate().map(|(i, &t)| (t, i)).collect();
     let ancestors: Vec<Vec<usize>> = columns
@@ -177,21 +278,9 @@ pub fn run(
         })
         .collect();
     let k = columns.len();
-    let mut scores = vec![0f32; proteins.len() * k];
-    for (i, &(row, _)) in out.at.iter().enumerate() {
-        let raw: Vec<f32> = out
-            .row(i)
-            .iter()
-            .map(|&x| 1.0 / (1.0 + (-x).exp()))
-            .collect();
-        let s = &mut scores[row * k..(row + 1) * k];
-        s.copy_from_slice(&raw);
-        for (j, anc) in ancestors.iter().enumerate() {
-            for &a in anc {
-                s[a] = s[a].max(raw[j]);
-            }
-        }
-    }
+    let rows: Vec<Vec<f32>> = (0..n_rows).map(|i| out.row(i).to_vec()).collect();
+    let reduce = chunk.map_or(ChunkReduce::Max, |c| c.2);
+    let scores = protein_scores(&rows, &protein_of, proteins.len(), reduce, &ancestors);
     let names: Vec<String> = proteins.iter().map(|p| p.0.clone()).collect();
     let model_pred = Predictions::from_dense(&names, &columns, &scores);
     let mut naive = Predictions::new();
@@ -251,11 +340,14 @@ pub fn run(
     metrics.insert("n_test".into(), json!(proteins.len()));
     metrics.insert("n_short".into(), json!(short.len()));
     metrics.insert("n_long".into(), json!(long.len()));
+    if chunk.is_some() {
+        metrics.insert("n_test_rows".into(), json!(n_rows));
+    }
     std::fs::write(
         ctx.out_dir.join("metrics.json"),
         serde_json::to_vec_pretty(&metrics)?,
     )?;
-    let summary = json!({
+    let mut summary = json!({
         "test_view": test_view, "ia_source": task["ia_source"], "crop": crop,
         "n_terms": k, "reports": reports,
         "baselines": {
@@ -263,6 +355,9 @@ pub fn run(
             "naive_all": "each test protein scores every training term with its training frequency (CAFA's naive)",
         },
     });
+    if let Some((window, stride, reduce)) = chunk {
+        summary["policy"] = json!({ "kind": "chunk", "window": window, "stride": stride, "reduce": reduce.name(), "test_rows": n_rows });
+    }
     std::fs::write(
         ctx.out_dir.join("go_eval.json"),
         serde_json::to_vec_pretty(&summary)?,
@@ -283,4 +378,47 @@ pub fn run(
         metrics["naive_fmax_mean"].as_f64().unwrap_or(f64::NAN),
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logit(p: f32) -> f32 {
+        (p / (1.0 - p)).ln()
+    }
+
+    /// Column 0 is the parent of column 1. Protein 1 has two chunks (rows 0
+    /// and 2), protein 0 one (row 1).
+    fn scores(reduce: ChunkReduce) -> Vec<f32> {
+        let rows = vec![
+            vec![logit(0.2), logit(0.8)],
+            vec![logit(0.5), logit(0.3)],
+            vec![logit(0.6), logit(0.1)],
+        ];
+        protein_scores(&rows, &[1, 0, 1], 2, reduce, &[vec![], vec![0]])
+    }
+
+    fn close(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5)
+    }
+
+    #[test]
+    fn chunk_scores_are_reduced_per_protein_then_propagated() {
+        // Max: protein 1 = (max(.2, .6), max(.8, .1)) = (.6, .8); the parent
+        // then takes its child's .8.
+        let max = scores(ChunkReduce::Max);
+        assert!(close(&max, &[0.5, 0.3, 0.8, 0.8]), "{max:?}");
+        // Mean: (.4, .45), the parent .45. Propagating each chunk first would
+        // give the parent mean(.8, .6) = .7 instead.
+        let mean = scores(ChunkReduce::Mean);
+        assert!(close(&mean, &[0.5, 0.3, 0.45, 0.45]), "{mean:?}");
+    }
+
+    #[test]
+    fn one_row_per_protein_is_the_propagated_sigmoid() {
+        let rows = vec![vec![logit(0.25), logit(0.75)]];
+        let s = protein_scores(&rows, &[0], 1, ChunkReduce::Mean, &[vec![], vec![0]]);
+        assert!(close(&s, &[0.75, 0.75]), "{s:?}");
+    }
 }

@@ -9,9 +9,19 @@
 //! them). The split is seeded (`train_fraction`); proteins are deduplicated
 //! by primary accession, first file wins.
 //!
-//! Crop policy (as `pfam`): training proteins keep their first `crop`
-//! residues, test proteins their first `max_len`; the K labels sit at each
-//! sequence's last residue (a [`Target::MultiLabel`]).
+//! Long proteins (`policy`, [`go_rows`]): under `crop` (the default, as
+//! `pfam`) training proteins keep their first `crop` residues, test proteins
+//! their first `max_len`. Under `chunk` every protein, training and test, is
+//! cut into windows of `window` residues (default: `crop`) starting every
+//! `stride` (default: half the window), the last aligned to the protein's
+//! end; each chunk is a row with its protein's labels. Test proteins are
+//! chunked whole (`max_len` is not used: the point of chunking is that no
+//! residue is lost), and `test_protein.npy` (u32, one per test row) names
+//! each row's protein (its row in `test_proteins.tsv`) so that `evaluate`
+//! combines a protein's chunk scores with `reduce`. Every row is then at
+//! most `window` long, so a fixed-length model (the MLP) reads whole
+//! proteins. Either way the K labels sit at each row's last residue (a
+//! [`crate::datasets::Target::MultiLabel`]).
 //!
 //! IA: from an `IA.txt` among the inputs when one is given, otherwise
 //! computed from the propagated training annotations (Clark & Radivojac
@@ -32,17 +42,20 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{
     require_at_least, require_fraction, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType,
     RunContext, StageKind,
 };
+use crate::datasets::npy::write_npy;
+use crate::datasets::protein::crop::{ChunkReduce, CropMode, LongSequencePolicy};
+use crate::datasets::protein::go_rows::{go_rows, ProteinRow};
 use crate::datasets::protein::go_term::{Aspect, GoId};
 use crate::datasets::protein::tokenize::{tokenize, VOCAB_SIZE};
 use crate::datasets::protein::{go_sqlite, ia, obo, swissprot, GoGraph, IaWeights};
 use crate::datasets::rng::SplitMix64;
-use crate::datasets::{SequenceData, Target};
+use crate::datasets::SequenceData;
 
 pub struct GoTermsKind {
     schema: ParamSchema,
@@ -77,6 +90,30 @@ impl GoTermsKind {
                         ParamType::Int,
                         json!(1024),
                         "test proteins keep their first `max_len` residues",
+                    ),
+                    p(
+                        "policy",
+                        ParamType::Choice(&["crop", "chunk"]),
+                        json!("crop"),
+                        "long proteins: `crop` (first `crop` / `max_len` residues) or `chunk` (overlapping windows, scores combined per protein)",
+                    ),
+                    p(
+                        "window",
+                        ParamType::Int,
+                        Value::Null,
+                        "chunk length (policy chunk; default: `crop`)",
+                    ),
+                    p(
+                        "stride",
+                        ParamType::Int,
+                        Value::Null,
+                        "distance between chunk starts, 1..=window (policy chunk; default: half the window)",
+                    ),
+                    p(
+                        "reduce",
+                        ParamType::Choice(&["max", "mean"]),
+                        json!("max"),
+                        "how `evaluate` combines a protein's chunk scores (policy chunk)",
                     ),
                     p("seed", ParamType::Int, json!(0), "split seed"),
                 ],
@@ -120,34 +157,35 @@ pub fn top_terms(graph: &GoGraph, sets: &[BTreeSet<GoId>], top_k: usize) -> Vec<
     out
 }
 
-/// Sequences padded to the longest, the multi-hot labels at the last residue.
-fn split_data(proteins: &[&Protein], cut: usize, columns: &[GoId]) -> SequenceData {
-    let t = proteins
+/// The rows of `proteins` under `policy` (see [`go_rows`]) and each row's
+/// protein.
+fn split_data(
+    proteins: &[&Protein],
+    policy: &LongSequencePolicy,
+    columns: &[GoId],
+) -> (SequenceData, Vec<u32>) {
+    let rows: Vec<ProteinRow<'_>> = proteins
         .iter()
-        .map(|p| p.tokens.len().min(cut))
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let k = columns.len();
-    let (mut inputs, mut mask) = (Vec::new(), Vec::new());
-    let mut labels = vec![0u8; proteins.len() * k];
-    for (r, p) in proteins.iter().enumerate() {
-        let len = p.tokens.len().min(cut);
-        for i in 0..t {
-            inputs.push(p.tokens.get(i).filter(|_| i < len).copied().unwrap_or(0) as u32);
-            mask.push(u8::from(i + 1 == len));
-        }
-        for (c, term) in columns.iter().enumerate() {
-            labels[r * k + c] = u8::from(p.terms.contains(term));
-        }
+        .map(|p| ProteinRow {
+            tokens: &p.tokens,
+            terms: &p.terms,
+        })
+        .collect();
+    go_rows(&rows, policy, columns)
+}
+
+/// The chunk policy of resolved params, `None` under `policy: crop`.
+pub fn chunk_policy(params: &JsonMap) -> Option<LongSequencePolicy> {
+    if params["policy"].as_str() != Some("chunk") {
+        return None;
     }
-    SequenceData {
-        n: proteins.len(),
-        t,
-        inputs,
-        target: Target::MultiLabel { k, labels },
-        mask,
-    }
+    let int = |k: &str| params[k].as_u64().unwrap_or(0) as usize;
+    Some(LongSequencePolicy::Chunk {
+        window: int("window"),
+        stride: int("stride"),
+        reduce: ChunkReduce::parse(params["reduce"].as_str().unwrap_or_default())
+            .unwrap_or(ChunkReduce::Max),
+    })
 }
 
 /// The terms of `sets` (closed under ancestors already) as OBO stanzas.
@@ -201,7 +239,31 @@ impl StageKind for GoTermsKind {
     fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
         let params = self.schema.resolve(raw)?;
         require_fraction(&params, &["train_fraction"])?;
+        let mut params = params;
         require_at_least(&params, &[("top_k", 1), ("crop", 1), ("max_len", 1)])?;
+        if params["policy"].as_str() != Some("chunk") {
+            // Unused under crop: null, so they do not split the cache key
+            // of crop instances (as `train` does with other families' params).
+            for k in ["window", "stride", "reduce"] {
+                params.insert(k.into(), Value::Null);
+            }
+            return Ok(params);
+        }
+        require_at_least(&params, &[("window", 1), ("stride", 1)])?;
+        let window = params["window"]
+            .as_u64()
+            .or(params["crop"].as_u64())
+            .unwrap_or(1);
+        let stride = params["stride"].as_u64().unwrap_or((window / 2).max(1));
+        if stride > window {
+            return Err(vec![ParamIssue {
+                param: "stride".into(),
+                message: format!("`stride` ({stride}) is larger than `window` ({window}): residues between chunks would be skipped"),
+                help: Some(format!("set `stride` to at most {window}, e.g. {}", (window / 2).max(1))),
+            }]);
+        }
+        params.insert("window".into(), json!(window));
+        params.insert("stride".into(), json!(stride));
         Ok(params)
     }
 
@@ -292,10 +354,25 @@ impl StageKind for GoTermsKind {
         };
         let columns = top_terms(&graph, &train_sets, top_k);
         let column_ids: Vec<GoId> = columns.iter().map(|c| c.0).collect();
-        let train_data = split_data(&train, crop, &column_ids);
-        let test_data = split_data(&test, max_len, &column_ids);
+        let chunk = chunk_policy(p);
+        let cut = |max_len| LongSequencePolicy::Crop {
+            max_len,
+            mode: CropMode::Start,
+        };
+        let (train_data, _) = split_data(&train, &chunk.unwrap_or(cut(crop)), &column_ids);
+        let (test_data, test_protein) =
+            split_data(&test, &chunk.unwrap_or(cut(max_len)), &column_ids);
         train_data.save(ctx.out_dir, "train")?;
         test_data.save(ctx.out_dir, "test")?;
+        if chunk.is_some() {
+            // Under crop each test row is its protein: no map (the crop
+            // outputs stay as they were).
+            write_npy(
+                &ctx.out_dir.join("test_protein.npy"),
+                &[test_protein.len()],
+                &test_protein,
+            )?;
+        }
 
         let out = |name: &str, text: String| std::fs::write(ctx.out_dir.join(name), text);
         let mut truth = String::from("protein\tterm\n");
@@ -347,7 +424,7 @@ impl StageKind for GoTermsKind {
                 )
             })
             .collect();
-        let info = json!({
+        let mut info = json!({
             "task": "go_terms", "n_states": columns.len(), "n_actions_vocab": VOCAB_SIZE,
             "length": test_data.t.max(train_data.t), "train_length": train_data.t,
             "fixed_window": train_data.t, "crop": crop, "max_len": max_len, "fresh": false,
@@ -363,6 +440,25 @@ impl StageKind for GoTermsKind {
                 format!("{no_go} entries without a known GO term and {duplicates} duplicate accessions were skipped"),
             ],
         });
+        if let Some(LongSequencePolicy::Chunk {
+            window,
+            stride,
+            reduce,
+        }) = chunk
+        {
+            // Rows are at most `window` long: a fixed-length model is built
+            // for all of them, so it reads every residue of every protein.
+            let length = test_data.t.max(train_data.t);
+            let o = info.as_object_mut().expect("an object");
+            o.insert("fixed_window".into(), json!(length));
+            o.insert("test_cut_to_max_len".into(), json!(0));
+            o.insert(
+                "policy".into(),
+                json!({ "kind": "chunk", "window": window, "stride": stride, "reduce": reduce.name() }),
+            );
+            o.insert("train_rows".into(), json!(train_data.n));
+            o.insert("test_rows".into(), json!(test_data.n));
+        }
         std::fs::write(
             ctx.out_dir.join("task.json"),
             serde_json::to_vec_pretty(&info)?,

@@ -204,11 +204,23 @@ pub fn aggregate(
     n_items: usize,
     reduce: ChunkReduce,
 ) -> Vec<Vec<f32>> {
-    assert_eq!(chunks.len(), scores.len(), "one score vector per chunk");
+    let items: Vec<usize> = chunks.iter().map(|c| c.item).collect();
+    aggregate_items(&items, scores, n_items, reduce)
+}
+
+/// [`aggregate`] when only each chunk's item is known (a data set stores the
+/// protein of each test row, not the windows).
+pub fn aggregate_items(
+    items: &[usize],
+    scores: &[Vec<f32>],
+    n_items: usize,
+    reduce: ChunkReduce,
+) -> Vec<Vec<f32>> {
+    assert_eq!(items.len(), scores.len(), "one score vector per chunk");
     let mut out: Vec<Vec<f32>> = vec![Vec::new(); n_items];
     let mut count = vec![0usize; n_items];
-    for (c, s) in chunks.iter().zip(scores) {
-        let acc = &mut out[c.item];
+    for (&item, s) in items.iter().zip(scores) {
+        let acc = &mut out[item];
         if acc.is_empty() {
             acc.extend_from_slice(s);
         } else {
@@ -220,7 +232,7 @@ pub fn aggregate(
                 };
             }
         }
-        count[c.item] += 1;
+        count[item] += 1;
     }
     if reduce == ChunkReduce::Mean {
         for (v, &n) in out.iter_mut().zip(&count) {
@@ -230,4 +242,23 @@ pub fn aggregate(
         }
     }
     out
+}
+
+impl ChunkReduce {
+    /// The parameter spelling (`max`, `mean`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChunkReduce::Max => "max",
+            ChunkReduce::Mean => "mean",
+        }
+    }
+
+    /// Parses [`ChunkReduce::name`].
+    pub fn parse(s: &str) -> Option<ChunkReduce> {
+        match s {
+            "max" => Some(ChunkReduce::Max),
+            "mean" => Some(ChunkReduce::Mean),
+            _ => None,
+        }
+    }
 }

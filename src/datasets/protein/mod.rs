@@ -18,6 +18,7 @@
 //! | [`predictions`] | per-protein GO scores and the naive baseline |
 //! | [`fmax`] | CAFA F-max (IA-weighted and unweighted), cafaeval rules |
 //! | [`crop`] | long-sequence policy: crop or chunk |
+//! | [`go_rows`] | GO-term rows of proteins under a long-sequence policy |
 //! | [`tokenize`] | amino-acid tokens (0 = pad, 1..=20 standard, 21 = other) |
 //!
 //! Every parser has `read(&Path)` (gunzips gzip data, found by its magic
@@ -33,6 +34,7 @@ pub mod crop;
 pub mod fasta;
 pub mod fmax;
 pub mod go_graph;
+pub mod go_rows;
 pub mod go_sqlite;
 pub mod go_term;
 pub mod ia;

@@ -8,6 +8,7 @@ mod crop_tests;
 mod fasta_tests;
 mod fmax_tests;
 mod go_graph_tests;
+mod go_rows_tests;
 mod go_task_tests;
 mod ia_tests;
 mod labels_tests;
