@@ -68,9 +68,9 @@ fn pin(text: &str) -> String {
     blake3::hash(text.as_bytes()).to_hex().to_string()
 }
 
-#[test]
-fn go_terms_train_evaluate_and_report_with_the_naive_baseline() {
-    let w = Work::new();
+/// The fixture files and `p.yaml`: fetch -> go_terms (`go_params`) ->
+/// train (gru, mlp) -> evaluate -> report.
+fn write_pipeline(w: &Work, go_params: &str) {
     let (a, b) = (swissprot("P", 6), swissprot("Q", 6));
     w.write("data/a.dat", &a);
     w.write("data/b.dat", &b);
@@ -91,7 +91,7 @@ stages:
   go_data:
     kind: go_terms
     needs: [a, b, onto]
-    params: {{ top_k: 2, train_fraction: 0.75, crop: 30, max_len: 60, seed: 0 }}
+    params: {{ {go_params} }}
   go_train:
     kind: train
     needs: [go_data]
@@ -109,6 +109,15 @@ stages:
         pin(OBO)
     );
     w.write("p.yaml", &yaml);
+}
+
+/// The crop parameters of the first test (the default policy).
+const CROP: &str = "top_k: 2, train_fraction: 0.75, crop: 30, max_len: 60, seed: 0";
+
+#[test]
+fn go_terms_train_evaluate_and_report_with_the_naive_baseline() {
+    let w = Work::new();
+    write_pipeline(&w, CROP);
     assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(9, 0, 0, 0));
 
     // 12 proteins, 9 train / 3 test; columns: A, B (BP, the root left out), D (CC).
@@ -191,5 +200,178 @@ stages:
         page.contains("GO terms (Swiss-Prot)")
             && page.contains("naive: training frequency of the same terms"),
         "the real-data section has the baseline row"
+    );
+}
+
+/// The object path of `instance`'s output `file`.
+fn object(w: &Work, instance: &str, file: &str) -> std::path::PathBuf {
+    let p = w.show(instance);
+    let f = p["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == file)
+        .unwrap_or_else(|| panic!("{instance} has no output {file}: {p:#}"));
+    f["object"].as_str().unwrap().into()
+}
+
+#[test]
+fn crop_outputs_are_what_they_were_before_the_chunk_policy() {
+    let w = Work::new();
+    write_pipeline(&w, CROP);
+    w.run("p.yaml", &[]).ok();
+    // Hashes of the outputs of `go_terms` at 55fdbf6 (before `policy`) on
+    // this fixture: the default policy must keep them bit for bit.
+    let before = [
+        (
+            "go_subset.obo",
+            "1a937916f8cd226dc9b412e31e61842fbb20f3d905a75771e39a92f596fe496c",
+        ),
+        (
+            "ia.tsv",
+            "ae17b0874b207de8ecb5936f44dd84993aa76a92064f5705e418dd4ce6ca9bb7",
+        ),
+        (
+            "task.json",
+            "2dc428afbf8aa15a7398b4f206ec3c1f64544ed1739db84d9dc53f5161c1cd12",
+        ),
+        (
+            "test_inputs.npy",
+            "7533703fd6337288a28e1edaa9978f1331efb8d27af9870d9a71fecaa26a2bd3",
+        ),
+        (
+            "test_mask.npy",
+            "d2abc7b9bb9228c424dcc7d4ad8005ca9d35cb2319cbc647bc55d60822513e25",
+        ),
+        (
+            "test_multilabel.npy",
+            "f622162e75719080c854274dbe85a189185cf5d3bbeb1ceeaf7fc4a9ccd0cdda",
+        ),
+        (
+            "test_proteins.tsv",
+            "36f4298c9cdff381d8929bbfd5b11743030cddcbac7dae8036426595a953127f",
+        ),
+        (
+            "test_truth.tsv",
+            "59f7dcad93ef8fd664465094e50c7d2838ac01ef53278df0b49262f7bd426adb",
+        ),
+        (
+            "train_frequencies.tsv",
+            "ff415752eb6cde4796662f6212a8d240cb14c1656f13260341cc5c59a9d4ea7a",
+        ),
+        (
+            "train_inputs.npy",
+            "0101d816ead574cd077613277043f3a65a8f5e3449ff850ab520ce4ef5abefa9",
+        ),
+        (
+            "train_mask.npy",
+            "0be98a5ea1f0333b2785ff6d284347533c93ff94b39e7ec4ee8b2998f003dfe9",
+        ),
+        (
+            "train_multilabel.npy",
+            "4ce8c4731d5e44f80fe2087c03bcb1dfffbd55e9565436c5358e9bdcf015e713",
+        ),
+    ];
+    let files = w.show("go_data")["files"].clone();
+    let now: Vec<(String, String)> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["hash"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let before: Vec<(String, String)> = before
+        .iter()
+        .map(|(p, h)| (p.to_string(), h.to_string()))
+        .collect();
+    assert_eq!(
+        now, before,
+        "no new file (test_protein.npy), no changed byte"
+    );
+    let eval: serde_json::Value =
+        serde_json::from_str(&w.output("go_evaluate[model=gru]", "go_eval.json")).unwrap();
+    assert!(eval.get("policy").is_none(), "{eval}");
+}
+
+#[test]
+fn chunk_policy_reads_whole_proteins_and_combines_chunk_scores() {
+    let w = Work::new();
+    write_pipeline(
+        &w,
+        &format!("{CROP}, policy: chunk, stride: 10, reduce: mean"),
+    );
+    assert_eq!(w.run("p.yaml", &[]).ok().summary(), counts(9, 0, 0, 0));
+
+    let task: serde_json::Value = serde_json::from_str(&w.output("go_data", "task.json")).unwrap();
+    assert_eq!(
+        task["policy"],
+        serde_json::json!({ "kind": "chunk", "window": 30, "stride": 10, "reduce": "mean" }),
+        "the window defaults to the crop"
+    );
+    // Lengths 20 (one chunk) and 50 (windows at 0, 10, 20): the test rows
+    // name their proteins in test_proteins.tsv order.
+    let lengths: Vec<usize> = w
+        .output("go_data", "test_proteins.tsv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(lengths.len(), 3);
+    let expected: Vec<u32> = lengths
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &len)| std::iter::repeat(i as u32).take(if len == 20 { 1 } else { 3 }))
+        .collect();
+    let (shape, map) =
+        seqlab::datasets::npy::read_npy::<u32>(&object(&w, "go_data", "test_protein.npy")).unwrap();
+    assert_eq!((shape, &map), (vec![expected.len()], &expected));
+    assert_eq!(task["test_rows"], expected.len());
+    // 9 training proteins, 5 or 4 of length 50: 3 rows each.
+    let train_rows = task["train_rows"].as_u64().unwrap();
+    assert!(train_rows == 9 + 2 * 5 || train_rows == 9 + 2 * 4, "{task}");
+    assert_eq!(
+        (&task["length"], &task["fixed_window"]),
+        (&30.into(), &30.into())
+    );
+
+    for model in ["gru", "mlp"] {
+        let inst = format!("go_evaluate[model={model}]");
+        let m = &w.show(&inst)["metrics"];
+        assert_eq!(m["n_test"], 3, "{m}");
+        assert_eq!(m["n_test_rows"], expected.len(), "{m}");
+        for key in ["fmax_mean", "naive_fmax_mean"] {
+            assert_eq!(m[key].as_f64(), Some(1.0), "{model} {key}: {m}");
+        }
+        let eval: serde_json::Value =
+            serde_json::from_str(&w.output(&inst, "go_eval.json")).unwrap();
+        assert_eq!(eval["policy"]["reduce"], "mean");
+        // The MLP too reads every residue: no "first 30 residues" view.
+        let view = eval["test_view"].as_str().unwrap();
+        assert!(
+            view.starts_with("whole proteins in chunks of 30 residues starting every 10"),
+            "{model}: {view}"
+        );
+        let preds = w.output(&inst, "predictions.tsv");
+        assert_eq!(
+            preds.lines().count(),
+            9,
+            "3 proteins x 3 terms, not one per chunk: {preds}"
+        );
+    }
+}
+
+#[test]
+fn chunk_stride_past_the_window_is_refused_naming_the_field() {
+    let w = Work::new();
+    write_pipeline(&w, &format!("{CROP}, policy: chunk, window: 8, stride: 9"));
+    let r = w.run("p.yaml", &[]);
+    let text = r.text();
+    assert!(
+        text.contains("stride") && text.contains("at most 8"),
+        "{text}"
     );
 }
