@@ -362,6 +362,13 @@ fn chunk_policy_reads_whole_proteins_and_combines_chunk_scores() {
             "3 proteins x 3 terms, not one per chunk: {preds}"
         );
     }
+    let page = std::fs::read_to_string(w.join("reports/go-mini/index.html")).unwrap();
+    assert!(
+        page.contains(
+            "Chunked: training and test proteins cut into windows of 30 residues starting every 10"
+        ),
+        "the report says how proteins were read"
+    );
 }
 
 #[test]

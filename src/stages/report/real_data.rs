@@ -60,14 +60,31 @@ fn real_data_text(info: &Value) -> String {
             info["beats"], info["length"], info["horizon"]
         ),
         "go_terms" => format!(
-            "GO-term prediction on {} Swiss-Prot proteins ({}): the {} most frequent training terms of each ontology (roots excluded; {} in all) after propagation over is_a + part_of with {} ({}), predicted at the last residue. Trained on the first {} residues, tested on {} proteins up to {} residues ({} longer than the crop). CAFA F-max per ontology, scores propagated to ancestors; IA {}. The naive rows give every test protein each term's training frequency.",
-            info["train_proteins"].as_u64().unwrap_or(0) + info["test_proteins"].as_u64().unwrap_or(0), info["files"], info["top_k"], info["n_states"], info["ontology"].as_str().unwrap_or("?"), info["ontology_version"].as_str().unwrap_or("?"), info["crop"], info["test_proteins"], info["max_len"], info["test_longer_than_crop"], info["ia_source"].as_str().unwrap_or("?")
+            "GO-term prediction on {} Swiss-Prot proteins ({}): the {} most frequent training terms of each ontology (roots excluded; {} in all) after propagation over is_a + part_of with {} ({}), predicted at the last residue. {} CAFA F-max per ontology, scores propagated to ancestors; IA {}. The naive rows give every test protein each term's training frequency.",
+            info["train_proteins"].as_u64().unwrap_or(0) + info["test_proteins"].as_u64().unwrap_or(0), info["files"], info["top_k"], info["n_states"], info["ontology"].as_str().unwrap_or("?"), info["ontology_version"].as_str().unwrap_or("?"), go_policy_text(info), info["ia_source"].as_str().unwrap_or("?")
         ),
         "pfam" => format!(
             "Pfam family classification: {} families ({}), trained on the first {} residues of each sequence and tested on whole sequences (up to {}).",
             info["n_states"], info["class_names"], info["train_length"], info["length"]
         ),
         _ => String::new(),
+    }
+}
+
+/// How a `go_terms` data set reads long proteins (its `policy`; none is crop).
+fn go_policy_text(info: &Value) -> String {
+    let pol = &info["policy"];
+    if pol["kind"] == "chunk" {
+        format!(
+            "Chunked: training and test proteins cut into windows of {} residues starting every {} (the last aligned to the protein's end; {} training and {} test rows, {} of the {} test proteins longer than {}), each window labelled with its protein's terms; a test protein's window scores are combined by {} before propagation, so every model, the MLP included, reads whole proteins.",
+            pol["window"], pol["stride"], info["train_rows"], info["test_rows"], info["test_longer_than_crop"], info["test_proteins"], info["crop"], pol["reduce"].as_str().unwrap_or("?")
+        )
+    } else {
+        // The text before chunking existed, word for word.
+        format!(
+            "Trained on the first {} residues, tested on {} proteins up to {} residues ({} longer than the crop).",
+            info["crop"], info["test_proteins"], info["max_len"], info["test_longer_than_crop"]
+        )
     }
 }
 
@@ -184,7 +201,15 @@ pub(super) fn real_data_sections(
             .filter(|(k, _)| g.metrics.contains_key(*k))
             .collect();
         let idx = match out.iter().position(|s| s.dataset == g.task) {
-            Some(i) => i,
+            Some(i) => {
+                // A `policy` matrix puts crop and chunk rows in one section:
+                // say how each reads long proteins.
+                let policy = go_policy_text(&info);
+                if info["task"] == "go_terms" && !out[i].text.contains(&policy) {
+                    out[i].text = format!("{} {policy}", out[i].text);
+                }
+                i
+            }
             None => {
                 let mut header = vec!["model".to_string()];
                 header.extend(shown.iter().map(|(_, h)| h.to_string()));
