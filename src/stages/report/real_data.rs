@@ -206,7 +206,11 @@ pub(super) fn real_data_sections(
                 // say how each reads long proteins.
                 let policy = go_policy_text(&info);
                 if info["task"] == "go_terms" && !out[i].text.contains(&policy) {
-                    out[i].text = format!("{} {policy}", out[i].text);
+                    let joined = match info["policy"].is_null() {
+                        true => format!("Cropped: t{}", policy.trim_start_matches('T')),
+                        false => policy,
+                    };
+                    out[i].text = format!("{} {joined}", out[i].text);
                 }
                 i
             }
