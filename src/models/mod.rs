@@ -7,9 +7,12 @@
 
 pub mod fused;
 pub mod gru;
+pub mod host_gemm;
 pub mod linear_rnn;
 pub mod lstm;
+pub mod lstm_seq;
 pub mod mlp;
+pub mod recurrent_op;
 pub mod transformer;
 
 use burn::module::Module;

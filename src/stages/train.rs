@@ -142,7 +142,8 @@ impl StageKind for TrainKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: recurrent layers run as whole-sequence ops (other float bits).
+        2
     }
 
     fn schema(&self) -> &ParamSchema {
