@@ -98,3 +98,47 @@ fn lstm_sequence_op_same_bits_with_and_without_autodiff() {
     step.sequence = false;
     assert_close(&inference, &vals(step.forward(x)), 1e-5, "inference output");
 }
+
+#[test]
+fn gru_sequence_op_matches_step_by_step_layer() {
+    use seqlab::models::GruLayer;
+    let dev = Device::flex().autodiff();
+    dev.seed(12);
+    let (b, t, d, h) = (37, 9, 5, 6);
+    let seq = GruLayer::new(d, h, &dev);
+    assert!(seq.sequence, "the sequence op is the default");
+    let mut step = seq.clone();
+    step.sequence = false;
+    let x = Tensor::<3>::random([b, t, d], Distribution::Uniform(-2.0, 2.0), &dev);
+    let r = Tensor::<3>::random([b, t, h], Distribution::Uniform(-1.0, 1.0), &dev);
+    assert!(seqlab::models::recurrent_op::on_flex_f32(&x));
+    let run = |layer: &GruLayer| {
+        let x = x.clone().require_grad();
+        let y = layer.forward(x.clone());
+        let grads = (y.clone() * r.clone()).sum().backward();
+        let g2 = |t: Tensor<2>| vals(t.grad(&grads).expect("gradient"));
+        let g1 = |t: Tensor<1>| vals(t.grad(&grads).expect("gradient"));
+        [
+            vals(y),
+            vals(x.grad(&grads).expect("x gradient")),
+            g2(layer.w_ih.weight.val()),
+            g1(layer.w_ih.bias.as_ref().unwrap().val()),
+            g2(layer.w_hh.weight.val()),
+            g1(layer.w_hh.bias.as_ref().unwrap().val()),
+        ]
+    };
+    let a = run(&seq);
+    let e = run(&step);
+    let names = [
+        "output",
+        "grad x",
+        "grad w_ih",
+        "grad b_ih",
+        "grad w_hh",
+        "grad b_hh",
+    ];
+    for ((p, q), name) in a.iter().zip(&e).zip(names) {
+        let tol = if name == "output" { 1e-5 } else { 1e-4 };
+        assert_close(p, q, tol, name);
+    }
+}

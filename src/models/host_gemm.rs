@@ -4,6 +4,29 @@
 //! (about a million multiply-adds); dispatching it as a tensor op costs more than the
 //! arithmetic. The `gemm` crate is the kernel burn-flex itself uses, called directly.
 
+/// Shapes of one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dims {
+    pub t: usize,
+    pub b: usize,
+    pub h: usize,
+}
+
+/// Row ranges `(start, len)` processed independently (in parallel when threads allow).
+///
+/// Depends only on the batch size, never on the thread count: the matrix kernel may round a
+/// row differently for another chunk height, so a thread-dependent split would make the
+/// result bits depend on the machine's core count.
+pub fn row_chunks(b: usize) -> Vec<(usize, usize)> {
+    const ROWS: usize = 16;
+    let n = b.div_ceil(ROWS).clamp(1, 8);
+    let per = b.div_ceil(n);
+    (0..n)
+        .map(|i| (i * per, per.min(b.saturating_sub(i * per))))
+        .filter(|&(_, len)| len > 0)
+        .collect()
+}
+
 /// A row-major matrix view: `rows x cols` with element `(i, j)` at `i * ld + j`, or its
 /// transpose (`trans`: element `(i, j)` at `j * ld + i`).
 #[derive(Clone, Copy)]

@@ -15,29 +15,7 @@ use rayon::prelude::*;
 
 use super::fused::{sigmoid_fast, tanh_fast};
 use super::host_gemm::{matmul, Mat};
-
-/// Shapes of one call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dims {
-    pub t: usize,
-    pub b: usize,
-    pub h: usize,
-}
-
-/// Row ranges `(start, len)` processed independently (in parallel when threads allow).
-///
-/// Depends only on the batch size, never on the thread count: the matrix kernel may round a
-/// row differently for another chunk height, so a thread-dependent split would make the
-/// result bits depend on the machine's core count.
-pub fn row_chunks(b: usize) -> Vec<(usize, usize)> {
-    const ROWS: usize = 16;
-    let n = b.div_ceil(ROWS).clamp(1, 8);
-    let per = b.div_ceil(n);
-    (0..n)
-        .map(|i| (i * per, per.min(b.saturating_sub(i * per))))
-        .filter(|&(_, len)| len > 0)
-        .collect()
-}
+pub use super::host_gemm::{row_chunks, Dims};
 
 /// What the backward pass needs from the forward pass.
 #[derive(Debug)]

@@ -7,6 +7,7 @@
 
 pub mod fused;
 pub mod gru;
+pub mod gru_seq;
 pub mod host_gemm;
 pub mod linear_rnn;
 pub mod lstm;
