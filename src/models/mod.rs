@@ -6,6 +6,7 @@
 //! JSON, e.g. `{"family": "lstm", "vocab": 2, "n_classes": 2, "width": 64, "depth": 1}`.
 
 pub mod fused;
+pub mod gelu_op;
 pub mod gru;
 pub mod gru_seq;
 pub mod host_gemm;

@@ -68,7 +68,7 @@ pub fn on_flex_f32<const D: usize>(x: &Tensor<D>) -> bool {
 }
 
 /// Host copy of a Flex tensor's values in row-major order (no copy when contiguous).
-fn host(x: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+pub(crate) fn host(x: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
     match x.as_slice::<f32>() {
         Some(s) => std::borrow::Cow::Borrowed(s),
         None => std::borrow::Cow::Owned(x.to_contiguous().as_slice::<f32>().expect("f32").to_vec()),
