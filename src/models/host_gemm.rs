@@ -79,6 +79,40 @@ impl<'a> Mat<'a> {
 /// Single-threaded on purpose: callers parallelise over independent batch rows, and the
 /// result bits must not depend on the thread count.
 pub fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: Mat) {
+    product(m, n, k, dst, accumulate, a, b, gemm::Parallelism::None)
+}
+
+/// [`matmul`] on the rayon pool, for one large product. The kernel splits the output into
+/// tiles, never the inner dimension, so the bits are those of the single-threaded call.
+pub fn matmul_parallel(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    accumulate: bool,
+    a: Mat,
+    b: Mat,
+) {
+    // Small products are not worth waking the pool for.
+    let par = if m * n * k >= 1 << 18 {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    product(m, n, k, dst, accumulate, a, b, par)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn product(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    accumulate: bool,
+    a: Mat,
+    b: Mat,
+    par: gemm::Parallelism,
+) {
     assert!(dst.len() >= m * n, "dst too small");
     assert!(a.data.len() >= a.extent(m, k), "lhs too small");
     assert!(b.data.len() >= b.extent(k, n), "rhs too small");
@@ -114,7 +148,7 @@ pub fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, a
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            par,
         );
     }
 }
@@ -137,6 +171,19 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn parallel_product_has_the_same_bits() {
+        let (m, n, k) = (64, 96, 3000);
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+        let mut one = vec![0f32; m * n];
+        let mut par = vec![0f32; m * n];
+        matmul(m, n, k, &mut one, false, Mat::t(&a, m), Mat::rm(&b, n));
+        matmul_parallel(m, n, k, &mut par, false, Mat::t(&a, m), Mat::rm(&b, n));
+        assert_eq!(one, par);
+        assert!(one.iter().any(|v| v.abs() > 1.0));
     }
 
     #[test]

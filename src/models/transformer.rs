@@ -20,7 +20,10 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::attention_op;
 use super::gelu_op::gelu;
+use super::linear_op;
+use super::recurrent_op::on_flex_f32;
 use super::ModelError;
 
 /// How positions enter the model.
@@ -261,7 +264,7 @@ impl Transformer {
             states.push(x.clone());
         }
         Ok(Trace {
-            logits: self.head.forward(self.ln_f.forward(x)),
+            logits: linear_op::forward(&self.head, self.ln_f.forward(x)),
             attention: weights,
             hidden: states,
         })
@@ -272,8 +275,8 @@ impl Block {
     fn forward(&self, x: Tensor<3>, ctx: &AttnCtx, keep: bool) -> (Tensor<3>, Option<Tensor<4>>) {
         let (a, w) = self.attention(self.ln1.forward(x.clone()), ctx, keep);
         let x = x + self.drop.forward(a);
-        let h = gelu(self.ff1.forward(self.ln2.forward(x.clone())));
-        let x = x.clone() + self.drop.forward(self.ff2.forward(h));
+        let h = gelu(linear_op::forward(&self.ff1, self.ln2.forward(x.clone())));
+        let x = x.clone() + self.drop.forward(linear_op::forward(&self.ff2, h));
         (x, w)
     }
 
@@ -281,6 +284,13 @@ impl Block {
         let [b, t, d] = x.dims();
         let h = self.heads;
         let dh = d / h;
+        // One op on Flex when neither the weights nor RoPE are needed (training, logits).
+        if !keep && ctx.rope.is_none() && on_flex_f32(&x) {
+            let qkv = linear_op::forward(&self.qkv, x);
+            let out =
+                attention_op::causal_attention(qkv, ctx.bias.clone(), h).expect("checked: on Flex");
+            return (linear_op::forward(&self.proj, out), None);
+        }
         // [B, T, 3d] -> [B, T, 3, h, dh] -> [3, B, h, T, dh]
         let qkv = self
             .qkv
@@ -296,7 +306,7 @@ impl Block {
         let scores = q.matmul(k.transpose()).mul_scalar(1.0 / (dh as f64).sqrt());
         let w = softmax(scores + ctx.bias.clone(), 3);
         let out = w.clone().matmul(v).swap_dims(1, 2).reshape([b, t, d]);
-        (self.proj.forward(out), keep.then_some(w))
+        (linear_op::forward(&self.proj, out), keep.then_some(w))
     }
 }
 
