@@ -12,7 +12,7 @@ use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::lstm::{d_depth, d_width, onehot_embed, rnn_init};
-use super::recurrent_op;
+use super::{linear_op, recurrent_op};
 
 /// GRU hyperparameters: embedding → `depth` GRU layers of `width` → linear readout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,7 +82,7 @@ impl GruLayer {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let [b, t, _] = x.dims();
         let [hid, _] = self.w_hh.weight.dims();
-        let xp = self.w_ih.forward(x.swap_dims(0, 1)); // [T, B, 3H]
+        let xp = linear_op::forward(&self.w_ih, x.swap_dims(0, 1)); // [T, B, 3H]
         if self.sequence {
             let (w, b) = (
                 self.w_hh.weight.val(),
@@ -149,6 +149,6 @@ impl Gru {
                 x = self.drop.forward(x);
             }
         }
-        self.head.forward(x)
+        linear_op::forward(&self.head, x)
     }
 }

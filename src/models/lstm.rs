@@ -14,7 +14,7 @@ use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::{fused, recurrent_op};
+use super::{fused, linear_op, recurrent_op};
 
 /// Which LSTM layer implementation to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -139,7 +139,7 @@ impl FastLstmLayer {
         let [b, t, _] = x.dims();
         let [hid, _] = self.w_hh.weight.dims();
         // One matmul for every time step; time-major so each step is a contiguous slab.
-        let xp = self.w_ih.forward(x.swap_dims(0, 1)); // [T, B, 4H]
+        let xp = linear_op::forward(&self.w_ih, x.swap_dims(0, 1)); // [T, B, 4H]
         let w_hh = self.w_hh.weight.val();
         if self.sequence {
             if let Some(out) = recurrent_op::lstm_sequence(xp.clone(), w_hh.clone()) {
@@ -257,7 +257,7 @@ impl Lstm {
                 x = self.drop.forward(x);
             }
         }
-        self.head.forward(x)
+        linear_op::forward(&self.head, x)
     }
 }
 
