@@ -14,11 +14,13 @@ pub struct Dims {
 
 /// Row ranges `(start, len)` processed independently (in parallel when threads allow).
 ///
+/// 32-row chunks: the per-step product repacks `W_hh` on every call, so taller chunks
+/// amortise it better (batch 64 gives one chunk per core on the 2-core machines).
 /// Depends only on the batch size, never on the thread count: the matrix kernel may round a
 /// row differently for another chunk height, so a thread-dependent split would make the
 /// result bits depend on the machine's core count.
 pub fn row_chunks(b: usize) -> Vec<(usize, usize)> {
-    const ROWS: usize = 16;
+    const ROWS: usize = 32;
     let n = b.div_ceil(ROWS).clamp(1, 8);
     let per = b.div_ceil(n);
     (0..n)

@@ -361,7 +361,7 @@ mod tests {
                 assert_eq!(w[0].0 + w[0].1, w[1].0);
             }
         }
-        assert_eq!(row_chunks(64).len(), 4);
+        assert_eq!(row_chunks(64).len(), 2);
     }
 
     fn assert_close(a: &[f32], b: &[f32]) {
