@@ -9,7 +9,8 @@
 use rayon::prelude::*;
 
 use super::fused::{sigmoid_fast, tanh_fast};
-use super::host_gemm::{matmul, row_chunks, Dims, Mat};
+use super::host_gemm::{matmul, matmul_parallel, row_chunks, Dims, Mat};
+use super::lstm_seq::transpose;
 
 /// What the backward pass needs from the forward pass.
 #[derive(Debug)]
@@ -166,10 +167,12 @@ fn cell_forward_body(
 pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let Dims { t, b, h } = tape.dims;
     assert_eq!(dout.len(), t * b * h, "dout shape");
+    // Wᵀ once, row-major (see `lstm_seq::backward`).
+    let wt = transpose(w, h, 3 * h);
     let parts: Vec<(Vec<f32>, Vec<f32>)> = tape
         .chunks
         .par_iter()
-        .map(|ch| backward_chunk(ch, w, dout, tape.dims))
+        .map(|ch| backward_chunk(ch, &wt, dout, tape.dims))
         .collect();
     let mut dxp = vec![0f32; t * b * 3 * h];
     let mut dhp = vec![0f32; t * b * 3 * h];
@@ -184,7 +187,7 @@ pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>,
     // dW = Σ_{s ≥ 1} h_{s-1}ᵀ · dHP_s (h_0 = 0 adds nothing); db = Σ over every step and row.
     let mut dw = vec![0f32; h * 3 * h];
     let k = (t - 1) * b;
-    matmul(
+    matmul_parallel(
         h,
         3 * h,
         k,
@@ -202,8 +205,8 @@ pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>,
     (dxp, dw, db)
 }
 
-/// One chunk's BPTT: returns its `dxp` and `dhp` (gradient of `hp`), both `[T, rows, 3H]`.
-fn backward_chunk(ch: &Chunk, w: &[f32], dout: &[f32], dims: Dims) -> (Vec<f32>, Vec<f32>) {
+/// One chunk's BPTT (`wt` = `W_hhᵀ` `[3H, H]`): returns its `dxp` and `dhp` (gradient of `hp`), both `[T, rows, 3H]`.
+fn backward_chunk(ch: &Chunk, wt: &[f32], dout: &[f32], dims: Dims) -> (Vec<f32>, Vec<f32>) {
     let Dims { t, b, h } = dims;
     let rows = ch.rows;
     let mut dxp = vec![0f32; t * rows * 3 * h];
@@ -235,7 +238,7 @@ fn backward_chunk(ch: &Chunk, w: &[f32], dout: &[f32], dims: Dims) -> (Vec<f32>,
                 &mut dh_next,
                 true,
                 Mat::rm(dps, 3 * h),
-                Mat::t(w, 3 * h),
+                Mat::rm(wt, h),
             );
         }
     }

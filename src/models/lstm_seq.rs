@@ -14,7 +14,7 @@
 use rayon::prelude::*;
 
 use super::fused::{sigmoid_fast, tanh_fast};
-use super::host_gemm::{matmul, Mat};
+use super::host_gemm::{matmul, matmul_parallel, Mat};
 pub use super::host_gemm::{row_chunks, Dims};
 
 /// What the backward pass needs from the forward pass.
@@ -194,10 +194,13 @@ fn cell_forward_body(
 pub fn backward(tape: &LstmTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>) {
     let Dims { t, b, h } = tape.dims;
     assert_eq!(dout.len(), t * b * h, "dout shape");
+    // Wᵀ once, row-major: the per-step product then reads contiguous rows (the kernel
+    // packs a strided transpose noticeably slower).
+    let wt = transpose(w, h, 4 * h);
     let dgs: Vec<Vec<f32>> = tape
         .chunks
         .par_iter()
-        .map(|ch| backward_chunk(ch, w, dout, tape.dims))
+        .map(|ch| backward_chunk(ch, &wt, dout, tape.dims))
         .collect();
     let mut dxp = vec![0f32; t * b * 4 * h];
     for (ch, dg) in tape.chunks.iter().zip(&dgs) {
@@ -210,7 +213,7 @@ pub fn backward(tape: &LstmTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>
     // dW = Σ_{s ≥ 1} h_{s-1}ᵀ · dG_s: one product with all steps and rows as the inner dimension.
     let mut dw = vec![0f32; h * 4 * h];
     let k = (t - 1) * b;
-    matmul(
+    matmul_parallel(
         h,
         4 * h,
         k,
@@ -222,7 +225,19 @@ pub fn backward(tape: &LstmTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>
     (dxp, dw)
 }
 
-fn backward_chunk(ch: &Chunk, w: &[f32], dout: &[f32], dims: Dims) -> Vec<f32> {
+/// `[rows, cols]` row-major → `[cols, rows]` row-major.
+pub(crate) fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0f32; rows * cols];
+    for (i, row) in a.chunks(cols).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            out[j * rows + i] = v;
+        }
+    }
+    out
+}
+
+/// One chunk's BPTT; `wt` is `W_hhᵀ` `[4H, H]`.
+fn backward_chunk(ch: &Chunk, wt: &[f32], dout: &[f32], dims: Dims) -> Vec<f32> {
     let Dims { t, b, h } = dims;
     let rows = ch.rows;
     let mut dg = vec![0f32; t * rows * 4 * h];
@@ -250,7 +265,7 @@ fn backward_chunk(ch: &Chunk, w: &[f32], dout: &[f32], dims: Dims) -> Vec<f32> {
                 &mut dh_next,
                 false,
                 Mat::rm(dgs, 4 * h),
-                Mat::t(w, 4 * h),
+                Mat::rm(wt, h),
             );
         }
     }
