@@ -11,6 +11,7 @@ pub mod gelu_op;
 pub mod gru;
 pub mod gru_seq;
 pub mod host_gemm;
+pub mod layernorm_op;
 pub mod linear_op;
 pub mod linear_rnn;
 pub mod lstm;

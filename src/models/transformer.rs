@@ -22,9 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use super::attention_op;
 use super::gelu_op::gelu;
-use super::linear_op;
 use super::recurrent_op::on_flex_f32;
 use super::ModelError;
+use super::{layernorm_op, linear_op};
 
 /// How positions enter the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -106,10 +106,14 @@ impl TransformerConfig {
         let d_ff = self.d_ff.unwrap_or(4 * d);
         let blocks = (0..self.depth)
             .map(|_| Block {
-                ln1: LayerNormConfig::new(d).init(device),
+                ln1: LayerNormConfig::new(d)
+                    .with_epsilon(layernorm_op::EPS)
+                    .init(device),
                 qkv: LinearConfig::new(d, 3 * d).init(device),
                 proj: LinearConfig::new(d, d).init(device),
-                ln2: LayerNormConfig::new(d).init(device),
+                ln2: LayerNormConfig::new(d)
+                    .with_epsilon(layernorm_op::EPS)
+                    .init(device),
                 ff1: LinearConfig::new(d, d_ff).init(device),
                 ff2: LinearConfig::new(d_ff, d).init(device),
                 drop: DropoutConfig::new(self.dropout).init(),
@@ -121,7 +125,9 @@ impl TransformerConfig {
             pos_table: (self.pos == PosEncoding::Learned)
                 .then(|| EmbeddingConfig::new(self.max_len, d).init(device)),
             blocks,
-            ln_f: LayerNormConfig::new(d).init(device),
+            ln_f: LayerNormConfig::new(d)
+                .with_epsilon(layernorm_op::EPS)
+                .init(device),
             head: LinearConfig::new(d, self.n_classes).init(device),
             drop: DropoutConfig::new(self.dropout).init(),
             pos_kind: pos_code(self.pos),
@@ -264,7 +270,7 @@ impl Transformer {
             states.push(x.clone());
         }
         Ok(Trace {
-            logits: linear_op::forward(&self.head, self.ln_f.forward(x)),
+            logits: linear_op::forward(&self.head, layernorm_op::forward(&self.ln_f, x)),
             attention: weights,
             hidden: states,
         })
@@ -273,9 +279,12 @@ impl Transformer {
 
 impl Block {
     fn forward(&self, x: Tensor<3>, ctx: &AttnCtx, keep: bool) -> (Tensor<3>, Option<Tensor<4>>) {
-        let (a, w) = self.attention(self.ln1.forward(x.clone()), ctx, keep);
+        let (a, w) = self.attention(layernorm_op::forward(&self.ln1, x.clone()), ctx, keep);
         let x = x + self.drop.forward(a);
-        let h = gelu(linear_op::forward(&self.ff1, self.ln2.forward(x.clone())));
+        let h = gelu(linear_op::forward(
+            &self.ff1,
+            layernorm_op::forward(&self.ln2, x.clone()),
+        ));
         let x = x.clone() + self.drop.forward(linear_op::forward(&self.ff2, h));
         (x, w)
     }
