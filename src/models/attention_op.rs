@@ -181,7 +181,7 @@ fn forward_item<const DH: usize>(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32
 /// Dot product in 8 independent lanes (a single running sum is a serial dependency chain
 /// that cannot use SIMD without reassociation, which Rust never does on its own).
 #[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let n = a.len() / 8 * 8;
     for (ca, cb) in a[..n].chunks_exact(8).zip(b[..n].chunks_exact(8)) {
@@ -198,7 +198,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// Sum in 8 lanes (see [`dot`]).
 #[inline(always)]
-fn lane_sum(a: &[f32]) -> f32 {
+pub(crate) fn lane_sum(a: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let n = a.len() / 8 * 8;
     for c in a[..n].chunks_exact(8) {

@@ -22,6 +22,7 @@ use burn::nn::LayerNorm;
 use burn::tensor::{Tensor, TensorData};
 use rayon::prelude::*;
 
+use super::attention_op::{dot, lane_sum};
 use super::recurrent_op::{host, on_flex_f32};
 
 /// ε of every LayerNorm the models build (burn's `LayerNormConfig` default, set explicitly
@@ -67,24 +68,111 @@ fn forward_host(x: &[f32], gamma: &[f32], beta: &[f32]) -> (Vec<f32>, Vec<f32>, 
         .zip(rstd.par_chunks_mut(BLOCK))
         .zip(x.par_chunks(BLOCK * d))
         .for_each(|(((y, xh), rs), x)| {
-            for (((yr, hr), r), xr) in y
-                .chunks_mut(d)
-                .zip(xh.chunks_mut(d))
-                .zip(rs.iter_mut())
-                .zip(x.chunks(d))
+            #[cfg(target_arch = "x86_64")]
             {
-                let mean = xr.iter().sum::<f32>() / d as f32;
-                let var = xr.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d as f32;
-                let inv = 1.0 / (var + EPS as f32).sqrt();
-                *r = inv;
-                for j in 0..d {
-                    let h = (xr[j] - mean) * inv;
-                    hr[j] = h;
-                    yr[j] = h * gamma[j] + beta[j];
+                if avx2() {
+                    // SAFETY: the features were just detected.
+                    unsafe { forward_rows_avx2(x, gamma, beta, y, xh, rs) };
+                    return;
                 }
             }
+            forward_rows(x, gamma, beta, y, xh, rs)
         });
     (y, xhat, rstd)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn forward_rows_avx2(
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    y: &mut [f32],
+    xh: &mut [f32],
+    rs: &mut [f32],
+) {
+    forward_rows(x, gamma, beta, y, xh, rs)
+}
+
+/// A block of rows: sums in lanes (see [`dot`]), then one vectorisable pass per row.
+#[inline(always)]
+fn forward_rows(
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    y: &mut [f32],
+    xh: &mut [f32],
+    rs: &mut [f32],
+) {
+    let d = gamma.len();
+    for (((yr, hr), r), xr) in y
+        .chunks_mut(d)
+        .zip(xh.chunks_mut(d))
+        .zip(rs.iter_mut())
+        .zip(x.chunks(d))
+    {
+        let mean = lane_sum(xr) / d as f32;
+        for (h, &v) in hr.iter_mut().zip(xr) {
+            *h = v - mean;
+        }
+        let inv = 1.0 / (dot(hr, hr) / d as f32 + EPS as f32).sqrt();
+        *r = inv;
+        for (((yv, h), &g), &b) in yr.iter_mut().zip(hr.iter_mut()).zip(gamma).zip(beta) {
+            *h *= inv;
+            *yv = *h * g + b;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn backward_rows_avx2(
+    dx: &mut [f32],
+    dy: &[f32],
+    xh: &[f32],
+    rs: &[f32],
+    gamma: &[f32],
+    dg: &mut [f32],
+    db: &mut [f32],
+    tmp: &mut [f32],
+) {
+    backward_rows(dx, dy, xh, rs, gamma, dg, db, tmp)
+}
+
+/// A block of rows of the backward pass, accumulating the block's γ and β gradients.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn backward_rows(
+    dx: &mut [f32],
+    dy: &[f32],
+    xh: &[f32],
+    rs: &[f32],
+    gamma: &[f32],
+    dg: &mut [f32],
+    db: &mut [f32],
+    tmp: &mut [f32],
+) {
+    let d = gamma.len();
+    for (((dxr, dyr), hr), &r) in dx.chunks_mut(d).zip(dy.chunks(d)).zip(xh.chunks(d)).zip(rs) {
+        for ((t, &g), (&v, q)) in tmp.iter_mut().zip(gamma).zip(dyr.iter().zip(db.iter_mut())) {
+            *t = v * g;
+            *q += v;
+        }
+        for ((s, &v), &h) in dg.iter_mut().zip(dyr).zip(hr) {
+            *s += v * h;
+        }
+        let m1 = lane_sum(tmp) / d as f32;
+        let m2 = dot(tmp, hr) / d as f32;
+        for ((o, &t), &h) in dxr.iter_mut().zip(tmp.iter()).zip(hr) {
+            *o = (t - m1 - h * m2) * r;
+        }
+    }
 }
 
 fn flex(values: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
@@ -130,25 +218,18 @@ impl Backward<Flex, 3> for LayerNormBackward {
             .zip(s.rstd.par_chunks(BLOCK))
             .map(|(((dx, dy), xh), rs)| {
                 let (mut dg, mut db) = (vec![0f32; d], vec![0f32; d]);
-                for (((dxr, dyr), hr), &r) in dx
-                    .chunks_mut(d)
-                    .zip(dy.chunks(d))
-                    .zip(xh.chunks(d))
-                    .zip(rs.iter())
+                let mut tmp = vec![0f32; d];
+                #[cfg(target_arch = "x86_64")]
                 {
-                    let (mut m1, mut m2) = (0f32, 0f32);
-                    for j in 0..d {
-                        let g = dyr[j] * s.gamma[j];
-                        m1 += g;
-                        m2 += g * hr[j];
-                        dg[j] += dyr[j] * hr[j];
-                        db[j] += dyr[j];
-                    }
-                    let (m1, m2) = (m1 / d as f32, m2 / d as f32);
-                    for j in 0..d {
-                        dxr[j] = (dyr[j] * s.gamma[j] - m1 - hr[j] * m2) * r;
+                    if avx2() {
+                        // SAFETY: the features were just detected.
+                        unsafe {
+                            backward_rows_avx2(dx, dy, xh, rs, &s.gamma, &mut dg, &mut db, &mut tmp)
+                        };
+                        return (dg, db);
                     }
                 }
+                backward_rows(dx, dy, xh, rs, &s.gamma, &mut dg, &mut db, &mut tmp);
                 (dg, db)
             })
             .collect();
