@@ -1,4 +1,4 @@
-"""PyTorch counterpart of `src/bin/bench.rs`: training steps/s, batch 64, T 32, width 64.
+"""PyTorch counterpart of `seqlab bench train` (src/ops/bench.rs): training steps/s, batch 64, T 32, width 64.
 
 Same models (pre-LN causal Transformer with learned positions, 2 layers, 4 heads,
 d_ff = 4d, GELU; 2-layer LSTM and GRU of width 64 with an embedding and a linear

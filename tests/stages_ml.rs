@@ -109,8 +109,11 @@ fn a_nan_loss_fails_naming_the_step_and_caches_nothing() {
         ],
     );
     assert_eq!(r.code, 1, "{}", r.text());
+    // The divergence shows as a NaN loss or an infinite gradient norm depending on the
+    // model's numerics (the whole-sequence LSTM op keeps the loss finite one step longer);
+    // either way the step is named.
     assert!(
-        r.text().contains("non-finite loss") && r.text().contains("at step"),
+        r.text().contains("non-finite") && r.text().contains("at step"),
         "{}",
         r.text()
     );

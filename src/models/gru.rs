@@ -12,6 +12,7 @@ use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::lstm::{d_depth, d_width, onehot_embed, rnn_init};
+use super::{linear_op, recurrent_op};
 
 /// GRU hyperparameters: embedding → `depth` GRU layers of `width` → linear readout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +60,8 @@ pub struct GruLayer {
     pub w_ih: Linear,
     /// `[H, 3H]` + bias (`b_hn` must sit inside `r ⊙ (...)`, so the hidden bias is kept).
     pub w_hh: Linear,
+    /// Run the whole sequence as one op ([`super::recurrent_op`]) where the backend has it.
+    pub sequence: bool,
 }
 
 impl GruLayer {
@@ -71,6 +74,7 @@ impl GruLayer {
             w_hh: LinearConfig::new(hidden, 3 * hidden)
                 .with_initializer(init)
                 .init(device),
+            sequence: true,
         }
     }
 
@@ -78,7 +82,16 @@ impl GruLayer {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let [b, t, _] = x.dims();
         let [hid, _] = self.w_hh.weight.dims();
-        let xp = self.w_ih.forward(x.swap_dims(0, 1)); // [T, B, 3H]
+        let xp = linear_op::forward(&self.w_ih, x.swap_dims(0, 1)); // [T, B, 3H]
+        if self.sequence {
+            let (w, b) = (
+                self.w_hh.weight.val(),
+                self.w_hh.bias.as_ref().map(|b| b.val()),
+            );
+            if let Some(out) = b.and_then(|b| recurrent_op::gru_sequence(xp.clone(), w, b)) {
+                return out.swap_dims(0, 1);
+            }
+        }
         let mut h: Tensor<2> = Tensor::zeros([b, hid], &xp.device());
         let mut outs = Vec::with_capacity(t);
         for xt in xp.iter_dim(0) {
@@ -136,6 +149,6 @@ impl Gru {
                 x = self.drop.forward(x);
             }
         }
-        self.head.forward(x)
+        linear_op::forward(&self.head, x)
     }
 }

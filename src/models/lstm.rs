@@ -14,14 +14,17 @@ use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::fused;
+use super::{fused, linear_op, recurrent_op};
 
 /// Which LSTM layer implementation to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LstmImpl {
-    /// [`FastLstmLayer`] with the host-fused cell ([`super::fused`]): default, fastest.
+    /// [`FastLstmLayer`] as one whole-sequence op ([`super::recurrent_op`]) on the Flex
+    /// CPU backend, `Fused` elsewhere: default, fastest.
     #[default]
+    Sequence,
+    /// [`FastLstmLayer`] step by step with the host-fused cell ([`super::fused`]).
     Fused,
     /// [`FastLstmLayer`] with the cell written in burn tensor ops.
     Fast,
@@ -61,18 +64,19 @@ impl LstmConfig {
             width: d_width(),
             depth: d_depth(),
             dropout: 0.0,
-            implementation: LstmImpl::Fused,
+            implementation: LstmImpl::default(),
         }
     }
 
     pub fn init(&self, device: &Device) -> Lstm {
         let h = self.width;
         let (layers, stock) = match self.implementation {
-            LstmImpl::Fast | LstmImpl::Fused => (
+            LstmImpl::Fast | LstmImpl::Fused | LstmImpl::Sequence => (
                 (0..self.depth)
                     .map(|_| {
                         let mut l = FastLstmLayer::new(h, h, device);
-                        l.fused = self.implementation == LstmImpl::Fused;
+                        l.fused = self.implementation != LstmImpl::Fast;
+                        l.sequence = self.implementation == LstmImpl::Sequence;
                         l
                     })
                     .collect(),
@@ -110,6 +114,8 @@ pub struct FastLstmLayer {
     pub w_hh: Linear,
     /// Use the host-fused cell ([`super::fused`]) instead of tensor ops.
     pub fused: bool,
+    /// Run the whole sequence as one op ([`super::recurrent_op`]) where the backend has it.
+    pub sequence: bool,
 }
 
 impl FastLstmLayer {
@@ -124,6 +130,7 @@ impl FastLstmLayer {
                 .with_initializer(init)
                 .init(device),
             fused: true,
+            sequence: true,
         }
     }
 
@@ -132,8 +139,13 @@ impl FastLstmLayer {
         let [b, t, _] = x.dims();
         let [hid, _] = self.w_hh.weight.dims();
         // One matmul for every time step; time-major so each step is a contiguous slab.
-        let xp = self.w_ih.forward(x.swap_dims(0, 1)); // [T, B, 4H]
+        let xp = linear_op::forward(&self.w_ih, x.swap_dims(0, 1)); // [T, B, 4H]
         let w_hh = self.w_hh.weight.val();
+        if self.sequence {
+            if let Some(out) = recurrent_op::lstm_sequence(xp.clone(), w_hh.clone()) {
+                return out.swap_dims(0, 1);
+            }
+        }
         if self.fused {
             return self.forward_fused(xp, w_hh);
         }
@@ -245,7 +257,7 @@ impl Lstm {
                 x = self.drop.forward(x);
             }
         }
-        self.head.forward(x)
+        linear_op::forward(&self.head, x)
     }
 }
 

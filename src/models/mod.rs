@@ -5,11 +5,19 @@
 //! [`ModelConfig`] is serde-(de)serializable so experiment files can describe models as
 //! JSON, e.g. `{"family": "lstm", "vocab": 2, "n_classes": 2, "width": 64, "depth": 1}`.
 
+pub mod attention_op;
 pub mod fused;
+pub mod gelu_op;
 pub mod gru;
+pub mod gru_seq;
+pub mod host_gemm;
+pub mod layernorm_op;
+pub mod linear_op;
 pub mod linear_rnn;
 pub mod lstm;
+pub mod lstm_seq;
 pub mod mlp;
+pub mod recurrent_op;
 pub mod transformer;
 
 use burn::module::Module;

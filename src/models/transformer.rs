@@ -16,11 +16,15 @@ use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear,
     LinearConfig,
 };
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::attention_op;
+use super::gelu_op::gelu;
+use super::recurrent_op::on_flex_f32;
 use super::ModelError;
+use super::{layernorm_op, linear_op};
 
 /// How positions enter the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -102,10 +106,14 @@ impl TransformerConfig {
         let d_ff = self.d_ff.unwrap_or(4 * d);
         let blocks = (0..self.depth)
             .map(|_| Block {
-                ln1: LayerNormConfig::new(d).init(device),
+                ln1: LayerNormConfig::new(d)
+                    .with_epsilon(layernorm_op::EPS)
+                    .init(device),
                 qkv: LinearConfig::new(d, 3 * d).init(device),
                 proj: LinearConfig::new(d, d).init(device),
-                ln2: LayerNormConfig::new(d).init(device),
+                ln2: LayerNormConfig::new(d)
+                    .with_epsilon(layernorm_op::EPS)
+                    .init(device),
                 ff1: LinearConfig::new(d, d_ff).init(device),
                 ff2: LinearConfig::new(d_ff, d).init(device),
                 drop: DropoutConfig::new(self.dropout).init(),
@@ -117,7 +125,9 @@ impl TransformerConfig {
             pos_table: (self.pos == PosEncoding::Learned)
                 .then(|| EmbeddingConfig::new(self.max_len, d).init(device)),
             blocks,
-            ln_f: LayerNormConfig::new(d).init(device),
+            ln_f: LayerNormConfig::new(d)
+                .with_epsilon(layernorm_op::EPS)
+                .init(device),
             head: LinearConfig::new(d, self.n_classes).init(device),
             drop: DropoutConfig::new(self.dropout).init(),
             pos_kind: pos_code(self.pos),
@@ -260,7 +270,7 @@ impl Transformer {
             states.push(x.clone());
         }
         Ok(Trace {
-            logits: self.head.forward(self.ln_f.forward(x)),
+            logits: linear_op::forward(&self.head, layernorm_op::forward(&self.ln_f, x)),
             attention: weights,
             hidden: states,
         })
@@ -269,10 +279,13 @@ impl Transformer {
 
 impl Block {
     fn forward(&self, x: Tensor<3>, ctx: &AttnCtx, keep: bool) -> (Tensor<3>, Option<Tensor<4>>) {
-        let (a, w) = self.attention(self.ln1.forward(x.clone()), ctx, keep);
+        let (a, w) = self.attention(layernorm_op::forward(&self.ln1, x.clone()), ctx, keep);
         let x = x + self.drop.forward(a);
-        let h = gelu(self.ff1.forward(self.ln2.forward(x.clone())));
-        let x = x.clone() + self.drop.forward(self.ff2.forward(h));
+        let h = gelu(linear_op::forward(
+            &self.ff1,
+            layernorm_op::forward(&self.ln2, x.clone()),
+        ));
+        let x = x.clone() + self.drop.forward(linear_op::forward(&self.ff2, h));
         (x, w)
     }
 
@@ -280,6 +293,13 @@ impl Block {
         let [b, t, d] = x.dims();
         let h = self.heads;
         let dh = d / h;
+        // One op on Flex when neither the weights nor RoPE are needed (training, logits).
+        if !keep && ctx.rope.is_none() && on_flex_f32(&x) {
+            let qkv = linear_op::forward(&self.qkv, x);
+            let out =
+                attention_op::causal_attention(qkv, ctx.bias.clone(), h).expect("checked: on Flex");
+            return (linear_op::forward(&self.proj, out), None);
+        }
         // [B, T, 3d] -> [B, T, 3, h, dh] -> [3, B, h, T, dh]
         let qkv = self
             .qkv
@@ -295,7 +315,7 @@ impl Block {
         let scores = q.matmul(k.transpose()).mul_scalar(1.0 / (dh as f64).sqrt());
         let w = softmax(scores + ctx.bias.clone(), 3);
         let out = w.clone().matmul(v).swap_dims(1, 2).reshape([b, t, d]);
-        (self.proj.forward(out), keep.then_some(w))
+        (linear_op::forward(&self.proj, out), keep.then_some(w))
     }
 }
 

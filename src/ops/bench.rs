@@ -19,6 +19,7 @@ const WARMUP: usize = 3;
 pub const MODELS: &[&str] = &[
     "transformer",
     "lstm",
+    "lstm_fused",
     "lstm_fast",
     "lstm_stock",
     "lstm1",
@@ -38,6 +39,9 @@ fn model(name: &str) -> anyhow::Result<ModelConfig> {
         "lstm1" => {
             format!(r#"{{"family":"lstm","vocab":{V},"n_classes":{V},"width":64,"depth":1}}"#)
         }
+        "lstm_fused" => format!(
+            r#"{{"family":"lstm","vocab":{V},"n_classes":{V},"width":64,"depth":2,"impl":"fused"}}"#
+        ),
         "lstm_fast" => format!(
             r#"{{"family":"lstm","vocab":{V},"n_classes":{V},"width":64,"depth":2,"impl":"fast"}}"#
         ),

@@ -78,6 +78,8 @@ impl StageKind for EvaluateKind {
     }
 
     fn version(&self) -> u32 {
+        // 3: any target kind (GO F-max, regression); recurrent layers and
+        // attention run as whole-sequence ops (other float bits).
         3
     }
 

@@ -76,7 +76,8 @@ impl StageKind for ExplainKind {
     }
 
     fn version(&self) -> u32 {
-        2
+        // 3: recurrent layers run as whole-sequence ops (other float bits).
+        3
     }
 
     fn schema(&self) -> &ParamSchema {

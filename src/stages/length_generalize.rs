@@ -145,7 +145,8 @@ impl StageKind for LengthGeneralizeKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: recurrent layers run as whole-sequence ops (other float bits).
+        2
     }
 
     fn schema(&self) -> &ParamSchema {

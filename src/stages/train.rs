@@ -147,7 +147,8 @@ impl StageKind for TrainKind {
     }
 
     fn version(&self) -> u32 {
-        // 2: any target kind (BCE for GO terms, MSE), the MLP's `fixed_window`
+        // 2: any target kind (BCE for GO terms, MSE), the MLP's `fixed_window`;
+        // recurrent layers and attention run as whole-sequence ops (other float bits).
         2
     }
 

@@ -1,0 +1,398 @@
+//! A whole GRU layer (PyTorch semantics, `reset_after`) over the sequence on host memory:
+//! forward with a tape, and backpropagation through time by hand.
+//!
+//! Same reasons and structure as [`super::lstm_seq`]. Gates `[r, z, n]` per row of `3H`:
+//! `hp = h_{t-1} W_hh + b_hh`, `r, z = σ(x_r + hp_r), σ(x_z + hp_z)`,
+//! `n = tanh(x_n + r ⊙ hp_n)`, `h_t = n + z ⊙ (h_{t-1} − n)`. The input `xp` holds
+//! `x W_ih + b_ih` for every step.
+
+use rayon::prelude::*;
+
+use super::fused::{sigmoid_fast, tanh_fast};
+use super::host_gemm::{matmul, matmul_parallel, row_chunks, Dims, Mat};
+use super::lstm_seq::transpose;
+
+/// What the backward pass needs from the forward pass.
+#[derive(Debug)]
+pub struct GruTape {
+    pub dims: Dims,
+    /// `[T, B, H]`: the layer output.
+    pub out: Vec<f32>,
+    chunks: Vec<Chunk>,
+}
+
+#[derive(Debug)]
+struct Chunk {
+    start: usize,
+    rows: usize,
+    /// `[T, rows, 4H]`: `r`, `z`, `n` and `hp_n` (the recurrent part inside `n`).
+    acts: Vec<f32>,
+    /// `[T, rows, H]` hidden states.
+    hs: Vec<f32>,
+}
+
+/// Forward: `xp` `[T, B, 3H]`, `w` `[H, 3H]`, `bias` `[3H]` → tape with the output.
+pub fn forward(xp: &[f32], w: &[f32], bias: &[f32], dims: Dims) -> GruTape {
+    let Dims { t, b, h } = dims;
+    assert!(t > 0 && b > 0, "empty sequence");
+    assert_eq!(xp.len(), t * b * 3 * h, "xp shape");
+    assert_eq!(w.len(), h * 3 * h, "w_hh shape");
+    assert_eq!(bias.len(), 3 * h, "b_hh shape");
+    let chunks: Vec<Chunk> = row_chunks(b)
+        .into_par_iter()
+        .map(|(start, rows)| forward_chunk(xp, w, bias, dims, start, rows))
+        .collect();
+    let mut out = vec![0f32; t * b * h];
+    for ch in &chunks {
+        let n = ch.rows * h;
+        for s in 0..t {
+            let dst = (s * b + ch.start) * h;
+            out[dst..dst + n].copy_from_slice(&ch.hs[s * n..(s + 1) * n]);
+        }
+    }
+    GruTape { dims, out, chunks }
+}
+
+fn forward_chunk(
+    xp: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    dims: Dims,
+    start: usize,
+    rows: usize,
+) -> Chunk {
+    let Dims { t, b, h } = dims;
+    let mut ch = Chunk {
+        start,
+        rows,
+        acts: vec![0f32; t * rows * 4 * h],
+        hs: vec![0f32; t * rows * h],
+    };
+    let mut hp = vec![0f32; rows * 3 * h];
+    let zero_state = vec![0f32; rows * h];
+    for s in 0..t {
+        for row in hp.chunks_mut(3 * h) {
+            row.copy_from_slice(bias);
+        }
+        let (before, rest) = ch.hs.split_at_mut(s * rows * h);
+        let prev = if s > 0 {
+            &before[(s - 1) * rows * h..]
+        } else {
+            &zero_state[..]
+        };
+        if s > 0 {
+            matmul(
+                rows,
+                3 * h,
+                h,
+                &mut hp,
+                true,
+                Mat::rm(prev, h),
+                Mat::rm(w, 3 * h),
+            );
+        }
+        let src = (s * b + start) * 3 * h;
+        cell_forward(
+            &xp[src..src + rows * 3 * h],
+            &hp,
+            prev,
+            &mut ch.acts[s * rows * 4 * h..(s + 1) * rows * 4 * h],
+            &mut rest[..rows * h],
+            h,
+        );
+    }
+    ch
+}
+
+fn cell_forward(x: &[f32], hp: &[f32], prev: &[f32], acts: &mut [f32], hs: &mut [f32], h: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the features were just detected.
+            unsafe { cell_forward_avx2(x, hp, prev, acts, hs, h) };
+            return;
+        }
+    }
+    cell_forward_body(x, hp, prev, acts, hs, h)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn cell_forward_avx2(
+    x: &[f32],
+    hp: &[f32],
+    prev: &[f32],
+    acts: &mut [f32],
+    hs: &mut [f32],
+    h: usize,
+) {
+    cell_forward_body(x, hp, prev, acts, hs, h)
+}
+
+#[inline(always)]
+fn cell_forward_body(
+    x: &[f32],
+    hp: &[f32],
+    prev: &[f32],
+    acts: &mut [f32],
+    hs: &mut [f32],
+    h: usize,
+) {
+    let rows = hs.len() / h;
+    for r in 0..rows {
+        let xr = &x[r * 3 * h..(r + 1) * 3 * h];
+        let pr = &hp[r * 3 * h..(r + 1) * 3 * h];
+        let hprev = &prev[r * h..(r + 1) * h];
+        let hr = &mut hs[r * h..(r + 1) * h];
+        let a = &mut acts[r * 4 * h..(r + 1) * 4 * h];
+        let (ar, rest) = a.split_at_mut(h);
+        let (az, rest) = rest.split_at_mut(h);
+        let (an, ap) = rest.split_at_mut(h);
+        // Per-gate slices of equal length: no bounds checks in the loop, so it vectorises.
+        let (xr_r, rest) = xr.split_at(h);
+        let (xr_z, xr_n) = rest.split_at(h);
+        let (pr_r, rest) = pr.split_at(h);
+        let (pr_z, pr_n) = rest.split_at(h);
+        let (xr_n, pr_n, hprev) = (&xr_n[..h], &pr_n[..h], &hprev[..h]);
+        let (ar, az, an, ap, hr) = (
+            &mut ar[..h],
+            &mut az[..h],
+            &mut an[..h],
+            &mut ap[..h],
+            &mut hr[..h],
+        );
+        for j in 0..h {
+            let rg = sigmoid_fast(xr_r[j] + pr_r[j]);
+            let zg = sigmoid_fast(xr_z[j] + pr_z[j]);
+            let hpn = pr_n[j];
+            let ng = tanh_fast(xr_n[j] + rg * hpn);
+            hr[j] = ng + zg * (hprev[j] - ng);
+            ar[j] = rg;
+            az[j] = zg;
+            an[j] = ng;
+            ap[j] = hpn;
+        }
+    }
+}
+
+/// Backward: `dout` `[T, B, H]` → (`dxp` `[T, B, 3H]`, `dw` `[H, 3H]`, `db` `[3H]`).
+pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let Dims { t, b, h } = tape.dims;
+    assert_eq!(dout.len(), t * b * h, "dout shape");
+    // Wᵀ once, row-major (see `lstm_seq::backward`).
+    let wt = transpose(w, h, 3 * h);
+    let parts: Vec<(Vec<f32>, Vec<f32>)> = tape
+        .chunks
+        .par_iter()
+        .map(|ch| backward_chunk(ch, &wt, dout, tape.dims))
+        .collect();
+    let mut dxp = vec![0f32; t * b * 3 * h];
+    let mut dhp = vec![0f32; t * b * 3 * h];
+    for (ch, (dx, dp)) in tape.chunks.iter().zip(&parts) {
+        let n = ch.rows * 3 * h;
+        for s in 0..t {
+            let dst = (s * b + ch.start) * 3 * h;
+            dxp[dst..dst + n].copy_from_slice(&dx[s * n..(s + 1) * n]);
+            dhp[dst..dst + n].copy_from_slice(&dp[s * n..(s + 1) * n]);
+        }
+    }
+    // dW = Σ_{s ≥ 1} h_{s-1}ᵀ · dHP_s (h_0 = 0 adds nothing); db = Σ over every step and row.
+    let mut dw = vec![0f32; h * 3 * h];
+    let k = (t - 1) * b;
+    matmul_parallel(
+        h,
+        3 * h,
+        k,
+        &mut dw,
+        false,
+        Mat::t(&tape.out, h),
+        Mat::rm(&dhp[b * 3 * h..], 3 * h),
+    );
+    let mut db = vec![0f32; 3 * h];
+    for row in dhp.chunks(3 * h) {
+        for (d, v) in db.iter_mut().zip(row) {
+            *d += v;
+        }
+    }
+    (dxp, dw, db)
+}
+
+/// One chunk's BPTT (`wt` = `W_hhᵀ` `[3H, H]`): returns its `dxp` and `dhp` (gradient of `hp`), both `[T, rows, 3H]`.
+fn backward_chunk(ch: &Chunk, wt: &[f32], dout: &[f32], dims: Dims) -> (Vec<f32>, Vec<f32>) {
+    let Dims { t, b, h } = dims;
+    let rows = ch.rows;
+    let mut dxp = vec![0f32; t * rows * 3 * h];
+    let mut dhp = vec![0f32; t * rows * 3 * h];
+    let mut dh_next = vec![0f32; rows * h];
+    let zero_state = vec![0f32; rows * h];
+    for s in (0..t).rev() {
+        let src = (s * b + ch.start) * h;
+        let prev = if s > 0 {
+            &ch.hs[(s - 1) * rows * h..s * rows * h]
+        } else {
+            &zero_state[..]
+        };
+        let dps = &mut dhp[s * rows * 3 * h..(s + 1) * rows * 3 * h];
+        cell_backward(
+            &dout[src..src + rows * h],
+            &mut dh_next,
+            prev,
+            &ch.acts[s * rows * 4 * h..(s + 1) * rows * 4 * h],
+            &mut dxp[s * rows * 3 * h..(s + 1) * rows * 3 * h],
+            dps,
+            h,
+        );
+        if s > 0 {
+            matmul(
+                rows,
+                h,
+                3 * h,
+                &mut dh_next,
+                true,
+                Mat::rm(dps, 3 * h),
+                Mat::rm(wt, h),
+            );
+        }
+    }
+    (dxp, dhp)
+}
+
+fn cell_backward(
+    dout: &[f32],
+    dh: &mut [f32],
+    prev: &[f32],
+    acts: &[f32],
+    dx: &mut [f32],
+    dp: &mut [f32],
+    h: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the features were just detected.
+            unsafe { cell_backward_avx2(dout, dh, prev, acts, dx, dp, h) };
+            return;
+        }
+    }
+    cell_backward_body(dout, dh, prev, acts, dx, dp, h)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn cell_backward_avx2(
+    dout: &[f32],
+    dh: &mut [f32],
+    prev: &[f32],
+    acts: &[f32],
+    dx: &mut [f32],
+    dp: &mut [f32],
+    h: usize,
+) {
+    cell_backward_body(dout, dh, prev, acts, dx, dp, h)
+}
+
+/// One step through the pointwise cell. `dh` holds the gradient reaching `h_s` from step
+/// `s+1` on entry and the direct part of ∂L/∂h_{s-1} (`dh ⊙ z`) on exit; the caller adds
+/// the part through `hp`.
+#[inline(always)]
+fn cell_backward_body(
+    dout: &[f32],
+    dh: &mut [f32],
+    prev: &[f32],
+    acts: &[f32],
+    dx: &mut [f32],
+    dp: &mut [f32],
+    h: usize,
+) {
+    let rows = dh.len() / h;
+    for r in 0..rows {
+        let a = &acts[r * 4 * h..(r + 1) * 4 * h];
+        let (ar, rest) = a.split_at(h);
+        let (az, rest) = rest.split_at(h);
+        let (an, ap) = rest.split_at(h);
+        let dor = &dout[r * h..(r + 1) * h];
+        let hprev = &prev[r * h..(r + 1) * h];
+        let dhr = &mut dh[r * h..(r + 1) * h];
+        let dxr = &mut dx[r * 3 * h..(r + 1) * 3 * h];
+        let dpr = &mut dp[r * 3 * h..(r + 1) * 3 * h];
+        for j in 0..h {
+            let g = dor[j] + dhr[j];
+            let (rg, zg, ng, hpn) = (ar[j], az[j], an[j], ap[j]);
+            let dz = g * (hprev[j] - ng) * zg * (1.0 - zg);
+            let dn = g * (1.0 - zg) * (1.0 - ng * ng);
+            let dr = dn * hpn * rg * (1.0 - rg);
+            dxr[j] = dr;
+            dxr[h + j] = dz;
+            dxr[2 * h + j] = dn;
+            dpr[j] = dr;
+            dpr[h + j] = dz;
+            dpr[2 * h + j] = dn * rg;
+            dhr[j] = g * zg;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i as u32).wrapping_mul(2654435761) ^ seed) % 2001)
+            .map(|v| v as f32 / 1000.0 - 1.0)
+            .collect()
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        // L = Σ dout ⊙ out in f64, perturbing inputs, recurrent weights and biases.
+        let dims = Dims { t: 4, b: 3, h: 3 };
+        let xp = data(dims.t * dims.b * 3 * dims.h, 1);
+        let w = data(dims.h * 3 * dims.h, 2);
+        let bias = data(3 * dims.h, 3);
+        let dout = data(dims.t * dims.b * dims.h, 4);
+        let loss = |xp: &[f32], w: &[f32], bias: &[f32]| -> f64 {
+            let tape = forward(xp, w, bias, dims);
+            tape.out
+                .iter()
+                .zip(&dout)
+                .map(|(a, b)| (*a as f64) * (*b as f64))
+                .sum()
+        };
+        let (dxp, dw, db) = backward(&forward(&xp, &w, &bias, dims), &w, &dout);
+        let eps = 1e-2f32;
+        let fd = |f: &dyn Fn(f32) -> f64| (f(eps) - f(-eps)) / (2.0 * eps as f64);
+        let check = |fd: f64, got: f32, what: &str| {
+            assert!(
+                (fd - got as f64).abs() < 2e-3 * (1.0 + fd.abs()),
+                "{what}: {fd} vs {got}"
+            );
+        };
+        for k in [0, 4, 8, 26] {
+            let g = fd(&|e| {
+                let mut w2 = w.clone();
+                w2[k] += e;
+                loss(&xp, &w2, &bias)
+            });
+            check(g, dw[k], &format!("w[{k}]"));
+        }
+        for k in [0, 5, 8] {
+            let g = fd(&|e| {
+                let mut b2 = bias.clone();
+                b2[k] += e;
+                loss(&xp, &w, &b2)
+            });
+            check(g, db[k], &format!("b[{k}]"));
+        }
+        for k in [0, 13, 50, 107] {
+            let g = fd(&|e| {
+                let mut x2 = xp.clone();
+                x2[k] += e;
+                loss(&x2, &w, &bias)
+            });
+            check(g, dxp[k], &format!("xp[{k}]"));
+        }
+    }
+}
