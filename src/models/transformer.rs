@@ -21,7 +21,6 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::attention_op;
-use super::gelu_op::gelu;
 use super::recurrent_op::on_flex_f32;
 use super::ModelError;
 use super::{layernorm_op, linear_op};
@@ -281,10 +280,7 @@ impl Block {
     fn forward(&self, x: Tensor<3>, ctx: &AttnCtx, keep: bool) -> (Tensor<3>, Option<Tensor<4>>) {
         let (a, w) = self.attention(layernorm_op::forward(&self.ln1, x.clone()), ctx, keep);
         let x = x + self.drop.forward(a);
-        let h = gelu(linear_op::forward(
-            &self.ff1,
-            layernorm_op::forward(&self.ln2, x.clone()),
-        ));
+        let h = linear_op::forward_gelu(&self.ff1, layernorm_op::forward(&self.ln2, x.clone()));
         let x = x.clone() + self.drop.forward(linear_op::forward(&self.ff2, h));
         (x, w)
     }
