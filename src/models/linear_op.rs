@@ -15,7 +15,7 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::{Autodiff, NodeId};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend, Dispatch, Flex};
@@ -76,7 +76,11 @@ pub fn forward_gelu<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
 }
 
 /// `(rows, in, out)` and the output shape.
-fn dims(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (usize, usize, usize, Vec<usize>) {
+pub(super) fn dims(
+    x: &FlexTensor,
+    w: &FlexTensor,
+    b: &FlexTensor,
+) -> (usize, usize, usize, Vec<usize>) {
     let xs = x.layout().shape().to_vec();
     let ws = w.layout().shape();
     let (d_in, d_out) = (ws[0], ws[1]);
@@ -147,10 +151,6 @@ impl Backward<Flex, 3> for LinearBackward {
         let [node_x, node_w, node_b] = ops.parents;
         let dy_t = grads.consume::<Flex>(&ops.node);
         let (x, w, gelu_d) = ops.state;
-        let xs = x.layout().shape().to_vec();
-        let ws = w.layout().shape().to_vec();
-        let (d_in, d_out) = (ws[0], ws[1]);
-        let n = xs.iter().product::<usize>() / d_in;
         let dy = match gelu_d {
             // Through the activation first: dZ = dY ⊙ gelu'(Z).
             Some(d) => Cow::Owned(
@@ -162,43 +162,60 @@ impl Backward<Flex, 3> for LinearBackward {
             ),
             None => host(&dy_t),
         };
-        if let Some(node) = node_x {
-            let mut dx = vec![0f32; n * d_in];
-            // dX = dY · Wᵀ (W is [in, out] row-major: its transpose is a stride swap).
-            matmul_parallel(
-                n,
-                d_in,
-                d_out,
-                &mut dx,
-                false,
-                Mat::rm(&dy, d_out),
-                Mat::t(&host(&w), d_out),
-            );
-            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, xs)));
-        }
-        if let Some(node) = node_w {
-            let mut dw = vec![0f32; d_in * d_out];
-            // dW = Xᵀ · dY, all rows as the inner dimension.
-            matmul_parallel(
-                d_in,
-                d_out,
-                n,
-                &mut dw,
-                false,
-                Mat::t(&host(&x), d_in),
-                Mat::rm(&dy, d_out),
-            );
-            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dw, ws)));
-        }
-        if let Some(node) = node_b {
-            let mut db = vec![0f32; d_out];
-            for row in dy.chunks(d_out) {
-                for (s, v) in db.iter_mut().zip(row) {
-                    *s += v;
-                }
+        let ids = [node_x, node_w, node_b].map(|n| n.map(|n| n.id));
+        register_grads(grads, ids, &x, &w, &dy);
+    }
+}
+
+/// Registers the gradients of `x`, `w` and `b` (where tracked) for `y = x w + b` with
+/// incoming gradient `dy` (`[rows, out]`, contiguous).
+pub(super) fn register_grads(
+    grads: &mut Gradients,
+    [node_x, node_w, node_b]: [Option<NodeId>; 3],
+    x: &FlexTensor,
+    w: &FlexTensor,
+    dy: &[f32],
+) {
+    let xs = x.layout().shape().to_vec();
+    let ws = w.layout().shape().to_vec();
+    let (d_in, d_out) = (ws[0], ws[1]);
+    let n = xs.iter().product::<usize>() / d_in;
+    if let Some(node) = node_x {
+        let mut dx = vec![0f32; n * d_in];
+        // dX = dY · Wᵀ (W is [in, out] row-major: its transpose is a stride swap).
+        matmul_parallel(
+            n,
+            d_in,
+            d_out,
+            &mut dx,
+            false,
+            Mat::rm(dy, d_out),
+            Mat::t(&host(w), d_out),
+        );
+        grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(dx, xs)));
+    }
+    if let Some(node) = node_w {
+        let mut dw = vec![0f32; d_in * d_out];
+        // dW = Xᵀ · dY, all rows as the inner dimension.
+        matmul_parallel(
+            d_in,
+            d_out,
+            n,
+            &mut dw,
+            false,
+            Mat::t(&host(x), d_in),
+            Mat::rm(dy, d_out),
+        );
+        grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(dw, ws)));
+    }
+    if let Some(node) = node_b {
+        let mut db = vec![0f32; d_out];
+        for row in dy.chunks(d_out) {
+            for (s, v) in db.iter_mut().zip(row) {
+                *s += v;
             }
-            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(db, [d_out])));
         }
+        grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(db, [d_out])));
     }
 }
 
