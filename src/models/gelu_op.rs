@@ -75,6 +75,41 @@ fn gelu_host(x: &[f32], with_grad: bool) -> (Vec<f32>, Vec<f32>) {
     (y, d)
 }
 
+/// GELU over `z` in place, returning the derivative at each input (for an op that has
+/// just produced `z`, e.g. the linear layer before the activation: no second buffer).
+pub(crate) fn gelu_in_place(z: &mut [f32]) -> Vec<f32> {
+    let mut d = vec![0f32; z.len()];
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the features were just detected.
+            unsafe { gelu_in_place_avx2(z, &mut d) };
+            return d;
+        }
+    }
+    gelu_in_place_body(z, &mut d);
+    d
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gelu_in_place_avx2(z: &mut [f32], d: &mut [f32]) {
+    gelu_in_place_body(z, d)
+}
+
+#[inline(always)]
+fn gelu_in_place_body(z: &mut [f32], d: &mut [f32]) {
+    const INV_SQRT2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+    const INV_SQRT_2PI: f32 = 0.398_942_3;
+    for (z, d) in z.iter_mut().zip(d.iter_mut()) {
+        let x = *z;
+        let cdf = 0.5 * (1.0 + erf_fast(x * INV_SQRT2));
+        *z = x * cdf;
+        *d = cdf + x * INV_SQRT_2PI * exp_fast(-0.5 * x * x);
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn gelu_avx2(x: &[f32], y: &mut [f32], d: &mut [f32]) {

@@ -84,8 +84,13 @@ pub fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, a
     product(m, n, k, dst, accumulate, a, b, gemm::Parallelism::None)
 }
 
-/// [`matmul`] on the rayon pool, for one large product. The kernel splits the output into
-/// tiles, never the inner dimension, so the bits are those of the single-threaded call.
+/// [`matmul`] on the rayon pool, for one large product.
+///
+/// Why not `gemm`'s own rayon mode: for these shapes (a few thousand rows, 64–256 columns)
+/// its tile scheduling woke the pool for many small tasks; two halves of the output (rows,
+/// or columns when there are few rows), each a single-threaded call, is one fork per
+/// product. The split depends only on the shapes, never the inner dimension, so the bits
+/// do not depend on the thread count.
 pub fn matmul_parallel(
     m: usize,
     n: usize,
@@ -96,12 +101,156 @@ pub fn matmul_parallel(
     b: Mat,
 ) {
     // Small products are not worth waking the pool for.
-    let par = if m * n * k >= 1 << 18 {
-        gemm::Parallelism::Rayon(0)
+    if m * n * k < 1 << 18 || (m < 16 && n < 16) {
+        return matmul(m, n, k, dst, accumulate, a, b);
+    }
+    assert!(dst.len() >= m * n, "dst too small");
+    assert!(a.data.len() >= a.extent(m, k), "lhs too small");
+    assert!(b.data.len() >= b.extent(k, n), "rhs too small");
+    let dst_ptr = SendPtr(dst.as_mut_ptr());
+    let half = |len: usize, unit: usize| (len / 2).div_ceil(unit) * unit;
+    if m >= n {
+        // Rows: the halves of `dst` and of `a` are disjoint, `b` is shared.
+        let m0 = half(m, 8);
+        let (a_cs, a_rs) = a.strides();
+        let run = |i0: usize, rows: usize| {
+            let a_off = &a.data[i0 * a_rs as usize..];
+            // SAFETY: the rows [i0, i0 + rows) of dst belong to this call only.
+            unsafe {
+                raw(
+                    rows,
+                    n,
+                    k,
+                    dst_ptr.at(i0 * n),
+                    n,
+                    accumulate,
+                    (a_off.as_ptr(), a_cs, a_rs),
+                    b,
+                )
+            }
+        };
+        rayon::join(|| run(0, m0), || run(m0, m - m0));
     } else {
-        gemm::Parallelism::None
-    };
-    product(m, n, k, dst, accumulate, a, b, par)
+        // Columns: each half writes its own columns of every `dst` row.
+        let n0 = half(n, 8);
+        let (b_cs, b_rs) = b.strides();
+        let run = |j0: usize, cols: usize| {
+            let b_off = &b.data[j0 * b_cs as usize..];
+            // SAFETY: the columns [j0, j0 + cols) of dst belong to this call only.
+            unsafe {
+                raw_b(
+                    m,
+                    cols,
+                    k,
+                    dst_ptr.at(j0),
+                    n,
+                    accumulate,
+                    a,
+                    (b_off.as_ptr(), b_cs, b_rs),
+                )
+            }
+        };
+        rayon::join(|| run(0, n0), || run(n0, n - n0));
+    }
+}
+
+/// A destination pointer shared by the two halves of a split product (disjoint writes).
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+// SAFETY: each user writes a disjoint region.
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+impl SendPtr {
+    fn at(self, off: usize) -> *mut f32 {
+        // SAFETY: callers stay inside the destination slice.
+        unsafe { self.0.add(off) }
+    }
+}
+
+/// One single-threaded kernel call on raw operands (`(ptr, col stride, row stride)`).
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    accumulate: bool,
+    a: (*const f32, isize, isize),
+    b: (*const f32, isize, isize),
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    gemm::gemm(
+        m,
+        n,
+        k,
+        dst,
+        1,
+        dst_rs as isize,
+        accumulate,
+        a.0,
+        a.1,
+        a.2,
+        b.0,
+        b.1,
+        b.2,
+        1.0,
+        1.0,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn raw(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    accumulate: bool,
+    a: (*const f32, isize, isize),
+    b: Mat,
+) {
+    let (b_cs, b_rs) = b.strides();
+    kernel(
+        m,
+        n,
+        k,
+        dst,
+        dst_rs,
+        accumulate,
+        a,
+        (b.data.as_ptr(), b_cs, b_rs),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn raw_b(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    accumulate: bool,
+    a: Mat,
+    b: (*const f32, isize, isize),
+) {
+    let (a_cs, a_rs) = a.strides();
+    kernel(
+        m,
+        n,
+        k,
+        dst,
+        dst_rs,
+        accumulate,
+        (a.data.as_ptr(), a_cs, a_rs),
+        b,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -176,16 +325,22 @@ mod tests {
     }
 
     #[test]
-    fn parallel_product_has_the_same_bits() {
-        let (m, n, k) = (64, 96, 3000);
-        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
-        let mut one = vec![0f32; m * n];
-        let mut par = vec![0f32; m * n];
-        matmul(m, n, k, &mut one, false, Mat::t(&a, m), Mat::rm(&b, n));
-        matmul_parallel(m, n, k, &mut par, false, Mat::t(&a, m), Mat::rm(&b, n));
-        assert_eq!(one, par);
-        assert!(one.iter().any(|v| v.abs() > 1.0));
+    fn parallel_product_splits_rows_and_columns_correctly() {
+        // Tall (row split, transposed lhs) and wide (column split, transposed rhs), with
+        // accumulation; each against the naive product, and repeated calls bit-identical.
+        for &(m, n, k) in &[(300, 24, 100), (24, 300, 100), (64, 96, 3000)] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect(); // [k, m]
+            let bt: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect(); // [n, k]
+            let mut par = vec![0.5f32; m * n];
+            matmul_parallel(m, n, k, &mut par, true, Mat::t(&a, m), Mat::t(&bt, k));
+            let want = naive(m, n, k, &|i, p| a[p * m + i], &|p, j| bt[j * k + p]);
+            for (d, w) in par.iter().zip(&want) {
+                assert!((d - (w + 0.5)).abs() < 1e-3, "{d} vs {}", w + 0.5);
+            }
+            let mut again = vec![0.5f32; m * n];
+            matmul_parallel(m, n, k, &mut again, true, Mat::t(&a, m), Mat::t(&bt, k));
+            assert_eq!(par, again);
+        }
     }
 
     #[test]

@@ -8,17 +8,21 @@
 //! column sum. Products split the output, never the inner dimension, across threads, so
 //! the bits do not depend on the thread count.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::{Autodiff, NodeId};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend, Dispatch, Flex};
 use burn::nn::Linear;
 use burn::tensor::{Tensor, TensorData};
 
+use super::gelu_op::{gelu, gelu_in_place};
 use super::host_gemm::{matmul_parallel, Mat};
 use super::recurrent_op::{host, on_flex_f32};
 
@@ -26,6 +30,13 @@ use super::recurrent_op::{host, on_flex_f32};
 pub trait LinearBackend: Backend {
     /// `x` `[..., in]`, `w` `[in, out]`, `b` `[out]` → `[..., out]`.
     fn linear_bias(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+
+    /// `gelu(x w + b)`: the feed-forward layer and its activation as one op.
+    fn linear_bias_gelu(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
         b: FloatTensor<Self>,
@@ -46,8 +57,30 @@ pub fn forward<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
     }
 }
 
+/// `gelu(layer.forward(x))`, as one host op on Flex (f32) when the layer has a bias.
+///
+/// Why fused: the activation then runs on the product while it is still in cache, and the
+/// graph has one node (and one `[rows, out]` buffer) fewer; the backward scales the
+/// incoming gradient by the stored GELU derivative before the two products.
+pub fn forward_gelu<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
+    match &layer.bias {
+        Some(b) if on_flex_f32(&x) => {
+            Tensor::from_dispatch(<Dispatch as LinearBackend>::linear_bias_gelu(
+                x.into_dispatch(),
+                layer.weight.val().into_dispatch(),
+                b.val().into_dispatch(),
+            ))
+        }
+        _ => gelu(layer.forward(x)),
+    }
+}
+
 /// `(rows, in, out)` and the output shape.
-fn dims(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (usize, usize, usize, Vec<usize>) {
+pub(super) fn dims(
+    x: &FlexTensor,
+    w: &FlexTensor,
+    b: &FlexTensor,
+) -> (usize, usize, usize, Vec<usize>) {
     let xs = x.layout().shape().to_vec();
     let ws = w.layout().shape();
     let (d_in, d_out) = (ws[0], ws[1]);
@@ -64,6 +97,19 @@ fn dims(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (usize, usize, usize,
 }
 
 fn forward_host(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> FlexTensor {
+    let (y, shape) = product_host(x, w, b);
+    FlexTensor::from_data(TensorData::new(y, shape))
+}
+
+/// `gelu(x w + b)` and the GELU derivative at every output.
+fn forward_gelu_host(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (FlexTensor, Vec<f32>) {
+    let (mut y, shape) = product_host(x, w, b);
+    let d = gelu_in_place(&mut y);
+    (FlexTensor::from_data(TensorData::new(y, shape)), d)
+}
+
+/// `x w + b` as a host vector and its shape.
+fn product_host(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (Vec<f32>, Vec<usize>) {
     let (n, d_in, d_out, shape) = dims(x, w, b);
     let bias = host(b);
     let mut y = Vec::with_capacity(n * d_out);
@@ -79,12 +125,17 @@ fn forward_host(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> FlexTensor {
         Mat::rm(&host(x), d_in),
         Mat::rm(&host(w), d_out),
     );
-    FlexTensor::from_data(TensorData::new(y, shape))
+    (y, shape)
 }
 
 impl LinearBackend for Flex {
     fn linear_bias(x: FlexTensor, w: FlexTensor, b: FlexTensor) -> FlexTensor {
         forward_host(&x, &w, &b)
+    }
+
+    fn linear_bias_gelu(x: FlexTensor, w: FlexTensor, b: FlexTensor) -> FlexTensor {
+        let (y, _) = forward_gelu_host(&x, &w, &b);
+        y
     }
 }
 
@@ -92,55 +143,79 @@ impl LinearBackend for Flex {
 struct LinearBackward;
 
 impl Backward<Flex, 3> for LinearBackward {
-    /// The input and the weight (shared storage, no copies).
-    type State = (FlexTensor, FlexTensor);
+    /// The input and the weight (shared storage, no copies), and the GELU derivative at
+    /// each output when the activation is fused.
+    type State = (FlexTensor, FlexTensor, Option<Arc<Vec<f32>>>);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
         let dy_t = grads.consume::<Flex>(&ops.node);
-        let (x, w) = ops.state;
-        let xs = x.layout().shape().to_vec();
-        let ws = w.layout().shape().to_vec();
-        let (d_in, d_out) = (ws[0], ws[1]);
-        let n = xs.iter().product::<usize>() / d_in;
-        let dy = host(&dy_t);
-        if let Some(node) = node_x {
-            let mut dx = vec![0f32; n * d_in];
-            // dX = dY · Wᵀ (W is [in, out] row-major: its transpose is a stride swap).
-            matmul_parallel(
-                n,
-                d_in,
-                d_out,
-                &mut dx,
-                false,
-                Mat::rm(&dy, d_out),
-                Mat::t(&host(&w), d_out),
-            );
-            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, xs)));
-        }
-        if let Some(node) = node_w {
-            let mut dw = vec![0f32; d_in * d_out];
-            // dW = Xᵀ · dY, all rows as the inner dimension.
-            matmul_parallel(
-                d_in,
-                d_out,
-                n,
-                &mut dw,
-                false,
-                Mat::t(&host(&x), d_in),
-                Mat::rm(&dy, d_out),
-            );
-            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dw, ws)));
-        }
-        if let Some(node) = node_b {
-            let mut db = vec![0f32; d_out];
-            for row in dy.chunks(d_out) {
-                for (s, v) in db.iter_mut().zip(row) {
-                    *s += v;
-                }
+        let (x, w, gelu_d) = ops.state;
+        let dy = match gelu_d {
+            // Through the activation first: dZ = dY ⊙ gelu'(Z).
+            Some(d) => Cow::Owned(
+                host(&dy_t)
+                    .iter()
+                    .zip(d.iter())
+                    .map(|(g, d)| g * d)
+                    .collect(),
+            ),
+            None => host(&dy_t),
+        };
+        let ids = [node_x, node_w, node_b].map(|n| n.map(|n| n.id));
+        register_grads(grads, ids, &x, &w, &dy);
+    }
+}
+
+/// Registers the gradients of `x`, `w` and `b` (where tracked) for `y = x w + b` with
+/// incoming gradient `dy` (`[rows, out]`, contiguous).
+pub(super) fn register_grads(
+    grads: &mut Gradients,
+    [node_x, node_w, node_b]: [Option<NodeId>; 3],
+    x: &FlexTensor,
+    w: &FlexTensor,
+    dy: &[f32],
+) {
+    let xs = x.layout().shape().to_vec();
+    let ws = w.layout().shape().to_vec();
+    let (d_in, d_out) = (ws[0], ws[1]);
+    let n = xs.iter().product::<usize>() / d_in;
+    if let Some(node) = node_x {
+        let mut dx = vec![0f32; n * d_in];
+        // dX = dY · Wᵀ (W is [in, out] row-major: its transpose is a stride swap).
+        matmul_parallel(
+            n,
+            d_in,
+            d_out,
+            &mut dx,
+            false,
+            Mat::rm(dy, d_out),
+            Mat::t(&host(w), d_out),
+        );
+        grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(dx, xs)));
+    }
+    if let Some(node) = node_w {
+        let mut dw = vec![0f32; d_in * d_out];
+        // dW = Xᵀ · dY, all rows as the inner dimension.
+        matmul_parallel(
+            d_in,
+            d_out,
+            n,
+            &mut dw,
+            false,
+            Mat::t(&host(x), d_in),
+            Mat::rm(dy, d_out),
+        );
+        grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(dw, ws)));
+    }
+    if let Some(node) = node_b {
+        let mut db = vec![0f32; d_out];
+        for row in dy.chunks(d_out) {
+            for (s, v) in db.iter_mut().zip(row) {
+                *s += v;
             }
-            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(db, [d_out])));
         }
+        grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(db, [d_out])));
     }
 }
 
@@ -158,10 +233,31 @@ impl<C: CheckpointStrategy> LinearBackend for Autodiff<Flex, C> {
             OpsKind::Tracked(prep) => {
                 let (xp, wp, bp) = (x.primitive(), w.primitive(), b.primitive());
                 let y = forward_host(xp, wp, bp);
-                prep.finish((xp.clone(), wp.clone()), y)
+                prep.finish((xp.clone(), wp.clone(), None), y)
             }
             OpsKind::UnTracked(prep) => {
                 prep.finish(forward_host(x.primitive(), w.primitive(), b.primitive()))
+            }
+        }
+    }
+
+    fn linear_bias_gelu(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        match LinearBackward
+            .prepare::<C>([x.node(), w.node(), b.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let (xp, wp, bp) = (x.primitive(), w.primitive(), b.primitive());
+                let (y, d) = forward_gelu_host(xp, wp, bp);
+                prep.finish((xp.clone(), wp.clone(), Some(Arc::new(d))), y)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(forward_gelu_host(x.primitive(), w.primitive(), b.primitive()).0)
             }
         }
     }
@@ -207,6 +303,14 @@ mod tests {
                 assert!((p - q).abs() <= 1e-5 * (1.0 + q.abs()), "{p} vs {q}");
             }
         }
+        // The fused activation against linear, then burn's GELU.
+        let a = run(forward_gelu(&layer, x.clone()));
+        let e = run(burn::tensor::activation::gelu(layer.forward(x.clone())));
+        for (pa, pe) in a.iter().zip(&e) {
+            for (p, q) in pa.iter().zip(pe) {
+                assert!((p - q).abs() <= 1e-5 * (1.0 + q.abs()), "{p} vs {q}");
+            }
+        }
         let xt = x.clone().swap_dims(0, 1);
         let got: Vec<f32> = forward(&layer, xt.clone())
             .into_data()
@@ -216,5 +320,32 @@ mod tests {
         for (p, q) in got.iter().zip(&want) {
             assert!((p - q).abs() <= 1e-5 * (1.0 + q.abs()), "{p} vs {q}");
         }
+    }
+
+    #[test]
+    fn same_bits_with_one_or_two_threads() {
+        // Shapes of the bench Transformer's ff1, large enough for the split products.
+        let run = |threads: usize| -> Vec<Vec<f32>> {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let dev = Device::flex().autodiff();
+                dev.seed(3);
+                let layer = LinearConfig::new(64, 256).init(&dev);
+                let x = Tensor::<3>::random([64, 32, 64], Distribution::Normal(0.0, 1.0), &dev)
+                    .require_grad();
+                let y = forward_gelu(&layer, x.clone());
+                let g = (y.clone() * y.clone()).sum().backward();
+                let v = |t: Tensor<2>| t.into_data().iter::<f32>().collect::<Vec<f32>>();
+                vec![
+                    y.into_data().iter::<f32>().collect(),
+                    x.grad(&g).unwrap().into_data().iter::<f32>().collect(),
+                    v(layer.weight.val().grad(&g).unwrap()),
+                ]
+            })
+        };
+        assert_eq!(run(1), run(2));
     }
 }

@@ -13,6 +13,7 @@ pub mod gru_seq;
 pub mod host_gemm;
 pub mod layernorm_op;
 pub mod linear_op;
+pub mod linear_residual_op;
 pub mod linear_rnn;
 pub mod lstm;
 pub mod lstm_seq;

@@ -21,10 +21,9 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::attention_op;
-use super::gelu_op::gelu;
 use super::recurrent_op::on_flex_f32;
 use super::ModelError;
-use super::{layernorm_op, linear_op};
+use super::{layernorm_op, linear_op, linear_residual_op};
 
 /// How positions enter the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -279,17 +278,24 @@ impl Transformer {
 
 impl Block {
     fn forward(&self, x: Tensor<3>, ctx: &AttnCtx, keep: bool) -> (Tensor<3>, Option<Tensor<4>>) {
+        // Without dropout the residual adds fold into the projections (one op each).
+        let fold = self.drop.prob == 0.0;
         let (a, w) = self.attention(layernorm_op::forward(&self.ln1, x.clone()), ctx, keep);
-        let x = x + self.drop.forward(a);
-        let h = gelu(linear_op::forward(
-            &self.ff1,
-            layernorm_op::forward(&self.ln2, x.clone()),
-        ));
-        let x = x.clone() + self.drop.forward(linear_op::forward(&self.ff2, h));
+        let x = match a {
+            Attended::Projected(a) => x + self.drop.forward(a),
+            Attended::Heads(o) if fold => linear_residual_op::forward(&self.proj, o, x),
+            Attended::Heads(o) => x + self.drop.forward(linear_op::forward(&self.proj, o)),
+        };
+        let h = linear_op::forward_gelu(&self.ff1, layernorm_op::forward(&self.ln2, x.clone()));
+        let x = if fold {
+            linear_residual_op::forward(&self.ff2, h, x)
+        } else {
+            x.clone() + self.drop.forward(linear_op::forward(&self.ff2, h))
+        };
         (x, w)
     }
 
-    fn attention(&self, x: Tensor<3>, ctx: &AttnCtx, keep: bool) -> (Tensor<3>, Option<Tensor<4>>) {
+    fn attention(&self, x: Tensor<3>, ctx: &AttnCtx, keep: bool) -> (Attended, Option<Tensor<4>>) {
         let [b, t, d] = x.dims();
         let h = self.heads;
         let dh = d / h;
@@ -298,7 +304,7 @@ impl Block {
             let qkv = linear_op::forward(&self.qkv, x);
             let out =
                 attention_op::causal_attention(qkv, ctx.bias.clone(), h).expect("checked: on Flex");
-            return (linear_op::forward(&self.proj, out), None);
+            return (Attended::Heads(out), None);
         }
         // [B, T, 3d] -> [B, T, 3, h, dh] -> [3, B, h, T, dh]
         let qkv = self
@@ -315,8 +321,18 @@ impl Block {
         let scores = q.matmul(k.transpose()).mul_scalar(1.0 / (dh as f64).sqrt());
         let w = softmax(scores + ctx.bias.clone(), 3);
         let out = w.clone().matmul(v).swap_dims(1, 2).reshape([b, t, d]);
-        (linear_op::forward(&self.proj, out), keep.then_some(w))
+        (
+            Attended::Projected(linear_op::forward(&self.proj, out)),
+            keep.then_some(w),
+        )
     }
+}
+
+/// The attention output: the heads before the output projection (so the caller can fold
+/// the residual add into it), or already projected.
+enum Attended {
+    Heads(Tensor<3>),
+    Projected(Tensor<3>),
 }
 
 /// Causal additive bias `[1, h', T, T]` (h' = heads with ALiBi, else 1): 0 on and below the
