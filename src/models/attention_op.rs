@@ -24,6 +24,7 @@ use rayon::prelude::*;
 
 use super::fused::exp_fast;
 use super::recurrent_op::{host, on_flex_f32};
+use super::simd::with_avx2;
 
 #[backend_extension(Flex, Autodiff)]
 pub trait AttentionBackend: Backend {
@@ -106,29 +107,20 @@ pub fn forward(qkv: &[f32], bias: &[f32], dm: Dims) -> (Vec<f32>, Vec<f32>) {
         .enumerate()
         .for_each(|(bi, (o, p))| {
             let x = &qkv[bi * t * 3 * d..(bi + 1) * t * 3 * d];
-            #[cfg(target_arch = "x86_64")]
-            {
-                if has_avx2() {
-                    // SAFETY: the features were just detected.
-                    unsafe { forward_item_avx2(x, bias, dm, o, p) };
-                    return;
-                }
-            }
-            forward_item_dh(x, bias, dm, o, p)
+            forward_item_kernel(x, bias, dm, o, p)
         });
     (out, probs)
 }
 
-#[cfg(target_arch = "x86_64")]
-fn has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn forward_item_avx2(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32], p: &mut [f32]) {
-    forward_item_dh(x, bias, dm, o, p)
-}
+with_avx2!(
+    fn forward_item_kernel(
+        x: &[f32],
+        bias: &[f32],
+        dm: Dims,
+        o: &mut [f32],
+        p: &mut [f32],
+    ) = forward_item_dh;
+);
 
 /// Monomorphised for common head widths: with `dh` a constant, the per-pair vector updates
 /// compile to a few straight-line SIMD instructions instead of loops with remainders.
@@ -232,24 +224,20 @@ pub fn backward(qkv: &[f32], probs: &[f32], dout: &[f32], dm: Dims) -> Vec<f32> 
             let x = &qkv[bi * t * 3 * d..(bi + 1) * t * 3 * d];
             let p = &probs[bi * heads * t * t..(bi + 1) * heads * t * t];
             let g = &dout[bi * t * d..(bi + 1) * t * d];
-            #[cfg(target_arch = "x86_64")]
-            {
-                if has_avx2() {
-                    // SAFETY: the features were just detected.
-                    unsafe { backward_item_avx2(x, p, g, dm, dx) };
-                    return;
-                }
-            }
-            backward_item_dh(x, p, g, dm, dx)
+            backward_item_kernel(x, p, g, dm, dx)
         });
     dqkv
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn backward_item_avx2(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx: &mut [f32]) {
-    backward_item_dh(x, p, g, dm, dx)
-}
+with_avx2!(
+    fn backward_item_kernel(
+        x: &[f32],
+        p: &[f32],
+        g: &[f32],
+        dm: Dims,
+        dx: &mut [f32],
+    ) = backward_item_dh;
+);
 
 #[inline(always)]
 fn backward_item_dh(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx: &mut [f32]) {

@@ -14,6 +14,8 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::simd::with_avx2;
+
 const LOG2E: f32 = std::f32::consts::LOG2_E;
 const ROUND_MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
 
@@ -84,24 +86,19 @@ pub fn lstm_step(g: &[f32], c: Option<&[f32]>, b: usize, h: usize) -> LstmStep {
         d_gates: vec![0f32; b * 8 * h],
         d_c: vec![0f32; b * 2 * h],
     };
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected.
-            unsafe { lstm_step_avx2(g, c, b, h, &mut out) };
-            return out;
-        }
-    }
-    lstm_step_body(g, c, b, h, &mut out);
+    lstm_step_kernel(g, c, b, h, &mut out);
     out
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn lstm_step_avx2(g: &[f32], c: &[f32], b: usize, h: usize, out: &mut LstmStep) {
-    lstm_step_body(g, c, b, h, out)
-}
+with_avx2!(
+    fn lstm_step_kernel(
+        g: &[f32],
+        c: &[f32],
+        b: usize,
+        h: usize,
+        out: &mut LstmStep,
+    ) = lstm_step_body;
+);
 
 #[inline(always)]
 fn lstm_step_body(g: &[f32], c: &[f32], b: usize, h: usize, out: &mut LstmStep) {

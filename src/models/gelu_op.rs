@@ -19,6 +19,7 @@ use burn::tensor::{Tensor, TensorData};
 
 use super::fused::exp_fast;
 use super::recurrent_op::{host, on_flex_f32};
+use super::simd::with_avx2;
 
 #[backend_extension(Flex, Autodiff)]
 pub trait GeluBackend: Backend {
@@ -62,16 +63,7 @@ fn gelu_host(x: &[f32], with_grad: bool) -> (Vec<f32>, Vec<f32>) {
     } else {
         Vec::new()
     };
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected.
-            unsafe { gelu_avx2(x, &mut y, &mut d) };
-            return (y, d);
-        }
-    }
-    gelu_body(x, &mut y, &mut d);
+    gelu_kernel(x, &mut y, &mut d);
     (y, d)
 }
 
@@ -79,24 +71,11 @@ fn gelu_host(x: &[f32], with_grad: bool) -> (Vec<f32>, Vec<f32>) {
 /// just produced `z`, e.g. the linear layer before the activation: no second buffer).
 pub(crate) fn gelu_in_place(z: &mut [f32]) -> Vec<f32> {
     let mut d = vec![0f32; z.len()];
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected.
-            unsafe { gelu_in_place_avx2(z, &mut d) };
-            return d;
-        }
-    }
-    gelu_in_place_body(z, &mut d);
+    gelu_in_place_kernel(z, &mut d);
     d
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gelu_in_place_avx2(z: &mut [f32], d: &mut [f32]) {
-    gelu_in_place_body(z, d)
-}
+with_avx2!(fn gelu_in_place_kernel(z: &mut [f32], d: &mut [f32]) = gelu_in_place_body;);
 
 #[inline(always)]
 fn gelu_in_place_body(z: &mut [f32], d: &mut [f32]) {
@@ -110,11 +89,7 @@ fn gelu_in_place_body(z: &mut [f32], d: &mut [f32]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gelu_avx2(x: &[f32], y: &mut [f32], d: &mut [f32]) {
-    gelu_body(x, y, d)
-}
+with_avx2!(fn gelu_kernel(x: &[f32], y: &mut [f32], d: &mut [f32]) = gelu_body;);
 
 #[inline(always)]
 fn gelu_body(x: &[f32], y: &mut [f32], d: &mut [f32]) {

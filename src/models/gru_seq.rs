@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::fused::{sigmoid_fast, tanh_fast};
 use super::host_gemm::{matmul, matmul_parallel, row_chunks, Dims, Mat};
 use super::lstm_seq::transpose;
+use super::simd::with_avx2;
 
 /// What the backward pass needs from the forward pass.
 #[derive(Debug)]
@@ -104,31 +105,16 @@ fn forward_chunk(
     ch
 }
 
-fn cell_forward(x: &[f32], hp: &[f32], prev: &[f32], acts: &mut [f32], hs: &mut [f32], h: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected.
-            unsafe { cell_forward_avx2(x, hp, prev, acts, hs, h) };
-            return;
-        }
-    }
-    cell_forward_body(x, hp, prev, acts, hs, h)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn cell_forward_avx2(
-    x: &[f32],
-    hp: &[f32],
-    prev: &[f32],
-    acts: &mut [f32],
-    hs: &mut [f32],
-    h: usize,
-) {
-    cell_forward_body(x, hp, prev, acts, hs, h)
-}
+with_avx2!(
+    fn cell_forward(
+        x: &[f32],
+        hp: &[f32],
+        prev: &[f32],
+        acts: &mut [f32],
+        hs: &mut [f32],
+        h: usize,
+    ) = cell_forward_body;
+);
 
 #[inline(always)]
 fn cell_forward_body(
@@ -258,40 +244,17 @@ fn backward_chunk(ch: &Chunk, wt: &[f32], dout: &[f32], dims: Dims) -> (Vec<f32>
     (dxp, dhp)
 }
 
-fn cell_backward(
-    dout: &[f32],
-    dh: &mut [f32],
-    prev: &[f32],
-    acts: &[f32],
-    dx: &mut [f32],
-    dp: &mut [f32],
-    h: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected.
-            unsafe { cell_backward_avx2(dout, dh, prev, acts, dx, dp, h) };
-            return;
-        }
-    }
-    cell_backward_body(dout, dh, prev, acts, dx, dp, h)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn cell_backward_avx2(
-    dout: &[f32],
-    dh: &mut [f32],
-    prev: &[f32],
-    acts: &[f32],
-    dx: &mut [f32],
-    dp: &mut [f32],
-    h: usize,
-) {
-    cell_backward_body(dout, dh, prev, acts, dx, dp, h)
-}
+with_avx2!(
+    fn cell_backward(
+        dout: &[f32],
+        dh: &mut [f32],
+        prev: &[f32],
+        acts: &[f32],
+        dx: &mut [f32],
+        dp: &mut [f32],
+        h: usize,
+    ) = cell_backward_body;
+);
 
 /// One step through the pointwise cell. `dh` holds the gradient reaching `h_s` from step
 /// `s+1` on entry and the direct part of ∂L/∂h_{s-1} (`dh ⊙ z`) on exit; the caller adds

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 
 use super::attention_op::{dot, lane_sum};
 use super::recurrent_op::{host, on_flex_f32};
+use super::simd::with_avx2;
 
 /// ε of every LayerNorm the models build (burn's `LayerNormConfig` default, set explicitly
 /// there so this op and the fallback agree: the module does not expose its ε).
@@ -67,37 +68,20 @@ fn forward_host(x: &[f32], gamma: &[f32], beta: &[f32]) -> (Vec<f32>, Vec<f32>, 
         .zip(xhat.par_chunks_mut(BLOCK * d))
         .zip(rstd.par_chunks_mut(BLOCK))
         .zip(x.par_chunks(BLOCK * d))
-        .for_each(|(((y, xh), rs), x)| {
-            #[cfg(target_arch = "x86_64")]
-            {
-                if avx2() {
-                    // SAFETY: the features were just detected.
-                    unsafe { forward_rows_avx2(x, gamma, beta, y, xh, rs) };
-                    return;
-                }
-            }
-            forward_rows(x, gamma, beta, y, xh, rs)
-        });
+        .for_each(|(((y, xh), rs), x)| forward_rows_kernel(x, gamma, beta, y, xh, rs));
     (y, xhat, rstd)
 }
 
-#[cfg(target_arch = "x86_64")]
-fn avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn forward_rows_avx2(
-    x: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
-    y: &mut [f32],
-    xh: &mut [f32],
-    rs: &mut [f32],
-) {
-    forward_rows(x, gamma, beta, y, xh, rs)
-}
+with_avx2!(
+    fn forward_rows_kernel(
+        x: &[f32],
+        gamma: &[f32],
+        beta: &[f32],
+        y: &mut [f32],
+        xh: &mut [f32],
+        rs: &mut [f32],
+    ) = forward_rows;
+);
 
 /// A block of rows: sums in lanes (see [`dot`]), then one vectorisable pass per row.
 #[inline(always)]
@@ -129,21 +113,19 @@ fn forward_rows(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn backward_rows_avx2(
-    dx: &mut [f32],
-    dy: &[f32],
-    xh: &[f32],
-    rs: &[f32],
-    gamma: &[f32],
-    dg: &mut [f32],
-    db: &mut [f32],
-    tmp: &mut [f32],
-) {
-    backward_rows(dx, dy, xh, rs, gamma, dg, db, tmp)
-}
+with_avx2!(
+    #[allow(clippy::too_many_arguments)]
+    fn backward_rows_kernel(
+        dx: &mut [f32],
+        dy: &[f32],
+        xh: &[f32],
+        rs: &[f32],
+        gamma: &[f32],
+        dg: &mut [f32],
+        db: &mut [f32],
+        tmp: &mut [f32],
+    ) = backward_rows;
+);
 
 /// A block of rows of the backward pass, accumulating the block's γ and β gradients.
 #[inline(always)]
@@ -219,17 +201,7 @@ impl Backward<Flex, 3> for LayerNormBackward {
             .map(|(((dx, dy), xh), rs)| {
                 let (mut dg, mut db) = (vec![0f32; d], vec![0f32; d]);
                 let mut tmp = vec![0f32; d];
-                #[cfg(target_arch = "x86_64")]
-                {
-                    if avx2() {
-                        // SAFETY: the features were just detected.
-                        unsafe {
-                            backward_rows_avx2(dx, dy, xh, rs, &s.gamma, &mut dg, &mut db, &mut tmp)
-                        };
-                        return (dg, db);
-                    }
-                }
-                backward_rows(dx, dy, xh, rs, &s.gamma, &mut dg, &mut db, &mut tmp);
+                backward_rows_kernel(dx, dy, xh, rs, &s.gamma, &mut dg, &mut db, &mut tmp);
                 (dg, db)
             })
             .collect();

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::fused::{sigmoid_fast, tanh_fast};
 use super::host_gemm::{matmul, matmul_parallel, Mat};
 pub use super::host_gemm::{row_chunks, Dims};
+use super::simd::with_avx2;
 
 /// What the backward pass needs from the forward pass.
 #[derive(Debug)]
@@ -107,41 +108,18 @@ fn forward_chunk(xp: &[f32], w: &[f32], dims: Dims, start: usize, rows: usize) -
     ch
 }
 
-/// Pointwise cell for all rows of one step (AVX2+FMA build when the CPU has it).
-fn cell_forward(
-    g: &[f32],
-    c_prev: Option<&[f32]>,
-    acts: &mut [f32],
-    c: &mut [f32],
-    tc: &mut [f32],
-    hs: &mut [f32],
-    h: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected.
-            unsafe { cell_forward_avx2(g, c_prev, acts, c, tc, hs, h) };
-            return;
-        }
-    }
-    cell_forward_body(g, c_prev, acts, c, tc, hs, h)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn cell_forward_avx2(
-    g: &[f32],
-    c_prev: Option<&[f32]>,
-    acts: &mut [f32],
-    c: &mut [f32],
-    tc: &mut [f32],
-    hs: &mut [f32],
-    h: usize,
-) {
-    cell_forward_body(g, c_prev, acts, c, tc, hs, h)
-}
+with_avx2!(
+    /// Pointwise cell for all rows of one step (AVX2+FMA build when the CPU has it).
+    fn cell_forward(
+        g: &[f32],
+        c_prev: Option<&[f32]>,
+        acts: &mut [f32],
+        c: &mut [f32],
+        tc: &mut [f32],
+        hs: &mut [f32],
+        h: usize,
+    ) = cell_forward_body;
+);
 
 #[inline(always)]
 fn cell_forward_body(
@@ -272,44 +250,19 @@ fn backward_chunk(ch: &Chunk, wt: &[f32], dout: &[f32], dims: Dims) -> Vec<f32> 
     dg
 }
 
-#[allow(clippy::too_many_arguments)]
-fn cell_backward(
-    dout: &[f32],
-    dh_next: &[f32],
-    dc: &mut [f32],
-    acts: &[f32],
-    tc: &[f32],
-    c_prev: Option<&[f32]>,
-    dg: &mut [f32],
-    h: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected.
-            unsafe { cell_backward_avx2(dout, dh_next, dc, acts, tc, c_prev, dg, h) };
-            return;
-        }
-    }
-    cell_backward_body(dout, dh_next, dc, acts, tc, c_prev, dg, h)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn cell_backward_avx2(
-    dout: &[f32],
-    dh_next: &[f32],
-    dc: &mut [f32],
-    acts: &[f32],
-    tc: &[f32],
-    c_prev: Option<&[f32]>,
-    dg: &mut [f32],
-    h: usize,
-) {
-    cell_backward_body(dout, dh_next, dc, acts, tc, c_prev, dg, h)
-}
+with_avx2!(
+    #[allow(clippy::too_many_arguments)]
+    fn cell_backward(
+        dout: &[f32],
+        dh_next: &[f32],
+        dc: &mut [f32],
+        acts: &[f32],
+        tc: &[f32],
+        c_prev: Option<&[f32]>,
+        dg: &mut [f32],
+        h: usize,
+    ) = cell_backward_body;
+);
 
 /// One step of BPTT through the pointwise cell; `dc` carries ∂L/∂c from step `s+1` in and
 /// ∂L/∂c_{s-1} out.

@@ -19,6 +19,7 @@ pub mod lstm;
 pub mod lstm_seq;
 pub mod mlp;
 pub mod recurrent_op;
+mod simd;
 pub mod transformer;
 
 use burn::module::Module;
