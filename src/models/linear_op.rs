@@ -225,20 +225,7 @@ impl<C: CheckpointStrategy> LinearBackend for Autodiff<Flex, C> {
         w: FloatTensor<Self>,
         b: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        match LinearBackward
-            .prepare::<C>([x.node(), w.node(), b.node()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(prep) => {
-                let (xp, wp, bp) = (x.primitive(), w.primitive(), b.primitive());
-                let y = forward_host(xp, wp, bp);
-                prep.finish((xp.clone(), wp.clone(), None), y)
-            }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(forward_host(x.primitive(), w.primitive(), b.primitive()))
-            }
-        }
+        tracked::<C>(x, w, b, false)
     }
 
     fn linear_bias_gelu(
@@ -246,19 +233,38 @@ impl<C: CheckpointStrategy> LinearBackend for Autodiff<Flex, C> {
         w: FloatTensor<Self>,
         b: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        match LinearBackward
-            .prepare::<C>([x.node(), w.node(), b.node()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(prep) => {
-                let (xp, wp, bp) = (x.primitive(), w.primitive(), b.primitive());
-                let (y, d) = forward_gelu_host(xp, wp, bp);
-                prep.finish((xp.clone(), wp.clone(), Some(Arc::new(d))), y)
-            }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(forward_gelu_host(x.primitive(), w.primitive(), b.primitive()).0)
-            }
+        tracked::<C>(x, w, b, true)
+    }
+}
+
+/// One autodiff node for `xW + b`, then GELU when `gelu` (keeping its derivative for
+/// the backward pass).
+fn tracked<C: CheckpointStrategy>(
+    x: FloatTensor<Autodiff<Flex, C>>,
+    w: FloatTensor<Autodiff<Flex, C>>,
+    b: FloatTensor<Autodiff<Flex, C>>,
+    gelu: bool,
+) -> FloatTensor<Autodiff<Flex, C>> {
+    let host = |x, w, b| {
+        if gelu {
+            let (y, d) = forward_gelu_host(x, w, b);
+            (y, Some(Arc::new(d)))
+        } else {
+            (forward_host(x, w, b), None)
+        }
+    };
+    match LinearBackward
+        .prepare::<C>([x.node(), w.node(), b.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => {
+            let (xp, wp, bp) = (x.primitive(), w.primitive(), b.primitive());
+            let (y, d) = host(xp, wp, bp);
+            prep.finish((xp.clone(), wp.clone(), d), y)
+        }
+        OpsKind::UnTracked(prep) => {
+            prep.finish(host(x.primitive(), w.primitive(), b.primitive()).0)
         }
     }
 }
