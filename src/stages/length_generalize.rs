@@ -196,11 +196,7 @@ impl StageKind for LengthGeneralizeKind {
         let test_seed = task_info["test_seed"].as_u64().unwrap_or(0);
         let seed = p["seed"].as_u64().unwrap_or(0);
         let n = p["test_size"].as_u64().unwrap_or(500) as usize;
-        let batch = p["batch_size"].as_u64().unwrap_or(128) as usize;
-        let factors: Vec<u64> = p["factors"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_u64).collect())
-            .unwrap_or_default();
+        let (batch, factors) = batch_and_factors(p);
         let p1s: Vec<f64> = p["p1_values"]
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
@@ -275,6 +271,16 @@ impl StageKind for LengthGeneralizeKind {
     }
 }
 
+/// The `batch_size` and `factors` params, as both paths read them.
+fn batch_and_factors(p: &JsonMap) -> (usize, Vec<u64>) {
+    let batch = p["batch_size"].as_u64().unwrap_or(128) as usize;
+    let factors = p["factors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    (batch, factors)
+}
+
 fn write_results(ctx: &RunContext<'_>, report: &Value, metrics: &JsonMap) -> anyhow::Result<()> {
     std::fs::write(
         ctx.out_dir.join("length_generalization.json"),
@@ -306,11 +312,7 @@ fn run_prefixes(ctx: &RunContext<'_>, data_dir: &Path, task_info: &JsonMap) -> a
         .as_u64()
         .filter(|&l| l > 0)
         .map_or(test.t, |l| l as usize);
-    let batch = p["batch_size"].as_u64().unwrap_or(128) as usize;
-    let factors: Vec<u64> = p["factors"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_u64).collect())
-        .unwrap_or_default();
+    let (batch, factors) = batch_and_factors(p);
     let mut metrics = JsonMap::new();
     let mut by_length = Vec::new();
     let mut csv = String::from("factor,length,acc,seq_acc,not_applicable\n");
