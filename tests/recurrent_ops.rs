@@ -5,11 +5,6 @@ use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use seqlab::models::FastLstmLayer;
 
-/// The device's random generator is shared by the tests running in parallel in this
-/// binary: each test holds this lock from `seed` until its data are drawn, so its data
-/// depend on its seed alone (interleaved draws made inputs, and a tolerance, vary).
-static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 fn vals<const D: usize>(x: Tensor<D>) -> Vec<f32> {
     x.into_data().iter::<f32>().collect()
 }
@@ -61,7 +56,9 @@ fn run_lstm(layer: &FastLstmLayer, x: &Tensor<3>, r: &Tensor<3>) -> Grads {
 #[test]
 fn lstm_sequence_op_matches_step_by_step_layer() {
     let dev = Device::flex().autodiff();
-    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    // The devices' RNG is shared by the tests running in parallel: hold the turn so
+    // this test's data depend on its seed alone.
+    let _turn = seqlab::train::rng_turn();
     dev.seed(11);
     // 37 rows: several row chunks of unequal size.
     let (b, t, d, h) = (37, 9, 5, 6);
@@ -91,7 +88,9 @@ fn lstm_sequence_op_matches_step_by_step_layer() {
 #[test]
 fn lstm_sequence_op_same_bits_with_and_without_autodiff() {
     let dev = Device::flex();
-    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    // The devices' RNG is shared by the tests running in parallel: hold the turn so
+    // this test's data depend on its seed alone.
+    let _turn = seqlab::train::rng_turn();
     dev.seed(3);
     let layer = FastLstmLayer::new(4, 8, &dev);
     let x = Tensor::<3>::random([20, 7, 4], Distribution::Uniform(-1.0, 1.0), &dev);
@@ -110,7 +109,9 @@ fn lstm_sequence_op_same_bits_with_and_without_autodiff() {
 fn gru_sequence_op_matches_step_by_step_layer() {
     use seqlab::models::GruLayer;
     let dev = Device::flex().autodiff();
-    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    // The devices' RNG is shared by the tests running in parallel: hold the turn so
+    // this test's data depend on its seed alone.
+    let _turn = seqlab::train::rng_turn();
     dev.seed(12);
     let (b, t, d, h) = (37, 9, 5, 6);
     let seq = GruLayer::new(d, h, &dev);
