@@ -103,6 +103,17 @@ pub struct Execution {
     pub error: Option<String>,
 }
 
+/// A cache entry as the damage and gc graphs see it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: i64,
+    pub run_id: Option<i64>,
+    /// Its output tree.
+    pub outputs: String,
+    /// The output trees it read.
+    pub inputs: Vec<String>,
+}
+
 /// What to record for a finished execution.
 pub struct NewExecution<'a> {
     pub run_id: Option<i64>,
@@ -288,8 +299,9 @@ impl Index {
     ) -> anyhow::Result<Option<Execution>> {
         let sql = format!(
             "SELECT {EXECUTION_COLUMNS} FROM executions WHERE pipeline = ?1 AND instance = ?2 {} ORDER BY id DESC LIMIT 1",
-            // `damaged` rows succeeded once; verify invalidated them later.
-            if ok_only { "AND status IN ('ok', 'damaged')" } else { "" }
+            // `damaged` and `collected` rows succeeded once; verify or gc
+            // invalidated them later.
+            if ok_only { "AND status IN ('ok', 'damaged', 'collected')" } else { "" }
         );
         Ok(self
             .conn
@@ -343,6 +355,83 @@ impl Index {
         )?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// (id, run id, output tree, input trees) of every cache entry (status
+    /// `ok`): the graph damage propagates through and gc's roots select from.
+    pub fn entries(&self) -> anyhow::Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, run_id, outputs, inputs FROM executions WHERE status = 'ok' AND outputs IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, run_id, outputs, inputs) = row?;
+            // Recorded from `KeyComponents::inputs`; an unreadable value
+            // (hand-edited) counts as no inputs.
+            let bindings: Vec<crate::cache::key::InputBinding> =
+                serde_json::from_str(&inputs).unwrap_or_default();
+            out.push(Entry {
+                id,
+                run_id,
+                outputs,
+                inputs: bindings
+                    .into_iter()
+                    .flat_map(|b| b.artifacts.into_iter().map(|a| a.tree))
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Set the status of the executions `ids` (history rows stay; only the
+    /// cache entry goes), in one transaction; returns how many changed.
+    pub fn set_status(&self, ids: &[i64], status: &str, why: &str) -> anyhow::Result<usize> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut n = 0;
+        {
+            let mut st = tx.prepare_cached(
+                "UPDATE executions SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'ok'",
+            )?;
+            for id in ids {
+                n += st.execute(params![id, status, why])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Ids of the newest `n` runs, and of the runs started at or after
+    /// `since` (seconds since the epoch).
+    pub fn runs_selected(&self, newest: Option<usize>, since: Option<f64>) -> anyhow::Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        if let Some(n) = newest {
+            let mut st = self
+                .conn
+                .prepare("SELECT id FROM runs ORDER BY id DESC LIMIT ?1")?;
+            let rows = st.query_map([n as i64], |r| r.get(0))?;
+            ids.extend(rows.collect::<Result<Vec<i64>, _>>()?);
+        }
+        if let Some(t) = since {
+            let mut st = self.conn.prepare("SELECT id FROM runs WHERE started >= ?1")?;
+            let rows = st.query_map([t], |r| r.get(0))?;
+            ids.extend(rows.collect::<Result<Vec<i64>, _>>()?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// The output trees run `id` ended with (cached or executed).
+    pub fn run_trees(&self, id: i64) -> anyhow::Result<Vec<String>> {
+        Ok(self.run_results(id)?.into_iter().map(|(_, t)| t).collect())
     }
 
     /// Mark every cache entry producing `tree` as damaged, so the next run redoes it.

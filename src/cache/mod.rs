@@ -11,6 +11,7 @@
 //! | `tmp/<key>.<pid>/` | an execution in progress: its inputs, outputs and scratch |
 //! | `quarantine/` | objects `verify` found damaged, moved aside |
 
+pub mod damage;
 pub mod filehash;
 pub mod index;
 pub mod key;

@@ -44,6 +44,10 @@ pub struct PipelineArgs {
     /// Tensor backend for training stages (part of their cache key).
     #[arg(long, default_value = "flex", value_name = "NAME")]
     pub backend: String,
+    /// The most instances the plan may have (matrix cells times fan-out,
+    /// all stages); a larger plan is refused before it is built.
+    #[arg(long, value_name = "N", default_value_t = crate::spec::Limits::default().max_instances)]
+    pub max_instances: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -153,11 +157,34 @@ pub enum Command {
         #[command(subcommand)]
         what: BenchWhat,
     },
-    /// Remove stored objects that no recorded execution references.
+    /// Free space: remove stored objects no cached result references. With
+    /// roots (`--keep`, `--keep-last`, `--since`), first drop every cached
+    /// result outside them (history stays; a dropped result reruns when
+    /// needed). Waits for running `seqlab run`s on the cache.
     Gc {
         /// Only report what would be removed.
         #[arg(long)]
         dry_run: bool,
+        /// Keep what these pipelines' current plans reference (at their
+        /// params now, with `--set` and `--backend` as given here).
+        #[arg(long, value_name = "PIPELINE", num_args = 1..)]
+        keep: Vec<PathBuf>,
+        /// Override values of the kept pipelines, as in `run`. Repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE", requires = "keep")]
+        sets: Vec<String>,
+        /// Backend of the kept pipelines' training stages, as in `run`.
+        #[arg(long, default_value = "flex", value_name = "NAME")]
+        backend: String,
+        /// Keep the results of the newest N runs.
+        #[arg(long, value_name = "N")]
+        keep_last: Option<usize>,
+        /// Keep the results of runs started since DATE (`2024-05-01`,
+        /// `2024-05-01 13:45` in UTC, or RFC 3339).
+        #[arg(long, value_name = "DATE", value_parser = crate::ops::gc::parse_since)]
+        since: Option<f64>,
+        /// Output format: `text` for people, `json` for programs.
+        #[arg(long, value_enum, default_value = "text")]
+        format: TextOrJson,
     },
 }
 

@@ -13,7 +13,11 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
     let registry = Registry::builtin();
     let cache = || Cache::open(&cli.global.cache);
     let plan = |p: &PipelineArgs| -> anyhow::Result<Plan> {
-        Ok(ops::load_plan(&p.pipeline, &p.sets, &registry)?.1)
+        let limits = crate::spec::Limits {
+            max_instances: p.max_instances,
+            ..Default::default()
+        };
+        Ok(ops::load_plan_with(&p.pipeline, &p.sets, &registry, limits)?.1)
     };
     match &cli.command {
         Command::Run {
@@ -139,6 +143,8 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
         } => {
             let cache = cache()?;
             if let Some(instance) = rerun {
+                // Like a run: gc waits for the re-execution's temp dir.
+                let _guard = cache.shared_guard()?;
                 let path = pipeline
                     .as_ref()
                     .expect("clap requires the pipeline with --rerun");
@@ -183,9 +189,32 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             print!("{}", ops::bench::train_speed(*steps, &names)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Gc { dry_run } => {
-            let r = ops::gc::gc(&cache()?, *dry_run)?;
-            print!("{}", ops::gc::render(&r));
+        Command::Gc {
+            dry_run,
+            keep,
+            sets,
+            backend,
+            keep_last,
+            since,
+            format,
+        } => {
+            let plans = keep
+                .iter()
+                .map(|p| Ok(ops::load_plan(p, sets, &registry)?.1))
+                .collect::<anyhow::Result<Vec<Plan>>>()?;
+            let roots = ops::gc::Roots {
+                plans: plans.iter().collect(),
+                settings: Settings {
+                    backend: backend.clone(),
+                },
+                keep_last: *keep_last,
+                since: *since,
+            };
+            let r = ops::gc::gc(&cache()?, &roots, *dry_run)?;
+            match format {
+                TextOrJson::Text => print!("{}", ops::gc::render(&r)),
+                TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

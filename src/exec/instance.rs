@@ -4,7 +4,6 @@
 //! A kill at any point leaves the cache as it was (plus, at most, orphaned
 //! objects that `gc` removes and a temp dir the next run of that key clears).
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -16,7 +15,9 @@ use crate::cache::manifest::Manifest;
 use crate::cache::store::remove_tree;
 use crate::cache::Cache;
 use crate::plan::Plan;
-use crate::stages::{InputDir, Progress, RunContext, Settings, Upstream};
+use crate::stages::{Progress, RunContext, Settings, Upstream};
+
+use super::inputs::{check_unchanged, materialize_inputs};
 
 /// One instance ready to execute: its key and its inputs' trees.
 pub struct Job {
@@ -81,57 +82,6 @@ fn upstream_records(cache: &Cache, plan: &Plan, job: &Job) -> Vec<Upstream> {
         .collect()
 }
 
-/// Lay out the inputs under `dir` and describe them for the kind.
-fn materialize_inputs(
-    cache: &Cache,
-    plan: &Plan,
-    job: &Job,
-    dir: &Path,
-) -> anyhow::Result<Vec<InputDir>> {
-    let inst = &plan.instances[job.index];
-    let tree_of = |u: usize| {
-        job.input_trees
-            .iter()
-            .find(|(i, _)| *i == u)
-            .map(|(_, t)| t.as_str())
-    };
-    let mut out = Vec::new();
-    for binding in &inst.inputs {
-        let path = dir.join(&binding.stage);
-        if binding.gathered {
-            std::fs::create_dir_all(&path)?;
-            for &u in &binding.instances {
-                let tree = tree_of(u).context("an input's outputs are unknown")?;
-                cache
-                    .store
-                    .materialize(tree, &path.join(plan.instances[u].coords.label()))?;
-            }
-        } else {
-            let tree = tree_of(binding.instances[0]).context("an input's outputs are unknown")?;
-            cache.store.materialize(tree, &path)?;
-        }
-        out.push(InputDir {
-            stage: binding.stage.clone(),
-            path,
-            gathered: binding.gathered,
-        });
-    }
-    // Inputs are read-only: a stage must write to its own output directory.
-    set_dirs_mode(dir, 0o555);
-    Ok(out)
-}
-
-fn set_dirs_mode(dir: &Path, mode: u32) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                set_dirs_mode(&e.path(), mode);
-            }
-        }
-    }
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode));
-}
-
 /// Execute `job` (see the module docs). Failures are recorded in the index
 /// as history, never as a cache entry.
 pub fn execute(
@@ -151,7 +101,7 @@ pub fn execute(
             inst.name
         );
     }
-    if let Some(tree) = index.lookup(&job.key)? {
+    if let Some(tree) = reusable(cache, &index, &job.key)? {
         return Ok(Done {
             tree,
             reused: true,
@@ -164,6 +114,9 @@ pub fn execute(
     let result = run_in(cache, plan, job, settings, progress, &tmp)
         .and_then(|out| cache.store.ingest_tree(&out, &tmp.join("scratch")));
     let ended = now();
+    // Before recording: a stage that filled the disk frees the space here,
+    // so its failure can be recorded.
+    let _ = remove_tree(&tmp);
     let params = canonical_json(&serde_json::Value::Object(inst.params.clone()));
     let components = job.components.canonical();
     let inputs = serde_json::to_string(&job.components.inputs)?;
@@ -183,10 +136,15 @@ pub fn execute(
         ended,
         error: None,
     };
-    let outcome = match result {
+    match result {
         Ok((tree, manifest)) => {
             record.outputs = Some((&tree, manifest.files.len(), manifest.total_bytes()));
-            index.record(&record)?;
+            index.record(&record).with_context(|| {
+                format!(
+                    "`{}` ran, but its result could not be recorded in the index",
+                    inst.name
+                )
+            })?;
             Ok(Done {
                 tree,
                 reused: false,
@@ -196,12 +154,34 @@ pub fn execute(
         Err(e) => {
             let text = format!("{e:#}");
             record.error = Some(&text);
-            index.record(&record)?;
-            Err(e)
+            // The stage's own error is what the user needs; a failure to
+            // record it (a full disk) is added, never put in its place.
+            match index.record(&record) {
+                Ok(_) => Err(e),
+                Err(r) => Err(anyhow::anyhow!(
+                    "{text}\n(this failure could not be recorded in the index: {r:#})"
+                )),
+            }
         }
-    };
-    let _ = remove_tree(&tmp);
-    outcome
+    }
+}
+
+/// The tree cached for `key`, if its manifest object is still in the store
+/// (a stat). A recorded result whose tree has gone is marked damaged, so it
+/// is redone now and `verify` does not report it again.
+fn reusable(
+    cache: &Cache,
+    index: &crate::cache::index::Index,
+    key: &str,
+) -> anyhow::Result<Option<String>> {
+    match index.lookup(key)? {
+        Some(tree) if cache.store.contains(&tree) => Ok(Some(tree)),
+        Some(tree) => {
+            index.mark_damaged(&tree, "its output tree was missing from the store")?;
+            Ok(None)
+        }
+        None => Ok(None),
+    }
 }
 
 /// Run the kind of `job` in `tmp` (inputs under `in/`, outputs under `out/`,
@@ -219,7 +199,10 @@ fn run_in(
     for d in [&in_dir, &out_dir, &scratch] {
         std::fs::create_dir_all(d)?;
     }
-    let inputs = materialize_inputs(cache, plan, job, &in_dir)?;
+    // The stage must write inside `out/`, not replace it (by a link to
+    // another directory, whose files would be moved into the store).
+    let out_id = crate::fsutil::identity(&out_dir)?;
+    let (inputs, objects) = materialize_inputs(cache, plan, job, &in_dir)?;
     let upstream = if inst.kind.wants_provenance() {
         upstream_records(cache, plan, job)
     } else {
@@ -240,8 +223,8 @@ fn run_in(
     // A panicking stage must fail its instance like an error does: the
     // scheduler waits for every instance's result, and the temporary
     // directory must still be cleaned up.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.kind.run(&ctx))).unwrap_or_else(
-        |payload| {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.kind.run(&ctx)))
+        .unwrap_or_else(|payload| {
             let msg = payload
                 .downcast_ref::<String>()
                 .map(String::as_str)
@@ -251,8 +234,19 @@ fn run_in(
                 "the `{}` stage panicked: {msg} (a seqlab bug; please report it)",
                 inst.kind.name()
             ))
-        },
-    )?;
+        });
+    // Whether or not it succeeded, the stage must have left its inputs and
+    // its output directory as they were.
+    check_unchanged(cache, &objects)?;
+    ran.map_err(|e| match crate::fsutil::full_disk_note(tmp) {
+        Some(note) => e.context(note),
+        None => e,
+    })?;
+    if crate::fsutil::identity(&out_dir).ok() != Some(out_id) {
+        anyhow::bail!(
+            "the stage replaced its output directory ($SEQLAB_OUT) with something else (a link to another directory?); write files inside it instead"
+        );
+    }
     Ok(out_dir)
 }
 

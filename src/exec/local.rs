@@ -265,7 +265,9 @@ pub fn why_run(
         return Ok("last execution has an older key format".into());
     };
     let changes = now.diff(&old);
-    Ok(if changes.is_empty() {
+    Ok(if changes.is_empty() && last.status == "collected" {
+        "its outputs were removed by `seqlab gc`".into()
+    } else if changes.is_empty() {
         "cached outputs are missing or damaged".into()
     } else {
         changes.join("; ")

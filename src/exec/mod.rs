@@ -7,6 +7,7 @@
 //! schedules instances on this machine. A cluster executor would replace
 //! only `local`, submitting [`instance::execute`] calls as jobs.
 
+mod inputs;
 pub mod instance;
 pub mod local;
 pub mod progress;

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::cache::damage::{invalidate, quarantine};
 use crate::cache::Cache;
 use crate::exec::instance::{rerun_detached, Job};
 use crate::exec::resolve::Resolver;
@@ -21,7 +22,8 @@ pub struct VerifyReport {
     pub damaged: Vec<String>,
     /// Recorded output trees missing a file or their manifest.
     pub incomplete_trees: Vec<String>,
-    /// Cache entries marked damaged (they will be re-executed by the next run).
+    /// Cache entries marked damaged (they will be re-executed by the next
+    /// run): those whose outputs are incomplete, and those built on them.
     pub entries_invalidated: usize,
 }
 
@@ -31,38 +33,26 @@ impl VerifyReport {
     }
 }
 
-/// Check every object. Damaged objects are moved to `quarantine/` and the
-/// cache entries that used them are marked damaged, so the next run redoes
-/// exactly that work.
+/// Check every object. Damaged objects are moved to `quarantine/`; the
+/// cache entries whose outputs used them, and every entry built on those
+/// (transitively), are marked damaged, so the next run redoes exactly that
+/// work.
 pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let all = cache.store.all()?;
     report.objects_checked = all.len();
-    let quarantine = cache.root.join("quarantine");
     let mut bad: BTreeSet<String> = BTreeSet::new();
     for hash in &all {
         if !cache.store.check(hash)? {
-            std::fs::create_dir_all(&quarantine)?;
-            std::fs::rename(cache.store.object_path(hash), quarantine.join(hash))?;
+            quarantine(cache, hash)?;
             bad.insert(hash.clone());
         }
     }
     report.damaged = bad.iter().cloned().collect();
     let index = cache.index()?;
-    for tree in index.referenced_trees()? {
-        let broken = match cache.store.manifest(&tree) {
-            Ok(m) => m
-                .files
-                .iter()
-                .any(|f| bad.contains(&f.hash) || !cache.store.contains(&f.hash)),
-            Err(_) => true,
-        };
-        if broken {
-            report.incomplete_trees.push(tree.clone());
-            report.entries_invalidated +=
-                index.mark_damaged(&tree, "verify found damaged or missing objects")?;
-        }
-    }
+    let inv = invalidate(cache, &index, &bad, "verify found damaged or missing objects")?;
+    report.incomplete_trees = inv.broken_trees;
+    report.entries_invalidated = inv.entries;
     Ok(report)
 }
 

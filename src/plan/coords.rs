@@ -57,6 +57,56 @@ impl Coords {
         Coords(out)
     }
 
+    /// The label as one file name, for the directory a gathering stage sees
+    /// this instance under: `/` (path syntax), NUL (which no path may hold)
+    /// and `%` (the escape itself) become `%2F`, `%00` and `%25`, so that no
+    /// matrix value can name a place outside that directory and different
+    /// labels stay different names. Labels without those characters are
+    /// unchanged. (A label is never `.` or `..`: it is `_` or has a `=`.)
+    pub fn dir_name(&self) -> String {
+        let label = self.label();
+        if !label.contains(['/', '%', '\0']) {
+            return label;
+        }
+        let mut out = String::with_capacity(label.len() + 8);
+        for c in label.chars() {
+            match c {
+                '/' => out.push_str("%2F"),
+                '%' => out.push_str("%25"),
+                '\0' => out.push_str("%00"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// The inverse of [`Coords::dir_name`]: what a gathering stage reads
+    /// back from its input directory names.
+    pub fn from_dir_name(name: &str) -> Coords {
+        if !name.contains('%') {
+            return Coords::parse_label(name);
+        }
+        let mut out = String::with_capacity(name.len());
+        let mut rest = name;
+        while let Some(i) = rest.find('%') {
+            out.push_str(&rest[..i]);
+            let code = rest.get(i + 1..i + 3);
+            match code {
+                Some("2F") => out.push('/'),
+                Some("25") => out.push('%'),
+                Some("00") => out.push('\0'),
+                _ => {
+                    out.push('%');
+                    rest = &rest[i + 1..];
+                    continue;
+                }
+            }
+            rest = &rest[i + 3..];
+        }
+        out.push_str(rest);
+        Coords::parse_label(&out)
+    }
+
     /// `stage[i=1,mode=a]`, or just `stage`.
     pub fn instance_name(&self, stage: &str) -> String {
         if self.0.is_empty() {
@@ -91,6 +141,18 @@ mod tests {
 
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn dir_names_hold_no_path_syntax_and_invert() {
+        let c = |v: &str| Coords([("v".to_string(), json!(v))].into_iter().collect());
+        for v in ["plain", "../../x", "a/b", "%2F", "100%", "a\0b", "/"] {
+            let name = c(v).dir_name();
+            assert!(!name.contains('/') && !name.contains('\0'), "{name}");
+            assert_eq!(Coords::from_dir_name(&name), c(v), "{v}");
+        }
+        assert_eq!(c("plain").dir_name(), "v=plain");
+        assert_ne!(c("%2F").dir_name(), c("/").dir_name());
+    }
 
     fn c(pairs: &[(&str, Value)]) -> Coords {
         Coords(

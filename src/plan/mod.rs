@@ -5,6 +5,7 @@
 pub mod coords;
 mod expand;
 mod filter;
+mod join;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -7,6 +7,7 @@
 //! checks what serde cannot see (kinds, params, references, cycles).
 
 mod error;
+pub mod limits;
 mod load;
 mod locate;
 mod model;
@@ -15,6 +16,7 @@ mod suggest;
 pub mod validate;
 
 pub use error::{SpecError, SpecErrors};
+pub use limits::Limits;
 pub use load::{load_file, load_str, LoadedPipeline};
 pub use locate::{Locations, Position};
 pub use model::{PipelineSpec, StageSpec, WhereClause};

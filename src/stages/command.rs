@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context};
 use serde_json::Value;
 
-use super::{ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+use super::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
 
 pub struct CommandKind {
     schema: ParamSchema,
@@ -53,6 +53,50 @@ pub fn env_name(name: &str) -> String {
         .collect()
 }
 
+/// Params reach the program as environment variables: two names that map to
+/// one variable would silently drop one, and a NUL byte cannot be passed at
+/// all. Both are refused here, naming the param.
+fn check_environment(params: &JsonMap) -> Result<(), Vec<ParamIssue>> {
+    fn has_nul(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(a) => a.iter().any(has_nul),
+            Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    let mut issues = Vec::new();
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for (k, v) in params {
+        if k.contains('\0') || has_nul(v) {
+            issues.push(ParamIssue {
+                param: k.clone(),
+                message: format!(
+                    "`{}` holds a NUL byte, which cannot be passed to a program",
+                    k.replace('\0', "\\0")
+                ),
+                help: Some("remove the NUL byte (`\\0`)".into()),
+            });
+        }
+        if k == "cmd" {
+            continue;
+        }
+        let var = format!("SEQLAB_PARAM_{}", env_name(k));
+        if let Some(other) = seen.insert(var.clone(), k) {
+            issues.push(ParamIssue {
+                param: k.clone(),
+                message: format!("`{other}` and `{k}` both become the variable {var}"),
+                help: Some("rename one of them (`-` and `_` read the same)".into()),
+            });
+        }
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(issues)
+    }
+}
+
 fn env_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -71,6 +115,12 @@ impl StageKind for CommandKind {
 
     fn schema(&self) -> &ParamSchema {
         &self.schema
+    }
+
+    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
+        let resolved = self.schema.resolve(raw)?;
+        check_environment(&resolved)?;
+        Ok(resolved)
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {

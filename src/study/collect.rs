@@ -96,7 +96,7 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
         dirs.sort();
         for dir in dirs {
             let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("_");
-            let coords = Coords::parse_label(name);
+            let coords = Coords::from_dir_name(name);
             if dir.join("task.json").is_file() && !dir.join("model.safetensors").is_file() {
                 let info = read_json(&dir.join("task.json"))?;
                 let map = info.as_object().cloned().unwrap_or_default();
