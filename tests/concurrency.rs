@@ -16,7 +16,7 @@ stages:
     kind: command
     matrix: {{i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}}
     params:
-      cmd: [sh, -c, 'echo $SEQLAB_INSTANCE >> $SEQLAB_PARAM_LOGFILE; sleep 0.05; echo $SEQLAB_PARAM_I > $SEQLAB_OUT/x']
+      cmd: [sh, -c, 'while [ -e hold ]; do sleep 0.01; done; echo $PPID >> pids.log; echo $SEQLAB_INSTANCE >> $SEQLAB_PARAM_LOGFILE; sleep 0.05; echo $SEQLAB_PARAM_I > $SEQLAB_OUT/x']
       logfile: {log}
   next:
     kind: command
@@ -69,18 +69,81 @@ fn log_counts(w: &Work) -> BTreeMap<String, usize> {
     m
 }
 
+/// (started, ended) of every recorded run, read from the index.
+fn run_spans(w: &Work) -> Vec<(f64, Option<f64>)> {
+    let db = rusqlite::Connection::open(w.cache().join("index.sqlite")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let mut st = db
+        .prepare("SELECT started, ended FROM runs ORDER BY id")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    rows
+}
+
 #[test]
 fn two_runs_at_once_execute_each_key_once() {
     let w = Work::new();
     let log = w.join("executions.log");
     w.write("p.yaml", &pipeline(log.to_str().unwrap()));
     init_cache(&w);
-    let (r1, r2) = run_two_at_once(
-        &w,
-        &["run", "p.yaml", "-j", "2"],
-        &["run", "p.yaml", "-j", "2"],
+    // The `step` instances wait while `hold` exists, so the first process
+    // cannot finish before the second has started its run: the two overlap
+    // however the machine schedules them.
+    w.write("hold", "");
+    let spawn = |args: &[&str]| {
+        w.command(args)
+            .env("SEQLAB_LOG", "seqlab=info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let args = ["run", "p.yaml", "-j", "2"];
+    let (c1, c2) = (spawn(&args), spawn(&args));
+    let start = std::time::Instant::now();
+    while run_spans(&w).len() < 2 {
+        assert!(start.elapsed().as_secs() < 60, "the runs did not start");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Let the second reach the keys the first is holding.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    std::fs::remove_file(w.join("hold")).unwrap();
+    let done = |c: std::process::Child| {
+        let out = c.wait_with_output().unwrap();
+        common::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let (r1, r2) = (done(c1).ok(), done(c2).ok());
+    // The runs overlapped in time, and shared the work: one waited for a key
+    // the other was executing, or both executed part of it.
+    let spans = run_spans(&w);
+    assert_eq!(spans.len(), 2);
+    let last_start = spans[0].0.max(spans[1].0);
+    let first_end = spans[0].1.unwrap().min(spans[1].1.unwrap());
+    assert!(
+        last_start < first_end,
+        "the runs did not overlap: {spans:?}"
     );
-    let (r1, r2) = (r1.ok(), r2.ok());
+    let pids: std::collections::BTreeSet<String> = std::fs::read_to_string(w.join("pids.log"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let waited =
+        format!("{}{}", r1.stderr, r2.stderr).contains("waited for another seqlab process");
+    assert!(
+        pids.len() == 2 || waited,
+        "no sign of shared work: executors {pids:?}\n{}\n{}",
+        r1.text(),
+        r2.text()
+    );
     let seen = log_counts(&w);
     assert_eq!(seen.len(), 25, "{seen:?}");
     for (name, n) in &seen {

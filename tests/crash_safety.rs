@@ -169,9 +169,10 @@ fn a_flipped_byte_is_found_quarantined_and_redone() {
         "{}",
         v.text()
     );
+    // make[i=2], and down[i=2] built on its outputs (damage propagates).
     assert!(
         v.stdout
-            .contains("1 damaged, 1 output trees incomplete, 1 cache entries invalidated"),
+            .contains("1 damaged, 1 output trees incomplete, 2 cache entries invalidated"),
         "{}",
         v.text()
     );
@@ -197,13 +198,14 @@ fn a_flipped_byte_is_found_quarantined_and_redone() {
     assert_eq!(st[4].reason, "input make[i=2] will run");
 
     let r = w.run("s.yaml", &[]).ok();
-    assert_eq!(r.summary(), counts(1, 5, 0, 0));
+    assert_eq!(r.summary(), counts(2, 4, 0, 0));
     let log = w
-        .seqlab(&["log", "--format", "json", "-n", "1"])
+        .seqlab(&["log", "--format", "json", "-n", "2"])
         .ok()
         .json();
-    assert_eq!(log[0]["instance"], "make[i=2]");
-    assert_eq!(log[0]["status"], "ok");
+    assert_eq!(log[0]["instance"], "down[i=2]");
+    assert_eq!(log[1]["instance"], "make[i=2]");
+    assert_eq!(log[1]["status"], "ok");
     assert_eq!(std::fs::read(&object).unwrap(), b"made-2\n");
     assert_eq!(w.output("down[i=2]", "y"), "down-made-2\n");
 

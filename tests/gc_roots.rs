@@ -419,3 +419,56 @@ fn a_kill_during_gc_leaves_a_clean_cache() {
     assert_eq!(w.seqlab(&["verify"]).code, 0);
     assert_eq!(w.run("m.yaml", &[]).ok().summary(), counts(0, 300, 0, 0));
 }
+
+/// A run killed while gc waits for it: gc then proceeds (the kernel drops
+/// the dead run's lock), and the cache verifies clean with the killed run's
+/// completed results intact and its unfinished instance simply not cached.
+#[test]
+fn a_run_killed_while_gc_waits_leaves_a_clean_cache() {
+    let w = Work::new();
+    w.write(
+        "k.yaml",
+        r#"name: killed
+stages:
+  first:
+    kind: command
+    params: {cmd: [sh, -c, 'seq 1 20000 > $SEQLAB_OUT/x']}
+  second:
+    kind: command
+    needs: [first]
+    params: {cmd: [sh, -c, 'touch started; while [ ! -e go ]; do sleep 0.01; done; cp $SEQLAB_IN_FIRST/x $SEQLAB_OUT/y']}
+"#,
+    );
+    let mut run = w
+        .command(&["run", "k.yaml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&w.join("started"));
+    let gc = w
+        .command(&["gc", "--keep", "k.yaml", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on a child we spawned and have not reaped yet.
+    unsafe { libc::kill(run.id() as libc::pid_t, libc::SIGKILL) };
+    run.wait().unwrap();
+    let gc = gc.wait_with_output().unwrap();
+    assert!(
+        gc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
+    let report: Value = serde_json::from_slice(&gc.stdout).unwrap();
+    assert_eq!(report["kept_results"], 1, "{report:#}");
+    let v = w.seqlab(&["verify"]);
+    assert_eq!(v.code, 0, "{}", v.text());
+    std::fs::write(w.join("go"), "").unwrap();
+    let st = w.status("k.yaml", &[]);
+    assert_eq!(with_state(&st, "cached"), vec!["first"], "{st:?}");
+    assert_eq!(w.run("k.yaml", &[]).ok().summary(), counts(1, 1, 0, 0));
+    assert_eq!(w.seqlab(&["verify"]).code, 0);
+}

@@ -410,7 +410,11 @@ impl Index {
 
     /// Ids of the newest `n` runs, and of the runs started at or after
     /// `since` (seconds since the epoch).
-    pub fn runs_selected(&self, newest: Option<usize>, since: Option<f64>) -> anyhow::Result<Vec<i64>> {
+    pub fn runs_selected(
+        &self,
+        newest: Option<usize>,
+        since: Option<f64>,
+    ) -> anyhow::Result<Vec<i64>> {
         let mut ids = Vec::new();
         if let Some(n) = newest {
             let mut st = self
@@ -420,7 +424,9 @@ impl Index {
             ids.extend(rows.collect::<Result<Vec<i64>, _>>()?);
         }
         if let Some(t) = since {
-            let mut st = self.conn.prepare("SELECT id FROM runs WHERE started >= ?1")?;
+            let mut st = self
+                .conn
+                .prepare("SELECT id FROM runs WHERE started >= ?1")?;
             let rows = st.query_map([t], |r| r.get(0))?;
             ids.extend(rows.collect::<Result<Vec<i64>, _>>()?);
         }

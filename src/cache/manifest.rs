@@ -73,10 +73,7 @@ pub fn output_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
             let entry = entry?;
             let path = entry.path();
             let ty = entry.file_type()?;
-            let rel = path
-                .strip_prefix(dir)?
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = path.strip_prefix(dir)?.to_string_lossy().replace('\\', "/");
             if ty.is_symlink() {
                 bail!("output `{rel}` is a symbolic link; write a regular file instead");
             } else if ty.is_dir() {

@@ -64,7 +64,12 @@ pub fn parse_since(text: &str) -> Result<f64, String> {
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d.timestamp() as f64 + d.timestamp_subsec_nanos() as f64 * 1e-9);
     }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
             return Ok(d.and_utc().timestamp() as f64);
         }
@@ -91,7 +96,12 @@ fn kept_trees(cache: &Cache, roots: &Roots<'_>) -> anyhow::Result<HashSet<String
             ..RunOptions::default()
         };
         let status = run_plan(cache, plan, &opts)?;
-        keep.extend(status.outcomes.iter().filter_map(|o| o.tree().map(str::to_string)));
+        keep.extend(
+            status
+                .outcomes
+                .iter()
+                .filter_map(|o| o.tree().map(str::to_string)),
+        );
     }
     let runs = index.runs_selected(roots.keep_last, roots.since)?;
     for &id in &runs {
@@ -133,7 +143,11 @@ pub fn gc(cache: &Cache, roots: &Roots<'_>, dry_run: bool) -> anyhow::Result<GcR
         // Entries go first, objects after: a kill in between leaves only
         // unreferenced objects.
         if !dry_run {
-            index.set_status(&dropped, "collected", "dropped by `seqlab gc` (outside its roots)")?;
+            index.set_status(
+                &dropped,
+                "collected",
+                "dropped by `seqlab gc` (outside its roots)",
+            )?;
         }
     } else {
         live_trees.extend(entries.iter().map(|e| e.outputs.clone()));

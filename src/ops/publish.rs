@@ -116,9 +116,13 @@ mod tests {
         assert!(check("..").unwrap_err().contains("working directory"));
         assert!(check("p").unwrap_err().contains("pipeline's directory"));
         assert!(check("cache").unwrap_err().contains("the cache"));
-        assert!(check("cache/objects").unwrap_err().contains("inside the cache"));
+        assert!(check("cache/objects")
+            .unwrap_err()
+            .contains("inside the cache"));
         assert!(check("data").unwrap_err().contains("did not create"));
-        assert!(check("reports/x/../../data").unwrap_err().contains("did not create"));
+        assert!(check("reports/x/../../data")
+            .unwrap_err()
+            .contains("did not create"));
         assert_eq!(check("reports/x").unwrap(), cwd.join("reports/x"));
         std::fs::write(cwd.join("data").join(MARKER), "").unwrap();
         assert!(check("data").is_ok());

@@ -50,7 +50,12 @@ pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
     }
     report.damaged = bad.iter().cloned().collect();
     let index = cache.index()?;
-    let inv = invalidate(cache, &index, &bad, "verify found damaged or missing objects")?;
+    let inv = invalidate(
+        cache,
+        &index,
+        &bad,
+        "verify found damaged or missing objects",
+    )?;
     report.incomplete_trees = inv.broken_trees;
     report.entries_invalidated = inv.entries;
     Ok(report)

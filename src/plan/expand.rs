@@ -340,7 +340,12 @@ fn stage_order(p: &LoadedPipeline) -> Vec<&str> {
         (0..stages.len()).filter(|&i| missing[i] == 0).collect();
     let mut done = Vec::with_capacity(stages.len());
     while let Some(i) = ready.pop_first() {
-        done.push(stages.get_index(i).map(|(n, _)| n.as_str()).unwrap_or_default());
+        done.push(
+            stages
+                .get_index(i)
+                .map(|(n, _)| n.as_str())
+                .unwrap_or_default(),
+        );
         for &u in &users[i] {
             missing[u] -= 1;
             if missing[u] == 0 {

@@ -215,7 +215,11 @@ fn find_cycle(p: &LoadedPipeline) -> Option<Vec<String>> {
             }
         }
     }
-    let scc: HashSet<NodeIndex> = tarjan_scc(&graph).into_iter().find(|c| c.len() > 1)?.into_iter().collect();
+    let scc: HashSet<NodeIndex> = tarjan_scc(&graph)
+        .into_iter()
+        .find(|c| c.len() > 1)?
+        .into_iter()
+        .collect();
     // Walk inside the component from its first stage until we return to it.
     let start = *scc.iter().min()?;
     let mut path = vec![start];
