@@ -128,7 +128,16 @@ impl Store {
             }
             return Ok((hash, meta.len(), executable));
         }
-        // Linked from elsewhere: copy the bytes (hashing what is written).
+        // Linked from elsewhere. Often an input passed through (already an
+        // object: nothing to store); otherwise copy the bytes, hashing what
+        // is written.
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(&file)?;
+        let hash = hasher.finalize().to_hex().to_string();
+        if self.contains(&hash) {
+            return Ok((hash, meta.len(), executable));
+        }
+        std::io::Seek::seek(&mut &file, std::io::SeekFrom::Start(0))?;
         let mut out = fs::OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -193,7 +193,7 @@ pub fn gc(cache: &Cache, roots: &Roots<'_>, dry_run: bool) -> anyhow::Result<GcR
 pub fn render(r: &GcReport) -> String {
     let verb = if r.dry_run { "would remove" } else { "removed" };
     let mut out = format!(
-        "{verb} {} unreferenced objects ({} bytes freed) and {} stale temp dirs; kept {} objects\n",
+        "{verb} {} unreferenced objects ({} bytes) and {} stale temp dirs; kept {} objects\n",
         r.removed_objects, r.removed_bytes, r.removed_tmp_dirs, r.kept_objects
     );
     if r.dropped_results > 0 {

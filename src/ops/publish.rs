@@ -68,7 +68,7 @@ pub fn check_publish_dir(
         match std::fs::read_dir(&target) {
             Ok(mut entries) => {
                 let empty = entries.next().is_none();
-                (!empty && !target.join(MARKER).is_file())
+                (!empty && !published_by_seqlab(&target))
                     .then(|| "is a non-empty directory seqlab did not create".to_string())
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -83,6 +83,13 @@ pub fn check_publish_dir(
             dest.display()
         )),
     }
+}
+
+/// Whether seqlab published `dir`: it holds the marker, or (published
+/// before the marker existed) a report's page and input side by side.
+fn published_by_seqlab(dir: &Path) -> bool {
+    dir.join(MARKER).is_file()
+        || (dir.join("index.html").is_file() && dir.join("report_input.json").is_file())
 }
 
 /// Check every publishing instance's directory before anything runs.
@@ -126,6 +133,12 @@ mod tests {
         assert_eq!(check("reports/x").unwrap(), cwd.join("reports/x"));
         std::fs::write(cwd.join("data").join(MARKER), "").unwrap();
         assert!(check("data").is_ok());
+        // Published by an older seqlab, without the marker.
+        std::fs::create_dir_all(cwd.join("old")).unwrap();
+        std::fs::write(cwd.join("old/index.html"), "").unwrap();
+        assert!(check("old").is_err());
+        std::fs::write(cwd.join("old/report_input.json"), "").unwrap();
+        assert!(check("old").is_ok());
         std::os::unix::fs::symlink(&cwd, cwd.join("link")).unwrap();
         assert!(check("link").unwrap_err().contains("working directory"));
     }
