@@ -297,7 +297,7 @@ stages:
     );
     assert_eq!(listing(&v), vec!["out.txt"]);
     assert_eq!(w.output("all", "n"), "4\n");
-    let mut expected = vec!["plain", escape.as_str(), "a/b", "%2F"];
+    let mut expected = ["plain", escape.as_str(), "a/b", "%2F"];
     expected.sort();
     let expected: String = expected.iter().map(|s| format!("{s}\n")).collect();
     assert_eq!(w.output("all", "all"), expected);

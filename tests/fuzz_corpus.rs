@@ -365,7 +365,7 @@ fn mutate(rng: &mut Rng, text: Vec<u8>) -> Vec<u8> {
                     0 => format!("{}1{} == 1", "(".repeat(100_000), ")".repeat(100_000)),
                     1 => format!("{}1 == 1", "1 + ".repeat(50_000)),
                     2 => format!("{}true", "!".repeat(100_000)),
-                    3 => format!("{}", "x".repeat(200_000)),
+                    3 => "x".repeat(200_000),
                     _ => rng.pick(WHERE).to_string(),
                 };
                 lines.insert(i + 1, format!("    where: '{}'", expr.replace('\'', "''")));
@@ -539,7 +539,7 @@ fn judge(file: &Path, cache: &Path) -> Verdict {
         return Verdict::Bad(format!("killed by signal {sig}: {tail}"));
     }
     match status.code() {
-        Some(0 | 1 | 2) if !stderr.contains("panicked") => Verdict::Fine,
+        Some(0..=2) if !stderr.contains("panicked") => Verdict::Fine,
         Some(c) => Verdict::Bad(format!("exit {c}: {tail}")),
         None => Verdict::Bad("no exit code".into()),
     }
