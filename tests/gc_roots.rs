@@ -387,19 +387,29 @@ stages:
 fn a_kill_during_gc_leaves_a_clean_cache() {
     let w = Work::new();
     let mut rng = Rng(0x6c_5eed);
-    for round in 0..4u32 {
+    for round in 0..5u32 {
         w.write("m.yaml", &many(round));
         w.run("m.yaml", &["-j", "2"]).ok();
+        // Aim the kill into the work: a dry run does all of it but removing.
+        let t = Instant::now();
+        w.seqlab(&["gc", "--keep", "m.yaml", "--dry-run"]).ok();
+        let dry = t.elapsed().as_millis() as u64;
+        let before = objects(&w.cache()).1.len();
         let mut child = w
             .command(&["gc", "--keep", "m.yaml"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.range(5, 120)));
+        let delay = rng.range(dry / 2, dry + 40);
+        std::thread::sleep(Duration::from_millis(delay));
         // SAFETY: kill(2) on a child we spawned and have not reaped yet.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
         child.wait().unwrap();
+        eprintln!(
+            "round {round}: killed gc after {delay} ms (a dry run takes {dry} ms): {} of {before} objects removed",
+            before - objects(&w.cache()).1.len()
+        );
         let v = w.seqlab(&["verify"]);
         assert_eq!(v.code, 0, "round {round}: {}", v.text());
         assert!(
