@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::args::{BenchWhat, Cli, Command, GraphFormat, PipelineArgs, TextOrJson};
+use super::args::{
+    BenchWhat, Cli, Command, GraphFormat, IndexWhat, PipelineArgs, SlurmArgs, TextOrJson,
+};
 use crate::cache::Cache;
 use crate::exec::RunOptions;
 use crate::ops;
@@ -11,7 +13,7 @@ use crate::stages::{Registry, Settings};
 
 pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
     let registry = Registry::builtin();
-    let cache = || Cache::open(&cli.global.cache);
+    let cache = || Cache::open_with_index(&cli.global.cache, cli.global.index.as_deref());
     let plan = |p: &PipelineArgs| -> anyhow::Result<Plan> {
         Ok(ops::load_plan(&p.pipeline, &p.sets, &registry)?.1)
     };
@@ -19,7 +21,10 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Run {
             pipeline,
             jobs,
+            threads,
             dry_run,
+            executor,
+            slurm,
         } => {
             let plan = plan(pipeline)?;
             let cache = cache()?;
@@ -30,6 +35,9 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                     backend: pipeline.backend.clone(),
                 },
                 progress: !cli.global.quiet,
+                threads: threads.map(|t| t as usize),
+                executor: *executor,
+                slurm: slurm_options(slurm),
                 ..RunOptions::default()
             };
             if let Some(j) = jobs {
@@ -183,10 +191,65 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             print!("{}", ops::bench::train_speed(*steps, &names)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Index { what } => {
+            let cache = cache()?;
+            match what {
+                IndexWhat::Rebuild => {
+                    let r = ops::index::rebuild(&cache)?;
+                    print!("{}", ops::index::render_rebuild(&cache, &r));
+                    Ok(ExitCode::SUCCESS)
+                }
+                IndexWhat::Check => {
+                    let r = ops::index::check(&cache)?;
+                    match &r.problem {
+                        None => {
+                            println!("{}: ok", r.index);
+                            Ok(ExitCode::SUCCESS)
+                        }
+                        Some(p) => {
+                            println!("{}: DAMAGED: {p}\nthe next seqlab command that opens it (or `seqlab verify`) rebuilds it from the result records", r.index);
+                            Ok(ExitCode::from(1))
+                        }
+                    }
+                }
+            }
+        }
+        Command::Worker {
+            job,
+            batch,
+            attempt,
+            threads,
+            progress,
+        } => {
+            let code = ops::worker::worker(
+                &cache()?,
+                job.as_deref(),
+                batch.as_deref(),
+                attempt.as_deref(),
+                *threads,
+                *progress,
+            )?;
+            Ok(ExitCode::from(code))
+        }
         Command::Gc { dry_run } => {
             let r = ops::gc::gc(&cache()?, *dry_run)?;
             print!("{}", ops::gc::render(&r));
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn slurm_options(a: &SlurmArgs) -> crate::exec::slurm::SlurmOptions {
+    use std::time::Duration;
+    crate::exec::slurm::SlurmOptions {
+        partition: a.slurm_partition.clone(),
+        time_s: a.slurm_time,
+        mem_mb: a.slurm_mem,
+        sbatch: a.slurm_sbatch.clone(),
+        array_max: a.slurm_array_max as usize,
+        array_throttle: a.slurm_array_throttle.map(|k| k as usize),
+        poll_min: Duration::from_secs_f64(a.slurm_poll),
+        poll_max: Duration::from_secs_f64(a.slurm_poll_max.max(a.slurm_poll)),
+        grace: Duration::from_secs_f64(a.slurm_grace),
     }
 }

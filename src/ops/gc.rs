@@ -24,7 +24,10 @@ pub fn gc(cache: &Cache, dry_run: bool) -> anyhow::Result<GcReport> {
     let _guard = cache.exclusive_guard()?;
     let index = cache.index()?;
     let mut live: HashSet<String> = HashSet::new();
-    for tree in index.referenced_trees()? {
+    // Results another controller (with its own index) recorded are live too.
+    let (records, _) = cache.records.scan(crate::cache::record::Which::Ok);
+    let record_trees = records.iter().filter_map(|r| r.tree().map(str::to_string));
+    for tree in index.referenced_trees()?.into_iter().chain(record_trees) {
         if let Ok(m) = cache.store.manifest(&tree) {
             live.extend(m.files.into_iter().map(|f| f.hash));
         }

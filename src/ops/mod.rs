@@ -6,9 +6,11 @@ pub mod compare;
 pub mod dag;
 pub mod gc;
 pub mod history;
+pub mod index;
 pub mod run;
 pub mod status;
 pub mod verify;
+pub mod worker;
 
 use std::path::Path;
 

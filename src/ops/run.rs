@@ -63,6 +63,10 @@ pub fn summary(plan: &Plan, report: &RunReport, dry_run: bool) -> String {
             _ => {}
         }
     }
+    for note in &report.notes {
+        out.push_str(note);
+        out.push('\n');
+    }
     out.push_str(&format!(
         "{}: {} executed, {} cached, {} failed, {} skipped in {:.2}s\n",
         plan.pipeline,

@@ -23,11 +23,14 @@ pub struct VerifyReport {
     pub incomplete_trees: Vec<String>,
     /// Cache entries marked damaged (they will be re-executed by the next run).
     pub entries_invalidated: usize,
+    /// Damage SQLite's integrity check found in the index, and how it was
+    /// repaired (rebuilt from the result records, the damaged file kept).
+    pub index_repairs: Vec<String>,
 }
 
 impl VerifyReport {
     pub fn ok(&self) -> bool {
-        self.damaged.is_empty() && self.incomplete_trees.is_empty()
+        self.damaged.is_empty() && self.incomplete_trees.is_empty() && self.index_repairs.is_empty()
     }
 }
 
@@ -35,7 +38,10 @@ impl VerifyReport {
 /// cache entries that used them are marked damaged, so the next run redoes
 /// exactly that work.
 pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
-    let mut report = VerifyReport::default();
+    let mut report = VerifyReport {
+        index_repairs: crate::cache::heal::verify(cache)?,
+        ..VerifyReport::default()
+    };
     let all = cache.store.all()?;
     report.objects_checked = all.len();
     let quarantine = cache.root.join("quarantine");
@@ -59,15 +65,37 @@ pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
         };
         if broken {
             report.incomplete_trees.push(tree.clone());
-            report.entries_invalidated +=
-                index.mark_damaged(&tree, "verify found damaged or missing objects")?;
+            report.entries_invalidated += invalidate(
+                cache,
+                &index,
+                &tree,
+                "verify found damaged or missing objects",
+            )?;
         }
     }
     Ok(report)
 }
 
+/// Invalidate every cache entry producing `tree`: its result records are
+/// moved aside (so no controller reuses or re-ingests them) and its index
+/// rows are marked damaged. Returns the number of index rows marked.
+pub fn invalidate(
+    cache: &Cache,
+    index: &crate::cache::index::Index,
+    tree: &str,
+    why: &str,
+) -> anyhow::Result<usize> {
+    for key in index.keys_of_tree(tree)? {
+        cache.records.move_aside(&key, why)?;
+    }
+    index.mark_damaged(tree, why)
+}
+
 pub fn render_store(r: &VerifyReport) -> String {
     let mut out = String::new();
+    for repair in &r.index_repairs {
+        let _ = writeln!(out, "INDEX {repair}");
+    }
     for h in &r.damaged {
         let _ = writeln!(out, "DAMAGED object {h} (moved to quarantine/)");
     }
@@ -136,9 +164,9 @@ pub fn rerun(
         .components(&index, i, &trees)?
         .expect("inputs are cached");
     let key = components.key();
-    let execution = index
-        .execution_for_key(&key)?
-        .expect("cached instances have an execution");
+    let execution = index.execution_for_key(&key)?.ok_or_else(|| {
+        anyhow::anyhow!("`{instance}` has no recorded execution: run the pipeline first")
+    })?;
     let input_trees = plan.instances[i]
         .upstream()
         .map(|u| (u, trees[u].clone().unwrap_or_default()))
@@ -148,6 +176,12 @@ pub fn rerun(
         key: key.clone(),
         components,
         input_trees,
+        input_keys: Vec::new(),
+        upstream: if plan.instances[i].kind.wants_provenance() {
+            crate::exec::schedule::provenance(&index, plan, i, &trees)
+        } else {
+            Vec::new()
+        },
     };
     let fresh = rerun_detached(cache, plan, &job, settings)?;
     let actual = fresh.tree_hash();

@@ -126,6 +126,9 @@ pub fn expand(p: &LoadedPipeline, registry: &Registry) -> Result<Plan, SpecError
                     params,
                     inputs,
                     deps: stage.deps.clone(),
+                    // Checked by validation; an unchecked plan runs with defaults.
+                    resources: stage.resources.check().unwrap_or_default(),
+                    retries: stage.retries,
                 });
             }
         }
@@ -152,6 +155,7 @@ pub fn expand(p: &LoadedPipeline, registry: &Registry) -> Result<Plan, SpecError
         workspace: p.root.clone(),
         instances,
         graph,
+        executor: p.spec.executor,
     })
 }
 

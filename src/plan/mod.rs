@@ -40,6 +40,10 @@ pub struct Instance {
     pub inputs: Vec<InputRef>,
     /// Declared workspace files, relative to [`Plan::workspace`].
     pub deps: Vec<String>,
+    /// What it may use while running (not part of its key).
+    pub resources: crate::spec::Resources,
+    /// Resubmissions after scheduler failures.
+    pub retries: u32,
 }
 
 impl Instance {
@@ -57,6 +61,8 @@ pub struct Plan {
     pub instances: Vec<Instance>,
     /// Edges from an input instance to its consumer (indices as node weights).
     pub graph: DiGraph<usize, ()>,
+    /// The executor the pipeline asks for (`executor:`), if any.
+    pub executor: Option<crate::spec::ExecutorKind>,
 }
 
 impl Plan {

@@ -11,6 +11,7 @@ mod load;
 mod locate;
 mod model;
 pub mod overrides;
+pub mod resources;
 mod suggest;
 pub mod validate;
 
@@ -18,4 +19,5 @@ pub use error::{SpecError, SpecErrors};
 pub use load::{load_file, load_str, LoadedPipeline};
 pub use locate::{Locations, Position};
 pub use model::{PipelineSpec, StageSpec, WhereClause};
+pub use resources::{ExecutorKind, Resources};
 pub use suggest::closest;

@@ -130,6 +130,23 @@ pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecError
                 }
             }
         }
+        if let Err(issues) = stage.resources.check() {
+            for (field, message) in issues {
+                errors.push(help(
+                    p.error_at_value(&format!("{at}.resources.{field}"), message),
+                    "see `resources:` in docs/pipeline.md".into(),
+                ));
+            }
+        }
+        if stage.retries > super::resources::MAX_RETRIES {
+            errors.push(help(
+                p.error_at_value(
+                    &format!("{at}.retries"),
+                    format!("`retries` is {}; at most {} are allowed", stage.retries, super::resources::MAX_RETRIES),
+                ),
+                "retries repeat scheduler failures (time limit, memory, node failure); a stage that fails by itself fails again".into(),
+            ));
+        }
         for (i, dep) in stage.deps.iter().enumerate() {
             if !p.root.join(dep).is_file() {
                 errors.push(help(

@@ -200,6 +200,14 @@ pub trait StageKind: Send + Sync {
         false
     }
 
+    /// Whether an instance must run in a process of its own (a `seqlab
+    /// worker`) to run beside others without serialising on process-wide
+    /// state: training draws from the device's random state, which burn keeps
+    /// per process, and sizes the process's thread pool.
+    fn needs_process(&self) -> bool {
+        false
+    }
+
     /// Whether `run` reads `ctx.upstream` (looking provenance up in the index
     /// costs time, so only kinds that show it get it).
     fn wants_provenance(&self) -> bool {

@@ -156,6 +156,10 @@ impl StageKind for TrainKind {
         &self.schema
     }
 
+    fn needs_process(&self) -> bool {
+        true
+    }
+
     fn settings(&self) -> &[Setting] {
         &[Setting::Backend]
     }
