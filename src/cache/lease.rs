@@ -13,8 +13,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -61,6 +60,12 @@ impl LeaseInfo {
     pub fn expired(&self) -> bool {
         self.expires < now()
     }
+
+    /// Whether its owner may still be working: not expired, and on this
+    /// host, its process still exists (a killed holder leaves its file).
+    pub fn live(&self) -> bool {
+        !self.expired() && (self.owner.host != host_identity() || pid_alive(self.owner.pid))
+    }
 }
 
 /// `hostname/boot-id` of this machine.
@@ -86,16 +91,17 @@ pub fn read(path: &Path) -> Option<LeaseInfo> {
 pub struct Lease {
     path: PathBuf,
     token: String,
-    stop: Arc<AtomicBool>,
+    /// Dropping it wakes and stops the heartbeat at once.
+    stop: Option<mpsc::Sender<()>>,
     heartbeat: Option<std::thread::JoinHandle<()>>,
 }
 
 fn write_temp(dir: &Path, info: &LeaseInfo) -> anyhow::Result<PathBuf> {
     let tmp = dir.join(format!(".lease-{}", unique_suffix()));
+    // Not synced: after a crash of the machine every lease is stale anyway.
     let mut f =
         std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     f.write_all(&serde_json::to_vec(info)?)?;
-    f.sync_all()?;
     Ok(tmp)
 }
 
@@ -193,18 +199,18 @@ impl Lease {
         if !result? {
             return Ok(None);
         }
-        let stop = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = mpsc::channel();
         let heartbeat = {
-            let (path, stop, info) = (path.to_path_buf(), stop.clone(), info.clone());
+            let (path, info) = (path.to_path_buf(), info.clone());
             std::thread::Builder::new()
                 .name("seqlab-lease".into())
-                .spawn(move || heartbeat(&path, &stop, info, ttl))
+                .spawn(move || heartbeat(&path, &stopped, info, ttl))
                 .ok()
         };
         Ok(Some(Lease {
             path: path.to_path_buf(),
             token: info.token,
-            stop,
+            stop: Some(stop),
             heartbeat,
         }))
     }
@@ -235,18 +241,11 @@ impl Lease {
     }
 }
 
-/// Renew the lease every quarter of its lifetime while it is still ours.
-fn heartbeat(path: &Path, stop: &AtomicBool, mut info: LeaseInfo, ttl: Duration) {
+/// Renew the lease every quarter of its lifetime while it is still ours,
+/// until `stop` is dropped.
+fn heartbeat(path: &Path, stop: &mpsc::Receiver<()>, mut info: LeaseInfo, ttl: Duration) {
     let period = ttl / 4;
-    let step = Duration::from_millis(200).min(period);
-    let mut since = Duration::ZERO;
-    while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(step);
-        since += step;
-        if since < period {
-            continue;
-        }
-        since = Duration::ZERO;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(period) {
         if read(path).map(|i| i.token) != Some(info.token.clone()) {
             tracing::warn!(
                 "lost the lease {} (taken over after expiring); the key may run twice, harmlessly",
@@ -266,7 +265,7 @@ fn heartbeat(path: &Path, stop: &AtomicBool, mut info: LeaseInfo, ttl: Duration)
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(h) = self.heartbeat.take() {
             let _ = h.join();
         }
@@ -312,16 +311,17 @@ mod tests {
     }
 
     #[test]
-    fn an_expired_lease_is_taken_over_and_its_holder_notices() {
+    fn an_expired_lease_is_taken_over() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.lease");
         let ttl = Duration::from_millis(300);
         // Host `a` takes the lease, then stops renewing it (a dead node):
         // forget the guard so neither heartbeat nor drop runs.
-        let a = Lease::try_acquire(&path, &owner("a", 1), ttl, false)
+        let mut a = Lease::try_acquire(&path, &owner("a", 1), ttl, false)
             .unwrap()
             .unwrap();
-        a.stop.store(true, Ordering::Relaxed);
+        a.stop.take();
+        a.heartbeat.take().unwrap().join().unwrap();
         std::mem::forget(a);
         assert!(Lease::try_acquire(&path, &owner("b", 2), ttl, false)
             .unwrap()
@@ -357,7 +357,7 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let dead = child.id();
         child.wait().unwrap();
-        let ghost = Lease::try_acquire(
+        let mut ghost = Lease::try_acquire(
             &path,
             &Owner {
                 pid: dead,
@@ -368,7 +368,8 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        ghost.stop.store(true, Ordering::Relaxed);
+        ghost.stop.take();
+        ghost.heartbeat.take().unwrap().join().unwrap();
         std::mem::forget(ghost);
         assert!(Lease::try_acquire(&path, &me, LEASE_TTL, false)
             .unwrap()

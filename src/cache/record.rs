@@ -251,13 +251,7 @@ impl Records {
             f.sync_all()?;
             drop(f);
             match std::fs::hard_link(&tmp, path) {
-                Ok(()) => {
-                    // The record's name must survive a power cut too.
-                    if let Ok(d) = std::fs::File::open(parent) {
-                        let _ = d.sync_all();
-                    }
-                    Ok(true)
-                }
+                Ok(()) => Ok(true),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
                 Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
             }

@@ -51,6 +51,15 @@ pub fn gc(cache: &Cache, dry_run: bool) -> anyhow::Result<GcReport> {
     }
     for entry in std::fs::read_dir(cache.tmp_dir())?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
+        // A record's temp file left by a killed writer (no run is live: we
+        // hold the cache alone).
+        if name.starts_with(".record-") {
+            report.removed_tmp_dirs += 1;
+            if !dry_run {
+                std::fs::remove_file(entry.path())?;
+            }
+            continue;
+        }
         let key = name
             .split('.')
             .next()

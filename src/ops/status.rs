@@ -68,7 +68,7 @@ fn in_flight(
     queue: &mut Option<Option<std::collections::HashSet<String>>>,
 ) -> Option<(&'static str, String)> {
     if let Some(lease) = crate::cache::lease::read(&cache.lease_path(key)) {
-        if !lease.expired() {
+        if lease.live() {
             let host = lease.owner.host.split('/').next().unwrap_or_default();
             return Some((
                 "running",

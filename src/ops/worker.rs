@@ -18,6 +18,9 @@ pub fn worker(
     threads: Option<usize>,
     progress: bool,
 ) -> anyhow::Result<u8> {
+    // Like a run, a worker keeps `gc` from removing what it stores before its
+    // record names it.
+    let _guard = cache.shared_guard()?;
     let slurm_job = job_id_from_env();
     let path = match (job, batch) {
         (Some(j), _) => j.to_path_buf(),
