@@ -232,7 +232,7 @@ fn overwritten_pages_are_found_by_verify_and_healed() {
     let len = std::fs::metadata(pristine.cache().join("index.sqlite"))
         .unwrap()
         .len();
-    let mut rng = Rng(0xda3a_9e);
+    let mut rng = Rng(0x00da_3a9e);
     let mut found_by_verify = 0;
     for round in 0..12 {
         let w = Work::new();
@@ -329,7 +329,7 @@ fn a_kill_during_an_index_rebuild_leaves_a_cache_that_verifies_clean() {
     w.run("p.yaml", &[]);
     let names = names(&w);
     let before = views(&w, &names);
-    let mut rng = Rng(0x4eb1_1d);
+    let mut rng = Rng(0x004e_b11d);
     let mut killed = 0;
     for round in 0..8 {
         let mut child = w
@@ -431,4 +431,50 @@ stages:
             .code,
         0
     );
+}
+
+#[test]
+fn the_new_commands_and_flags_are_documented() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(common::BIN)
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let run = help(&["run"]);
+    for flag in [
+        "--executor",
+        "--threads",
+        "--index",
+        "--slurm-partition",
+        "--slurm-time",
+        "--slurm-mem",
+        "--slurm-sbatch",
+        "--slurm-array-max",
+        "--slurm-array-throttle",
+        "--slurm-poll",
+        "--slurm-poll-max",
+        "--slurm-grace",
+    ] {
+        let line = run
+            .lines()
+            .find(|l| l.trim_start().split([' ', ',', '=']).any(|w| w == flag))
+            .unwrap_or_else(|| panic!("`run --help` lacks {flag}:\n{run}"));
+        // A description follows, on the line or the next one.
+        let at = run.find(line).unwrap();
+        let rest: String = run[at + line.len()..].lines().take(2).collect();
+        let described = line.split_whitespace().count() > 2 || rest.trim().len() > 10;
+        assert!(described, "{flag} has no description:\n{line}");
+    }
+    let index = help(&["index"]);
+    assert!(
+        index.contains("rebuild") && index.contains("check"),
+        "{index}"
+    );
+    let top = help(&[]);
+    assert!(top.contains("  index "), "{top}");
+    assert!(!top.contains("  worker "), "the worker is hidden:\n{top}");
 }

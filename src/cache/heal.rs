@@ -51,6 +51,12 @@ pub fn open(cache: &Cache) -> anyhow::Result<Index> {
         .insert(cache.index_path.clone());
     if first {
         let path = &cache.index_path;
+        if let Some(fs) = network_file_system(path.parent().unwrap_or(Path::new("."))) {
+            tracing::warn!(
+                "the index {} is on a network file system ({fs}): SQLite's WAL needs a local disk; put it there with --index (see docs/cluster.md)",
+                path.display()
+            );
+        }
         if let Some(problem) = damage(path, Check::Quick)? {
             heal_locked(cache, &problem)?;
         } else if !path.exists() && has_records(cache) {
@@ -72,6 +78,25 @@ pub fn open(cache: &Cache) -> anyhow::Result<Index> {
         write_missing_records(cache, &index)?;
     }
     Ok(index)
+}
+
+/// The name of the network file system `dir` is on, if it is on one.
+fn network_file_system(dir: &Path) -> Option<&'static str> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid C string and a zeroed struct for statfs(2) to fill.
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    match st.f_type as u64 {
+        0x6969 => Some("NFS"),
+        0xFF53_4D42 | 0xFE53_4D42 => Some("SMB"),
+        0x0BD0_0BD0 => Some("Lustre"),
+        0x4750_4653 => Some("GPFS"),
+        0x1983_0326 => Some("BeeGFS"),
+        _ => None,
+    }
 }
 
 /// Move a damaged index aside and rebuild it (the open lock is held).

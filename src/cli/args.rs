@@ -238,6 +238,7 @@ pub struct SlurmArgs {
     /// nothing changes, up to --slurm-poll-max.
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
     pub slurm_poll: f64,
+    /// The longest interval between queue polls, in seconds.
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
     pub slurm_poll_max: f64,
     /// Seconds a job may be gone from the queue before its missing result

@@ -53,7 +53,7 @@ pub struct Done {
 #[derive(Debug)]
 pub struct Failure {
     pub error: String,
-    pub record: Option<ResultRecord>,
+    pub record: Option<Box<ResultRecord>>,
 }
 
 impl Failure {
@@ -232,7 +232,7 @@ pub fn execute(
             }
             Err(Failure {
                 error,
-                record: Some(record),
+                record: Some(Box::new(record)),
             })
         }
     };

@@ -257,7 +257,7 @@ fn run_worker(
     match cache.records.read_failed(&job.key, &attempt) {
         Some(record) => Err(Failure {
             error: record.error.clone().unwrap_or_default(),
-            record: Some(record),
+            record: Some(Box::new(record)),
         }),
         None => Err(Failure::new(format!(
             "the worker process {status}{}",

@@ -292,12 +292,6 @@ impl Progress for StdoutProgress {
     }
 }
 
-/// How a worker ended.
-pub enum WorkerEnd {
-    Done(Done),
-    Failed(Failure),
-}
-
 /// What the worker is told besides its job file.
 pub struct WorkerOptions {
     /// Print progress lines for the controller on stdout.
@@ -311,8 +305,13 @@ pub struct WorkerOptions {
     pub threads: Option<usize>,
 }
 
-/// Execute the job in `job_path` (see the module docs).
-pub fn run(cache: &Cache, job_path: &Path, opts: &WorkerOptions) -> anyhow::Result<WorkerEnd> {
+/// Execute the job in `job_path` (see the module docs): an error when it
+/// could not start, else how the instance ended.
+pub fn run(
+    cache: &Cache,
+    job_path: &Path,
+    opts: &WorkerOptions,
+) -> anyhow::Result<Result<Done, Failure>> {
     if let Some(n) = opts.threads {
         // Only the first call in a process can size the global pool.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -327,25 +326,19 @@ pub fn run(cache: &Cache, job_path: &Path, opts: &WorkerOptions) -> anyhow::Resu
     } else {
         Box::new(crate::stages::NoProgress)
     };
-    Ok(
-        match execute(
-            cache,
-            &plan,
-            &job,
-            &settings,
-            progress.as_ref(),
-            &opts.job_label,
-            &opts.attempt,
-        ) {
-            Ok(done) => {
-                if opts.progress && done.reused {
-                    println!("{PROTOCOL_MARK}reused");
-                }
-                WorkerEnd::Done(done)
-            }
-            Err(f) => WorkerEnd::Failed(f),
-        },
-    )
+    let end = execute(
+        cache,
+        &plan,
+        &job,
+        &settings,
+        progress.as_ref(),
+        &opts.job_label,
+        &opts.attempt,
+    );
+    if opts.progress && end.as_ref().is_ok_and(|d| d.reused) {
+        println!("{PROTOCOL_MARK}reused");
+    }
+    Ok(end)
 }
 
 /// The `seqlab` binary to start workers with: `SEQLAB_WORKER_BIN`, or this

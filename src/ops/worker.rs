@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::cache::record::unique_suffix;
 use crate::cache::Cache;
 use crate::exec::slurm::{cpus_from_env, job_id_from_env, task_from_env};
-use crate::exec::worker::{batch_task_file, run, WorkerEnd, WorkerOptions};
+use crate::exec::worker::{batch_task_file, run, WorkerOptions};
 
 /// How the worker ended, as its exit status: 0 done, 1 failed (recorded).
 pub fn worker(
@@ -41,8 +41,8 @@ pub fn worker(
         threads: threads.or_else(cpus_from_env),
     };
     match run(cache, &path, &opts)? {
-        WorkerEnd::Done(_) => Ok(0),
-        WorkerEnd::Failed(f) => {
+        Ok(_) => Ok(0),
+        Err(f) => {
             eprintln!("error: {}", f.error);
             Ok(1)
         }

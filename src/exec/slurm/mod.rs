@@ -382,7 +382,7 @@ impl<'a> SlurmExecutor<'a> {
             .read_failed(&a.job.key, &format!("slurm-{}", a.job_id))?;
         Some(Err(Failure {
             error: failed.error.clone().unwrap_or_default(),
-            record: Some(failed),
+            record: Some(Box::new(failed)),
         }))
     }
 
