@@ -521,3 +521,63 @@ fn status_shows_queued_and_running_instances_with_their_jobs() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn ctrl_c_cancels_the_runs_jobs_and_status_shows_them_queued() {
+    let Some(_turn) = cluster() else {
+        return;
+    };
+    let c = Cluster::new();
+    c.w.write(
+        "p.yaml",
+        r#"name: later
+stages:
+  wait:
+    kind: command
+    params: { cmd: [sh, -c, 'echo done > $SEQLAB_OUT/x'] }
+"#,
+    );
+    let mut args = vec!["run", "p.yaml", "--executor", "slurm"];
+    args.extend_from_slice(&FAST);
+    // Held in the queue for two minutes.
+    args.push("--slurm-sbatch=--begin=now+120");
+    let child = c
+        .command(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let job = loop {
+        let st = c.w.status("p.yaml", &[]);
+        if st[0].state == "queued" {
+            break st[0].reason.trim_start_matches("slurm job ").to_string();
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{st:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let comment = std::process::Command::new("squeue")
+        .args(["-h", "-j", &job, "-o", "%k"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&comment.stdout).starts_with("seqlab:"),
+        "{comment:?}"
+    );
+    // SAFETY: kill(2) on a child we spawned and have not reaped yet.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let state = std::process::Command::new("squeue")
+        .args(["-h", "--states=all", "-j", &job, "-o", "%T"])
+        .output()
+        .unwrap();
+    let state = String::from_utf8_lossy(&state.stdout).trim().to_string();
+    assert!(
+        state.is_empty() || state == "CANCELLED",
+        "job {job} is {state}"
+    );
+    assert!(c.count("scancel") >= 1);
+}

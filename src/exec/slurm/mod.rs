@@ -2,9 +2,10 @@
 //! `seqlab worker`, or a task of one job array when several instances of a
 //! stage (with the same resources) are ready together.
 //!
-//! - Every job of a run is named `seqlab-<run id>` and carries
-//!   `seqlab:<submission>` as its comment, which names its job files under
-//!   `jobs/slurm/<submission>/`; `--no-requeue`.
+//! - Every job of a run is named `seqlab-<run id>` (64 random bits) and
+//!   carries `seqlab:<submission>[:<key>]` as its comment: the submission
+//!   names its job files under `jobs/slurm/<submission>/`, and a lone job's
+//!   comment adds its cache key; `--no-requeue`.
 //! - Completion is the result record (or a failure record) appearing in the
 //!   cache. The queue is asked only to find jobs that died without one: one
 //!   `squeue --name=…` per poll, the interval rising from `poll_min` to
@@ -180,11 +181,7 @@ impl<'a> SlurmExecutor<'a> {
         let bin = worker_binary().context(
             "the Slurm executor starts `seqlab worker` on the nodes: set SEQLAB_WORKER_BIN to the seqlab binary",
         )?;
-        let run = format!(
-            "{:08x}{:08x}",
-            rand::random::<u32>(),
-            (now() * 1000.0) as u64 as u32
-        );
+        let run = format!("{:016x}", rand::random::<u64>());
         INTERRUPTED.store(false, Ordering::SeqCst);
         let old_handlers = [libc::SIGINT, libc::SIGTERM]
             .into_iter()
@@ -261,7 +258,11 @@ impl<'a> SlurmExecutor<'a> {
         if self.adoptable.is_none() {
             let mut found = HashMap::new();
             for q in commands::squeue_mine(&mut self.calls)? {
-                let Some(sub) = q.comment.strip_prefix("seqlab:") else {
+                let Some(sub) = q
+                    .comment
+                    .strip_prefix("seqlab:")
+                    .and_then(|c| c.split(':').next())
+                else {
                     continue;
                 };
                 if sub.contains('/') || sub.contains("..") {
@@ -294,9 +295,15 @@ impl<'a> SlurmExecutor<'a> {
         let logs = self.cache.jobs_dir().join("logs").join(&self.run);
         std::fs::create_dir_all(&logs)?;
         let cwd = std::env::current_dir()?;
+        // The comment names the submission (whose job files give each task's
+        // key) and, for a lone job, its key.
+        let comment = match jobs.as_slice() {
+            [one] => format!("seqlab:{sub}:{}", one.key),
+            _ => format!("seqlab:{sub}"),
+        };
         let mut args = vec![
             format!("--job-name={}", self.name()),
-            format!("--comment=seqlab:{sub}"),
+            format!("--comment={comment}"),
             "--no-requeue".to_string(),
             format!("--chdir={}", cwd.display()),
         ];
