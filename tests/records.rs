@@ -424,6 +424,29 @@ stages:
             .ok();
         let rows = common::parse_status(&st.json());
         assert_eq!(with_state(&rows, "cached").len(), 17, "{rows:?}");
+        // One execution row per instance: each result ingested once.
+        let log = w
+            .seqlab(&[
+                "--index",
+                index.to_str().unwrap(),
+                "log",
+                "--format",
+                "json",
+                "-n",
+                "100",
+            ])
+            .ok()
+            .json();
+        let mut instances: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["instance"].as_str().unwrap())
+            .collect();
+        instances.sort();
+        let n = instances.len();
+        instances.dedup();
+        assert_eq!((n, instances.len()), (17, 17), "{instances:?}");
     }
     assert!(!w.cache().join("index.sqlite").exists());
     assert_eq!(

@@ -266,10 +266,19 @@ impl Index {
             RecordStatus::Ok => "ok",
             RecordStatus::Failed => "failed",
         };
-        let tx = self.conn.unchecked_transaction()?;
-        let id = self.insert_record(r, run_id, status)?;
-        tx.commit()?;
-        Ok(id)
+        // IMMEDIATE: the check for an earlier ingestion and the insert are one
+        // step, even when two controllers ingest the same record at once.
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match self.insert_record(r, run_id, status) {
+            Ok(id) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(id)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     /// Add `r` with an explicit status (`damaged` for records `verify` moved
@@ -283,7 +292,9 @@ impl Index {
         let existing: Option<i64> = self
             .conn
             .prepare_cached(
-                "SELECT id FROM executions WHERE key = ?1 AND started = ?2 AND host = ?3 AND status IN (?4, 'damaged') LIMIT 1",
+                // Times compared to the microsecond: a record read back from
+                // JSON may differ from the one in memory in the last bit.
+                "SELECT id FROM executions WHERE key = ?1 AND abs(started - ?2) < 1e-6 AND host = ?3 AND status IN (?4, 'damaged') LIMIT 1",
             )?
             .query_row(params![r.key, r.started, r.host, status], |row| row.get(0))
             .optional()?;

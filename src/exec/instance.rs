@@ -168,12 +168,19 @@ pub fn execute(
 ) -> Result<Done, Failure> {
     let inst = &plan.instances[job.index];
     let fail = |e: anyhow::Error| Failure::new(format!("{e:#}"));
-    let (_lock, waited) = KeyLock::acquire(&cache.lock_path(&job.key)).map_err(fail)?;
+    // Where `flock` is refused (some NFS setups), the lease alone excludes.
+    let (_lock, waited) = match KeyLock::acquire(&cache.lock_path(&job.key)) {
+        Ok((lock, waited)) => (Some(lock), waited),
+        Err(e) => {
+            tracing::warn!("{e:#}; relying on the key's lease alone");
+            (None, false)
+        }
+    };
     let (_lease, lease_waited) = Lease::acquire(
         &cache.lease_path(&job.key),
         &Owner::me(job_label),
         LEASE_TTL,
-        true,
+        _lock.is_some(),
     )
     .map_err(fail)?;
     if waited || lease_waited {

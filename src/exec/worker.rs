@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::instance::{execute, Done, Failure, Job};
 use crate::cache::key::KeyComponents;
 use crate::cache::Cache;
-use crate::fsutil::write_atomic;
+use crate::fsutil::write_replace;
 use crate::plan::{Coords, InputRef, Instance, Plan};
 use crate::stages::{JsonMap, Progress, Registry, Settings, Upstream};
 
@@ -167,10 +167,11 @@ impl JobFile {
         }
     }
 
-    /// Write it (atomically) to `path`.
+    /// Write it to `path` (whole or not at all; not synced: a job whose file
+    /// a crash lost fails, and the next run submits it again).
     pub fn write_to(&self, path: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(path.parent().expect("has a parent"))?;
-        write_atomic(path, &serde_json::to_vec(self)?)
+        write_replace(path, &serde_json::to_vec(self)?)
     }
 
     pub fn read(path: &Path) -> anyhow::Result<JobFile> {

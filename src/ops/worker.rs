@@ -20,7 +20,11 @@ pub fn worker(
 ) -> anyhow::Result<u8> {
     // Like a run, a worker keeps `gc` from removing what it stores before its
     // record names it.
-    let _guard = cache.shared_guard()?;
+    // Best effort: `flock` may be refused on a network file system.
+    let _guard = cache
+        .shared_guard()
+        .map_err(|e| tracing::warn!("{e:#}; running without the cache's run lock"))
+        .ok();
     let slurm_job = job_id_from_env();
     let path = match (job, batch) {
         (Some(j), _) => j.to_path_buf(),

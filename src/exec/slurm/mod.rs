@@ -219,6 +219,11 @@ impl<'a> SlurmExecutor<'a> {
     /// Restore the signal handlers, tidy the run's job files, and describe
     /// the calls made (for the summary).
     pub fn finish(&mut self, ok: bool) -> Vec<String> {
+        // Interrupted while submitting (Ctrl-C reaches `sbatch` too): the jobs
+        // already in the queue go as well.
+        if INTERRUPTED.load(Ordering::SeqCst) && !self.active.is_empty() {
+            self.cancel_all();
+        }
         for (sig, h) in self.old_handlers.drain(..) {
             unsafe { libc::signal(sig, h) };
         }
@@ -351,7 +356,7 @@ impl<'a> SlurmExecutor<'a> {
             let _ = std::fs::create_dir_all(dir);
         }
         let _ =
-            crate::fsutil::write_atomic(&path, &serde_json::to_vec(&marker).unwrap_or_default());
+            crate::fsutil::write_replace(&path, &serde_json::to_vec(&marker).unwrap_or_default());
         self.active.insert(
             job.index,
             Active {
@@ -383,6 +388,9 @@ impl<'a> SlurmExecutor<'a> {
                 record,
             }));
         }
+        // A worker that fails writes its failure record and exits: look for
+        // one only once the queue says the job ended (a stat less per poll).
+        a.gone.as_ref()?;
         let failed = self
             .cache
             .records
@@ -588,7 +596,12 @@ impl Executor for SlurmExecutor<'_> {
                 return Ok(out);
             }
             self.show_progress();
-            std::thread::sleep(Duration::from_millis(250).min(self.opts.slurm.poll_min));
+            // Records are looked for every quarter second, less often with
+            // many jobs out (a stat each, on a shared file system).
+            let pause = Duration::from_millis(250)
+                .max(Duration::from_micros(500 * self.active.len() as u64))
+                .min(self.opts.slurm.poll_min.max(Duration::from_millis(250)));
+            std::thread::sleep(pause);
         }
     }
 }
