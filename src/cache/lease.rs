@@ -13,6 +13,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -80,6 +81,36 @@ fn pid_alive(pid: u32) -> bool {
     // Signal 0 checks existence; EPERM means it exists under another user.
     let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
     r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// The lease file a worker holds, for its SIGTERM handler (a C string, or
+/// null). Set only after [`release_on_termination`].
+static HELD: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
+static RELEASE_ON_TERMINATION: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_termination(sig: libc::c_int) {
+    // Only async-signal-safe calls: unlink, signal, raise.
+    let p = HELD.load(Ordering::SeqCst);
+    if !p.is_null() {
+        unsafe { libc::unlink(p) };
+    }
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// In a process that holds one lease at a time and may be ended by SIGTERM
+/// (a Slurm job cancelled or out of time: Slurm sends SIGTERM before
+/// SIGKILL), remove the held lease on SIGTERM or SIGINT, so another node may
+/// take the key at once instead of after the lease expires.
+pub fn release_on_termination() {
+    RELEASE_ON_TERMINATION.store(true, Ordering::SeqCst);
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        let handler = on_termination as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: installing a handler that only makes async-signal-safe calls.
+        unsafe { libc::signal(sig, handler) };
+    }
 }
 
 /// Read a lease file; `None` when absent or unreadable.
@@ -199,6 +230,13 @@ impl Lease {
         if !result? {
             return Ok(None);
         }
+        if RELEASE_ON_TERMINATION.load(Ordering::SeqCst) {
+            use std::os::unix::ffi::OsStrExt;
+            if let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) {
+                // Leaked on purpose: the handler may read it at any moment.
+                HELD.store(c.into_raw(), Ordering::SeqCst);
+            }
+        }
         let (stop, stopped) = mpsc::channel();
         let heartbeat = {
             let (path, info) = (path.to_path_buf(), info.clone());
@@ -265,6 +303,7 @@ fn heartbeat(path: &Path, stop: &mpsc::Receiver<()>, mut info: LeaseInfo, ttl: D
 
 impl Drop for Lease {
     fn drop(&mut self) {
+        HELD.store(std::ptr::null_mut(), Ordering::SeqCst);
         drop(self.stop.take());
         if let Some(h) = self.heartbeat.take() {
             let _ = h.join();

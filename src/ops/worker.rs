@@ -25,6 +25,7 @@ pub fn worker(
         .shared_guard()
         .map_err(|e| tracing::warn!("{e:#}; running without the cache's run lock"))
         .ok();
+    crate::cache::lease::release_on_termination();
     let slurm_job = job_id_from_env();
     let path = match (job, batch) {
         (Some(j), _) => j.to_path_buf(),
