@@ -359,6 +359,13 @@ fn a_cancelled_job_is_reported_as_cancelled_or_retried() {
         "{}",
         r.text()
     );
+    // The worker gave its lease back on Slurm's SIGTERM (another node could
+    // take the key at once, not after the lease expires).
+    let leases: Vec<_> = std::fs::read_dir(c.w.cache().join("leases"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(leases.is_empty(), "{leases:?}");
 
     // With `retries: 1`: submitted again, and the run completes.
     let c = Cluster::new();
