@@ -501,3 +501,40 @@ fn the_new_commands_and_flags_are_documented() {
     assert!(top.contains("  index "), "{top}");
     assert!(!top.contains("  worker "), "the worker is hidden:\n{top}");
 }
+
+#[test]
+fn damage_verify_finds_through_one_index_is_seen_through_another() {
+    let w = Work::new();
+    w.write("p.yaml", &pipeline(3));
+    let (a, b) = (w.join("a.sqlite"), w.join("b.sqlite"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    w.seqlab(&["--index", a, "run", "p.yaml"]);
+    let again = w.seqlab(&["--index", b, "run", "p.yaml"]);
+    assert_eq!(again.summary(), counts(0, 4, 1, 1), "{}", again.text());
+    let shown = w
+        .seqlab(&["--index", a, "show", "make[i=2]", "--format", "json"])
+        .ok()
+        .json();
+    let object = std::path::PathBuf::from(shown["files"][0]["object"].as_str().unwrap());
+    common::make_writable(&object);
+    std::fs::write(&object, "9\n").unwrap();
+    let v = w.seqlab(&["--index", a, "verify"]);
+    assert_eq!(v.code, 1, "{}", v.text());
+    // Index b never heard of it, but the result's record is gone.
+    let st = common::parse_status(
+        &w.seqlab(&["--index", b, "status", "p.yaml", "--format", "json"])
+            .ok()
+            .json(),
+    );
+    let row = st.iter().find(|r| r.instance == "make[i=2]").unwrap();
+    assert_eq!(row.state, "stale", "{st:?}");
+    assert_eq!(row.reason, "cached outputs are missing or damaged");
+    let r = w.seqlab(&["--index", b, "run", "p.yaml"]);
+    assert_eq!(r.summary(), counts(1, 3, 1, 1), "{}", r.text());
+    let shown = w
+        .seqlab(&["--index", b, "show", "make[i=2]", "--format", "json"])
+        .ok()
+        .json();
+    let object = shown["files"][0]["object"].as_str().unwrap();
+    assert_eq!(std::fs::read_to_string(object).unwrap(), "2\n");
+}

@@ -95,12 +95,14 @@ pub fn run_plan(cache: &Cache, plan: &Plan, opts: &RunOptions) -> anyhow::Result
     })
 }
 
-/// The cached result of `key`, from the index or, failing that, from a
-/// result record (another controller, with another index, produced it), which
-/// is then ingested.
+/// The cached result of `key`: the index's, while its result record still
+/// exists (records are the truth: `verify` moves the record of a damaged
+/// result aside, whichever index knew it); else a record the index has not
+/// seen (another controller, with another index, produced it), which is
+/// then ingested.
 fn cached(cache: &Cache, index: &Index, key: &str) -> anyhow::Result<Option<String>> {
     if let Some(tree) = index.lookup(key)? {
-        if cache.store.contains(&tree) {
+        if cache.store.contains(&tree) && cache.records.exists(key) {
             return Ok(Some(tree));
         }
     }
