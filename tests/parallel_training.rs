@@ -128,3 +128,66 @@ fn resources_are_checked_and_not_part_of_the_key() {
     }
     assert!(r.stderr.contains("bad.yaml:10"), "{}", r.stderr);
 }
+
+/// SIGKILL of `seqlab run` while trainings run in worker processes: the
+/// workers die with it (nothing half-written, nothing left running), the
+/// cache verifies clean, and the finished run gives the bits of a clean run.
+#[test]
+fn a_killed_run_takes_its_training_workers_with_it() {
+    use std::process::Stdio;
+    use std::time::Duration;
+    let seeds = [3, 4, 5];
+    let clean = Work::new();
+    clean.write("p.yaml", &pipeline(&seeds, ""));
+    clean.run("p.yaml", &["-j", "3"]).ok();
+
+    let w = Work::new();
+    w.write("p.yaml", &pipeline(&seeds, ""));
+    let mut rng = common::Rng(0x7a11_2b0d);
+    let mut killed_during_training = 0;
+    for round in 0..4 {
+        let mut child = w
+            .command(&["run", "p.yaml", "-j", "3"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.range(100, 900)));
+        let running = workers_of(&w.cache());
+        eprintln!("round {round}: {running} workers running at the kill");
+        killed_during_training += usize::from(running > 0);
+        // SAFETY: kill(2) on a child we spawned and have not reaped yet.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
+        child.wait().unwrap();
+        // No worker of this cache outlives its controller.
+        let start = std::time::Instant::now();
+        while workers_of(&w.cache()) > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "round {round}: a worker outlived the killed run"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let v = w.seqlab(&["verify"]);
+        assert_eq!(v.code, 0, "round {round}: {}", v.text());
+    }
+    assert!(killed_during_training > 0, "no kill hit a training");
+    let r = w.run("p.yaml", &["-j", "3"]).ok();
+    assert_eq!(r.summary().failed, 0);
+    for s in seeds {
+        let name = format!("train[seed={s}]");
+        assert_eq!(tree(&w, &name), tree(&clean, &name), "{name}");
+    }
+}
+
+/// `seqlab … worker` processes whose command line names `cache`.
+fn workers_of(cache: &std::path::Path) -> usize {
+    let needle = cache.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(" worker ") && c.contains(&needle))
+        .count()
+}
