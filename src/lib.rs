@@ -5,15 +5,17 @@
 //! instance DAG) → [`cache`] (keys, objects, index, locks) → [`exec`]
 //! (deciding what runs and running it) → [`stages`] (the kinds of work) →
 //! [`ops`] (one function per CLI command) → [`cli`] (argument parsing).
+//!
+//! The data sets and metrics live in the burn-free `seqlab-data` crate
+//! (`crates/seqlab-data`), re-exported here as [`datasets`] and [`metrics`]
+//! so that `crate::datasets::…` paths read as before.
 
 pub mod cache;
 pub mod cli;
-pub mod datasets;
 pub mod exec;
 pub mod explain;
 pub mod fetch;
 pub mod fsutil;
-pub mod metrics;
 pub mod models;
 pub mod ops;
 pub mod plan;
@@ -22,6 +24,9 @@ pub mod spec;
 pub mod stages;
 pub mod study;
 pub mod train;
+
+pub use seqlab_data as datasets;
+pub use seqlab_data::metrics;
 
 /// The burn version seqlab is built against (pinned in Cargo.toml).
 pub const BURN_VERSION: &str = "0.22.1";

@@ -52,6 +52,7 @@ use crate::datasets::npy::write_npy;
 use crate::datasets::protein::crop::{ChunkReduce, CropMode, LongSequencePolicy};
 use crate::datasets::protein::go_rows::{go_rows, ProteinRow};
 use crate::datasets::protein::go_term::{Aspect, GoId};
+use crate::datasets::protein::labels::top_terms;
 use crate::datasets::protein::tokenize::{tokenize, VOCAB_SIZE};
 use crate::datasets::protein::{go_sqlite, ia, obo, swissprot, GoGraph, IaWeights};
 use crate::datasets::rng::SplitMix64;
@@ -134,27 +135,6 @@ struct Protein {
     accession: String,
     tokens: Vec<u8>,
     terms: BTreeSet<GoId>,
-}
-
-/// The `top_k` most frequent non-root terms of each aspect among `sets`
-/// (ties by id), in BPO, CCO, MFO order, with their counts.
-pub fn top_terms(graph: &GoGraph, sets: &[BTreeSet<GoId>], top_k: usize) -> Vec<(GoId, usize)> {
-    let mut counts: BTreeMap<GoId, usize> = BTreeMap::new();
-    for &t in sets.iter().flatten() {
-        *counts.entry(t).or_default() += 1;
-    }
-    let roots: HashSet<GoId> = Aspect::ALL.iter().map(|a| a.root()).collect();
-    let mut out = Vec::new();
-    for a in Aspect::ALL {
-        let mut ranked: Vec<(GoId, usize)> = counts
-            .iter()
-            .filter(|(t, _)| !roots.contains(t) && graph.aspect(**t) == Some(a))
-            .map(|(&t, &c)| (t, c))
-            .collect();
-        ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-        out.extend(ranked.into_iter().take(top_k));
-    }
-    out
 }
 
 /// The rows of `proteins` under `policy` (see [`go_rows`]) and each row's
