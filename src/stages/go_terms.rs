@@ -50,9 +50,8 @@ use super::{
 };
 use crate::datasets::npy::write_npy;
 use crate::datasets::protein::crop::{ChunkReduce, CropMode, LongSequencePolicy};
-use crate::datasets::protein::go_rows::{go_rows, ProteinRow};
+use crate::datasets::protein::go_rows::{go_rows, top_terms, ProteinRow};
 use crate::datasets::protein::go_term::{Aspect, GoId};
-use crate::datasets::protein::labels::top_terms;
 use crate::datasets::protein::tokenize::{tokenize, VOCAB_SIZE};
 use crate::datasets::protein::{go_sqlite, ia, obo, swissprot, GoGraph, IaWeights};
 use crate::datasets::rng::SplitMix64;

@@ -3,8 +3,6 @@
 //! * [`build_go_labels`]: a multi-label GO task — propagate each protein's
 //!   terms to their ancestors, keep the `top_k` most frequent terms of each
 //!   aspect (ties broken by term id), return a sparse 0/1 matrix;
-//! * [`top_terms`]: the label columns of the `go_terms` stage — the `top_k`
-//!   most frequent non-root terms of each aspect among propagated sets;
 //! * [`pfam_from_stockholm`] / [`pfam_from_swissprot`]: single-label Pfam
 //!   family classification.
 //!
@@ -12,7 +10,7 @@
 //! `notes` say so (CAFA-5's `train_terms.tsv` is believed to be propagated
 //! already — unverified; raw Swiss-Prot `DR GO` lines are not).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -234,27 +232,6 @@ pub fn build_go_labels(
         propagated: graph.is_some(),
         notes,
     }
-}
-
-/// The `top_k` most frequent non-root terms of each aspect among `sets`
-/// (ties by id), in BPO, CCO, MFO order, with their counts.
-pub fn top_terms(graph: &GoGraph, sets: &[BTreeSet<GoId>], top_k: usize) -> Vec<(GoId, usize)> {
-    let mut counts: BTreeMap<GoId, usize> = BTreeMap::new();
-    for &t in sets.iter().flatten() {
-        *counts.entry(t).or_default() += 1;
-    }
-    let roots: HashSet<GoId> = Aspect::ALL.iter().map(|a| a.root()).collect();
-    let mut out = Vec::new();
-    for a in Aspect::ALL {
-        let mut ranked: Vec<(GoId, usize)> = counts
-            .iter()
-            .filter(|(t, _)| !roots.contains(t) && graph.aspect(**t) == Some(a))
-            .map(|(&t, &c)| (t, c))
-            .collect();
-        ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-        out.extend(ranked.into_iter().take(top_k));
-    }
-    out
 }
 
 /// A Pfam family (class).

@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use rusqlite::Connection;
 
 use super::super::go_graph::GoGraph;
+use super::super::go_rows::top_terms;
 use super::super::go_sqlite;
 use super::super::go_term::{Aspect, GoId};
 use super::super::ia;
-use super::super::labels::top_terms;
 use super::super::obo;
 use super::write;
 
