@@ -201,10 +201,10 @@ fn config_json_round_trip_and_errors() {
 
 #[test]
 fn fast_lstm_matches_reference_recurrence() {
-    let _turn = seqlab::train::rng_turn();
     // Check FastLstmLayer against a scalar re-implementation of the LSTM equations.
     use seqlab::models::FastLstmLayer;
     let dev = Device::flex();
+    let _turn = seqlab::train::rng_turn();
     dev.seed(9);
     let (b, t, d, h) = (2, 4, 3, 5);
     let layer = FastLstmLayer::new(d, h, &dev);
@@ -261,9 +261,9 @@ fn fast_lstm_matches_reference_recurrence() {
 
 #[test]
 fn fused_lstm_cell_matches_tensor_ops_values_and_gradients() {
-    let _turn = seqlab::train::rng_turn();
     use seqlab::models::{LstmConfig, LstmImpl};
     let dev = Device::flex().autodiff();
+    let _turn = seqlab::train::rng_turn();
     dev.seed(4);
     let mut cfg = LstmConfig::new(V, C);
     cfg.width = 16;
