@@ -8,11 +8,13 @@
 
 pub mod cache;
 pub mod cli;
+pub mod clock;
 pub mod datasets;
 pub mod exec;
 pub mod explain;
 pub mod fetch;
 pub mod fsutil;
+pub mod kind;
 pub mod metrics;
 pub mod models;
 pub mod ops;

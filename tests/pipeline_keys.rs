@@ -24,8 +24,9 @@ use std::path::{Path, PathBuf};
 use seqlab::cache::key::canonical_json;
 use seqlab::cache::Cache;
 use seqlab::exec::resolve::Resolver;
+use seqlab::kind::Settings;
 use seqlab::ops::load_plan;
-use seqlab::stages::{Registry, Settings};
+use seqlab::stages::builtin_registry;
 
 const FIXTURE: &str = "tests/fixtures/pipeline_keys.tsv";
 
@@ -43,7 +44,7 @@ fn current_keys() -> String {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no pipelines/*.yaml found");
-    let registry = Registry::builtin();
+    let registry = builtin_registry();
     let settings = Settings::default();
     let tmp = tempfile::tempdir().unwrap();
     let cache = Cache::open(tmp.path()).unwrap();
