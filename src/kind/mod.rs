@@ -10,9 +10,11 @@
 pub mod context;
 pub mod coords;
 pub mod params;
+pub mod schema;
 pub mod settings;
 pub mod suggest;
 pub mod task;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,13 +22,12 @@ use std::sync::Arc;
 
 pub use context::{InputDir, NoProgress, Progress, RunContext, Upstream};
 pub use coords::{display, Coords};
-pub use params::{
-    read_params, require_fraction, JsonMap, ParamField, ParamIssue, ParamSchema, ParamType, Params,
-    Scalar, Verbatim,
-};
+pub use params::{read_params, require_fraction, JsonMap, ParamIssue, Params};
+pub use schema::{ParamField, ParamSchema, ParamType};
 pub use settings::{Backend, Setting, Settings};
 pub use suggest::closest;
 pub use task::TaskInfo;
+pub use values::{Scalar, Verbatim};
 
 /// A kind of stage.
 pub trait StageKind: Send + Sync {

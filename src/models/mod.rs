@@ -104,7 +104,7 @@ impl ModelConfig {
                 _ => None,
             },
             ModelConfig::Mlp(c) => Some(c.max_len),
-            _ => None,
+            ModelConfig::Lstm(_) | ModelConfig::Gru(_) | ModelConfig::LinearRnn(_) => None,
         }
     }
 
@@ -191,7 +191,7 @@ impl Model {
     ) -> Option<Result<Vec<Tensor<4>>, ModelError>> {
         match self {
             Model::Transformer(m) => Some(m.forward_with_attention(tokens).map(|(_, w)| w)),
-            _ => None,
+            Model::Lstm(_) | Model::Gru(_) | Model::Mlp(_) | Model::LinearRnn(_) => None,
         }
     }
 }

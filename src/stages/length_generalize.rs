@@ -123,9 +123,11 @@ fn not_applicable(config: &ModelConfig, length: usize) -> Option<String> {
         ModelConfig::Mlp(_) => format!(
             "the MLP has weights for exactly {max} positions (no sharing over time), so it cannot read length {length}"
         ),
-        _ => format!(
+        ModelConfig::Transformer(_) => format!(
             "learned absolute positions end at {max}; there is no embedding for positions past it (length {length})"
         ),
+        // No maximum length: returned above.
+        ModelConfig::Lstm(_) | ModelConfig::Gru(_) | ModelConfig::LinearRnn(_) => return None,
     })
 }
 
