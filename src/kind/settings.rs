@@ -4,10 +4,11 @@
 /// The tensor backend (`--backend`): bits differ between backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Backend {
-    /// burn's CPU backend (burn-flex).
+    // burn's CPU backend (burn-flex). Plain comments: documented values
+    // would switch every command's `--help` to the long layout.
     #[default]
     Flex,
-    /// An NVIDIA GPU (builds with `--features cuda` only).
+    // An NVIDIA GPU (builds with `--features cuda` only).
     Cuda,
 }
 
