@@ -2,7 +2,7 @@
 //! `tests/NAME.rs` is a module here, so burn and seqlab are linked once
 //! (cargo's and ripgrep's layout). Tests of one binary run as threads of
 //! one process: a test that seeds or draws from a burn device takes
-//! `seqlab::train::rng_turn()` (the device's random state is process-wide),
+//! `seqlab::models::rng_turn()` (the device's random state is process-wide),
 //! and none changes the environment or the working directory (commands get
 //! theirs through `std::process::Command`).
 
@@ -20,7 +20,11 @@ mod ecg_record;
 mod explain;
 mod go_terms;
 mod invalid_yaml;
+mod kind_params;
+mod kinds_doc;
+mod layers;
 mod models;
+mod pipeline_keys;
 mod pipelines;
 mod real_data;
 mod recurrent_ops;
@@ -30,4 +34,5 @@ mod stages_ml;
 mod study;
 mod sweeps;
 mod targets;
+mod task_info;
 mod training;
