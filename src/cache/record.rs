@@ -54,7 +54,7 @@ pub struct ResultRecord {
     pub stage: String,
     pub kind: String,
     pub kind_version: u32,
-    pub params: crate::stages::JsonMap,
+    pub params: crate::kind::JsonMap,
     /// The inputs as the key saw them (labels and output trees).
     pub inputs: Vec<InputBinding>,
     /// The cache keys of the upstream instances, where known.

@@ -7,12 +7,12 @@ use super::args::{
 };
 use crate::cache::Cache;
 use crate::exec::RunOptions;
+use crate::kind::Settings;
 use crate::ops;
 use crate::plan::Plan;
-use crate::stages::{Registry, Settings};
 
 pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
-    let registry = Registry::builtin();
+    let registry = crate::stages::builtin_registry();
     let cache = || Cache::open_with_index(&cli.global.cache, cli.global.index.as_deref());
     let plan = |p: &PipelineArgs| -> anyhow::Result<Plan> {
         Ok(ops::load_plan(&p.pipeline, &p.sets, &registry)?.1)
@@ -32,7 +32,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             let mut opts = RunOptions {
                 dry_run: *dry_run,
                 settings: Settings {
-                    backend: pipeline.backend.clone(),
+                    backend: pipeline.backend,
                 },
                 progress: !cli.global.quiet,
                 threads: threads.map(|t| t as usize),
@@ -69,7 +69,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                 &cache()?,
                 &plan,
                 &Settings {
-                    backend: pipeline.backend.clone(),
+                    backend: pipeline.backend,
                 },
             )?;
             match format {
@@ -90,7 +90,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                     &cache,
                     &plan(pipeline)?,
                     &Settings {
-                        backend: pipeline.backend.clone(),
+                        backend: pipeline.backend,
                     },
                     stage,
                 )?,
@@ -151,14 +151,8 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                     .as_ref()
                     .expect("clap requires the pipeline with --rerun");
                 let plan = ops::load_plan(path, sets, &registry)?.1;
-                let r = ops::verify::rerun(
-                    &cache,
-                    &plan,
-                    instance,
-                    &Settings {
-                        backend: backend.clone(),
-                    },
-                )?;
+                let r =
+                    ops::verify::rerun(&cache, &plan, instance, &Settings { backend: *backend })?;
                 match format {
                     TextOrJson::Text => print!("{}", ops::verify::render_rerun(&r)),
                     TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&r)?),
@@ -230,6 +224,17 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                 *progress,
             )?;
             Ok(ExitCode::from(code))
+        }
+        Command::Kinds { markdown } => {
+            print!(
+                "{}",
+                if *markdown {
+                    ops::kinds::markdown(&registry)
+                } else {
+                    ops::kinds::text(&registry)
+                }
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Gc { dry_run } => {
             let r = ops::gc::gc(&cache()?, *dry_run)?;

@@ -20,8 +20,8 @@ use crate::cache::manifest::Manifest;
 use crate::cache::record::{Outputs, RecordHead, ResultRecord};
 use crate::cache::store::remove_tree;
 use crate::cache::Cache;
+use crate::kind::{InputDir, NoProgress, Progress, RunContext, Settings, Upstream};
 use crate::plan::Plan;
-use crate::stages::{InputDir, Progress, RunContext, Settings, Upstream};
 
 /// One instance ready to execute: its key and its inputs' trees.
 #[derive(Clone)]
@@ -303,8 +303,8 @@ pub fn rerun_detached(
     settings: &Settings,
 ) -> anyhow::Result<Manifest> {
     let tmp = tmp_dir(cache, &format!("verify-{}", job.key));
-    let result = run_in(cache, plan, job, settings, &crate::stages::NoProgress, &tmp)
-        .and_then(|out| Manifest::scan(&out));
+    let result =
+        run_in(cache, plan, job, settings, &NoProgress, &tmp).and_then(|out| Manifest::scan(&out));
     let _ = remove_tree(&tmp);
     result
 }

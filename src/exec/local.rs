@@ -9,7 +9,7 @@
 //! runs in this process. Inside a program that is not `seqlab` (tests using
 //! the library), training runs in-process too, taking turns on the device RNG.
 //!
-//! [`StageKind::needs_process`]: crate::stages::StageKind::needs_process
+//! [`StageKind::needs_process`]: crate::kind::StageKind::needs_process
 
 pub use super::schedule::RunOptions;
 
@@ -26,8 +26,8 @@ use super::worker::{worker_binary, JobFile, PROTOCOL_MARK};
 use super::{Executor, Finished};
 use crate::cache::record::unique_suffix;
 use crate::cache::Cache;
+use crate::kind::{Progress, Settings};
 use crate::plan::Plan;
-use crate::stages::{Progress, Settings};
 
 /// The number of cores of this machine.
 pub fn cores() -> usize {

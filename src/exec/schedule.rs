@@ -17,9 +17,9 @@ use super::slurm::{SlurmExecutor, SlurmOptions};
 use super::{Executor, Outcome, RunReport};
 use crate::cache::index::Index;
 use crate::cache::Cache;
+use crate::kind::{Settings, Upstream};
 use crate::plan::Plan;
 use crate::spec::ExecutorKind;
-use crate::stages::{Settings, Upstream};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {

@@ -24,8 +24,9 @@ use super::instance::{execute, Done, Failure, Job};
 use crate::cache::key::KeyComponents;
 use crate::cache::Cache;
 use crate::fsutil::write_replace;
-use crate::plan::{Coords, InputRef, Instance, Plan};
-use crate::stages::{JsonMap, Progress, Registry, Settings, Upstream};
+use crate::kind::Coords;
+use crate::kind::{Backend, JsonMap, Progress, Registry, Setting, Settings, Upstream};
+use crate::plan::{InputRef, Instance, Plan};
 
 /// Bumped when the job file's shape changes.
 const JOB_FORMAT: u32 = 1;
@@ -99,7 +100,7 @@ fn describe(inst: &Instance, inputs: Vec<InputDesc>) -> InstanceDesc {
 fn settings_of(settings: &Settings) -> std::collections::BTreeMap<String, String> {
     [(
         "backend".to_string(),
-        settings.value(crate::stages::Setting::Backend).to_string(),
+        settings.value(Setting::Backend).to_string(),
     )]
     .into()
 }
@@ -107,7 +108,8 @@ fn settings_of(settings: &Settings) -> std::collections::BTreeMap<String, String
 fn settings_from(map: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Settings> {
     let mut s = Settings::default();
     if let Some(b) = map.get("backend") {
-        s.backend = b.clone();
+        s.backend = <Backend as clap::ValueEnum>::from_str(b, false)
+            .map_err(|e| anyhow::anyhow!("the job file's backend `{b}`: {e}"))?;
     }
     Ok(s)
 }
@@ -196,7 +198,7 @@ impl JobFile {
             "the job file's key components do not hash to its key {}",
             self.key
         );
-        let kind = |name: &str| -> anyhow::Result<Arc<dyn crate::stages::StageKind>> {
+        let kind = |name: &str| -> anyhow::Result<Arc<dyn crate::kind::StageKind>> {
             registry
                 .get(name)
                 .cloned()
@@ -310,6 +312,7 @@ pub struct WorkerOptions {
 /// could not start, else how the instance ended.
 pub fn run(
     cache: &Cache,
+    registry: &Registry,
     job_path: &Path,
     opts: &WorkerOptions,
 ) -> anyhow::Result<Result<Done, Failure>> {
@@ -320,12 +323,11 @@ pub fn run(
             .build_global();
     }
     let file = JobFile::read(job_path)?;
-    let registry = Registry::builtin();
-    let (plan, job, settings) = file.into_parts(&registry)?;
+    let (plan, job, settings) = file.into_parts(registry)?;
     let progress: Box<dyn Progress> = if opts.progress {
         Box::new(StdoutProgress)
     } else {
-        Box::new(crate::stages::NoProgress)
+        Box::new(crate::kind::NoProgress)
     };
     let end = execute(
         cache,

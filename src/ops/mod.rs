@@ -7,6 +7,7 @@ pub mod dag;
 pub mod gc;
 pub mod history;
 pub mod index;
+pub mod kinds;
 pub mod run;
 pub mod status;
 pub mod verify;
@@ -14,9 +15,9 @@ pub mod worker;
 
 use std::path::Path;
 
+use crate::kind::Registry;
 use crate::plan::{expand, Plan};
 use crate::spec::{load_file, overrides::Override, validate::validate, LoadedPipeline, SpecErrors};
-use crate::stages::Registry;
 
 /// Read, override, validate and expand a pipeline file: everything that
 /// happens before anything runs.

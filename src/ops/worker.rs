@@ -45,7 +45,7 @@ pub fn worker(
             .unwrap_or_else(|| "local".into()),
         threads: threads.or_else(cpus_from_env),
     };
-    match run(cache, &path, &opts)? {
+    match run(cache, &crate::stages::builtin_registry(), &path, &opts)? {
         Ok(_) => Ok(0),
         Err(f) => {
             eprintln!("error: {}", f.error);

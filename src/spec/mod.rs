@@ -12,7 +12,6 @@ mod locate;
 mod model;
 pub mod overrides;
 pub mod resources;
-mod suggest;
 pub mod validate;
 
 pub use error::{SpecError, SpecErrors};
@@ -20,4 +19,3 @@ pub use load::{load_file, load_str, LoadedPipeline};
 pub use locate::{Locations, Position};
 pub use model::{PipelineSpec, StageSpec, WhereClause};
 pub use resources::{ExecutorKind, Resources};
-pub use suggest::closest;
