@@ -65,3 +65,25 @@ pub fn full_disk_note(path: &Path) -> Option<String> {
         )
     })
 }
+
+/// Like [`write_atomic`] without syncing: for files that only need to be
+/// whole when seen (a crash of the machine may lose them), such as job files
+/// and markers. On NFS, `close` makes them visible to other clients.
+pub fn write_replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let res = std::fs::write(&tmp, bytes)
+        .with_context(|| format!("writing {}", tmp.display()))
+        .and_then(|()| {
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+        });
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}

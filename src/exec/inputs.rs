@@ -8,8 +8,11 @@
 //! Every input object's size, modification and change times and inode are
 //! noted before the stage runs; after it, an object whose stamp changed is
 //! hashed again, and one whose content changed fails the stage, is moved to
-//! `quarantine/`, and the results that made or read it are invalidated, so
-//! the next run recomputes the object instead of reusing bad bytes.
+//! `quarantine/`, and the result records of the inputs that held it are
+//! moved aside, so the next run recomputes them instead of reusing bad
+//! bytes. (This runs in workers too, so it writes no index: the scheduler
+//! notices the missing records and invalidates the index's entries, with
+//! everything built on them; `cache::damage`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -18,10 +21,10 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::instance::Job;
-use crate::cache::damage::{invalidate, quarantine};
+use crate::cache::damage::quarantine;
 use crate::cache::Cache;
+use crate::kind::InputDir;
 use crate::plan::Plan;
-use crate::stages::InputDir;
 
 /// What changes when a file's content or metadata does (the change time
 /// cannot be set back by the writer).
@@ -43,11 +46,19 @@ fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
-/// The input objects of one execution with their stamps, and a path
-/// naming each (for messages).
+/// One input object: a path naming it (for messages), its stamp, and the
+/// upstream instances (plan indices) whose outputs hold it.
+#[derive(Debug)]
+struct InputObject {
+    shown: String,
+    stamp: Option<Stamp>,
+    producers: Vec<usize>,
+}
+
+/// The input objects of one execution, by hash.
 #[derive(Debug, Default)]
 pub struct InputObjects {
-    objects: BTreeMap<String, (String, Option<Stamp>)>,
+    objects: BTreeMap<String, InputObject>,
 }
 
 /// Lay out the inputs under `dir` and describe them for the kind; returns
@@ -67,13 +78,18 @@ pub fn materialize_inputs(
     };
     let mut out = Vec::new();
     let mut objects = InputObjects::default();
-    let mut note = |shown: String, manifest: crate::cache::manifest::Manifest| {
+    let mut note = |shown: String, u: usize, manifest: crate::cache::manifest::Manifest| {
         for f in manifest.files {
-            let stamp = stamp(&cache.store.object_path(&f.hash));
-            objects
+            let path = cache.store.object_path(&f.hash);
+            let o = objects
                 .objects
                 .entry(f.hash)
-                .or_insert((format!("{shown}/{}", f.path), stamp));
+                .or_insert_with(|| InputObject {
+                    shown: format!("{shown}/{}", f.path),
+                    stamp: stamp(&path),
+                    producers: Vec::new(),
+                });
+            o.producers.push(u);
         }
     };
     for binding in &inst.inputs {
@@ -84,12 +100,13 @@ pub fn materialize_inputs(
                 let tree = tree_of(u).context("an input's outputs are unknown")?;
                 let name = plan.instances[u].coords.dir_name();
                 let m = cache.store.materialize(tree, &path.join(&name))?;
-                note(format!("{}/{name}", binding.stage), m);
+                note(format!("{}/{name}", binding.stage), u, m);
             }
         } else {
-            let tree = tree_of(binding.instances[0]).context("an input's outputs are unknown")?;
+            let u = binding.instances[0];
+            let tree = tree_of(u).context("an input's outputs are unknown")?;
             let m = cache.store.materialize(tree, &path)?;
-            note(binding.stage.clone(), m);
+            note(binding.stage.clone(), u, m);
         }
         out.push(InputDir {
             stage: binding.stage.clone(),
@@ -119,19 +136,21 @@ fn set_dirs_mode(dir: &Path, mode: u32) {
 /// After the stage: every input object is as it was. Objects whose stamp
 /// changed are hashed again (a concurrent run linking the same object also
 /// changes its change time); any whose content changed is quarantined, the
-/// results built on it invalidated, and the stage fails naming the file.
-pub fn check_unchanged(cache: &Cache, objects: &InputObjects) -> anyhow::Result<()> {
-    let mut changed: BTreeSet<String> = BTreeSet::new();
+/// result records of the inputs holding it are moved aside, and the stage
+/// fails naming the file.
+pub fn check_unchanged(cache: &Cache, job: &Job, objects: &InputObjects) -> anyhow::Result<()> {
+    let mut changed: BTreeSet<&str> = BTreeSet::new();
     let mut named = Vec::new();
-    for (hash, (shown, before)) in &objects.objects {
-        let path = cache.store.object_path(hash);
-        let now = stamp(&path);
-        if now.is_none() || now == *before {
+    let mut producers: BTreeSet<usize> = BTreeSet::new();
+    for (hash, o) in &objects.objects {
+        let now = stamp(&cache.store.object_path(hash));
+        if now.is_none() || now == o.stamp {
             continue; // gone (gc, verify) or untouched
         }
         if !cache.store.check(hash).unwrap_or(true) {
-            changed.insert(hash.clone());
-            named.push(shown.clone());
+            changed.insert(hash);
+            named.push(o.shown.clone());
+            producers.extend(&o.producers);
         }
     }
     if changed.is_empty() {
@@ -140,22 +159,21 @@ pub fn check_unchanged(cache: &Cache, objects: &InputObjects) -> anyhow::Result<
     for hash in &changed {
         quarantine(cache, hash)?;
     }
-    let index = cache.index()?;
-    let inv = invalidate(
-        cache,
-        &index,
-        &changed,
-        "a stage reading these outputs changed them",
-    )?;
+    for (pos, (u, _)) in job.input_trees.iter().enumerate() {
+        if let (true, Some(key)) = (producers.contains(u), job.input_keys.get(pos)) {
+            cache
+                .records
+                .move_aside(key, "a stage reading its outputs changed them")?;
+        }
+    }
     anyhow::bail!(
         "the stage changed its input {} (inputs are read-only: write to the output directory instead); \
-         the changed object was moved to quarantine/ and {} cached result(s) made from it invalidated, \
+         the changed object was moved to quarantine/ and the results that made it invalidated, \
          so the next run recomputes them",
         named
             .iter()
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
-            .join(", "),
-        inv.entries
+            .join(", ")
     )
 }

@@ -5,22 +5,27 @@
 //! simply redone when asked for again), then removes what no remaining entry
 //! references, and says how many bytes that freed.
 //!
+//! Live results are the index's cache entries and the result records (which
+//! another controller, with its own index, may have written). Dropping one
+//! moves its record aside and marks its index rows `collected`.
+//!
 //! Safety: gc holds the cache's run lock alone, so it waits for running
 //! `seqlab run` and `verify --rerun` processes and never removes what an
-//! execution in progress may need; entries are dropped (one transaction)
-//! before any object is removed, so a kill at any point leaves a cache that
-//! verifies clean (at worst, unreferenced objects the next gc removes).
+//! execution in progress may need; results are dropped before any object is
+//! removed, so a kill at any point leaves a cache that verifies clean (at
+//! worst, unreferenced objects the next gc removes).
 
 use std::collections::HashSet;
 
 use serde::Serialize;
 
 use crate::cache::lock::KeyLock;
+use crate::cache::record::Which;
 use crate::cache::store::remove_tree;
 use crate::cache::Cache;
 use crate::exec::{run_plan, RunOptions};
+use crate::kind::Settings;
 use crate::plan::Plan;
-use crate::stages::Settings;
 
 /// What to keep. Empty: every cache entry.
 #[derive(Default)]
@@ -127,30 +132,45 @@ pub fn gc(cache: &Cache, roots: &Roots<'_>, dry_run: bool) -> anyhow::Result<GcR
         ..GcReport::default()
     };
     let entries = index.entries()?;
+    // Results another controller (with its own index) recorded count too.
+    let (records, _) = cache.records.scan(Which::Ok);
     let mut live_trees: HashSet<String> = HashSet::new();
     if roots.any() {
         let keep = kept_trees(cache, roots)?;
         let mut dropped = Vec::new();
+        let mut dropped_keys: HashSet<&str> = HashSet::new();
         for e in &entries {
             if keep.contains(&e.outputs) {
                 live_trees.insert(e.outputs.clone());
             } else {
                 dropped.push(e.id);
+                dropped_keys.insert(&e.key);
+            }
+        }
+        for r in &records {
+            match r.tree() {
+                Some(t) if keep.contains(t) => {
+                    live_trees.insert(t.to_string());
+                }
+                _ => {
+                    dropped_keys.insert(&r.key);
+                }
             }
         }
         report.dropped_results = dropped.len();
         report.kept_results = entries.len() - dropped.len();
-        // Entries go first, objects after: a kill in between leaves only
-        // unreferenced objects.
+        // Results go first (records, then index rows), objects after: a kill
+        // in between leaves only unreferenced objects.
         if !dry_run {
-            index.set_status(
-                &dropped,
-                "collected",
-                "dropped by `seqlab gc` (outside its roots)",
-            )?;
+            let why = "dropped by `seqlab gc` (outside its roots)";
+            for key in &dropped_keys {
+                cache.records.move_aside(key, why)?;
+            }
+            index.set_status(&dropped, "collected", why)?;
         }
     } else {
         live_trees.extend(entries.iter().map(|e| e.outputs.clone()));
+        live_trees.extend(records.iter().filter_map(|r| r.tree().map(str::to_string)));
         report.kept_results = entries.len();
     }
     let mut live: HashSet<String> = HashSet::new();
@@ -174,6 +194,15 @@ pub fn gc(cache: &Cache, roots: &Roots<'_>, dry_run: bool) -> anyhow::Result<GcR
     }
     for entry in std::fs::read_dir(cache.tmp_dir())?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
+        // A record's temp file left by a killed writer (no run is live: we
+        // hold the cache alone).
+        if name.starts_with(".record-") {
+            report.removed_tmp_dirs += 1;
+            if !dry_run {
+                std::fs::remove_file(entry.path())?;
+            }
+            continue;
+        }
         let key = name
             .split('.')
             .next()

@@ -6,18 +6,21 @@ pub mod compare;
 pub mod dag;
 pub mod gc;
 pub mod history;
+pub mod index;
+pub mod kinds;
 pub mod publish;
 pub mod run;
 pub mod status;
 pub mod verify;
+pub mod worker;
 
 use std::path::Path;
 
+use crate::kind::Registry;
 use crate::plan::{expand, Plan};
 use crate::spec::{
     load_file, overrides::Override, validate::validate, Limits, LoadedPipeline, SpecErrors,
 };
-use crate::stages::Registry;
 
 /// Read, override, validate and expand a pipeline file: everything that
 /// happens before anything runs.

@@ -96,7 +96,7 @@ fn published_by_seqlab(dir: &Path) -> bool {
 pub fn check_plan(cache: &Cache, plan: &Plan) -> anyhow::Result<()> {
     let cwd = std::env::current_dir()?;
     for inst in &plan.instances {
-        if let Some(dest) = inst.kind.publish_dir(&inst.params, &plan.pipeline) {
+        if let Some(dest) = inst.kind.publish_dir(&inst.params, &plan.pipeline)? {
             check_publish_dir(&dest, &cwd, &plan.workspace, &cache.root)
                 .map_err(|m| anyhow::anyhow!("{}: {m}", inst.name))?;
         }

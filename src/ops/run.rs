@@ -73,6 +73,10 @@ pub fn summary(plan: &Plan, report: &RunReport, dry_run: bool) -> String {
             _ => {}
         }
     }
+    for note in &report.notes {
+        out.push_str(note);
+        out.push('\n');
+    }
     out.push_str(&format!(
         "{}: {} executed, {} cached, {} failed, {} skipped in {:.2}s\n",
         plan.pipeline,
@@ -100,7 +104,7 @@ pub fn publish(
     for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
         let (Some(tree), Some(rel)) = (
             o.tree(),
-            inst.kind.publish_dir(&inst.params, &plan.pipeline),
+            inst.kind.publish_dir(&inst.params, &plan.pipeline)?,
         ) else {
             continue;
         };

@@ -12,8 +12,8 @@ use crate::cache::Cache;
 use crate::exec::instance::{rerun_detached, Job};
 use crate::exec::resolve::Resolver;
 use crate::exec::{run_plan, RunOptions};
+use crate::kind::{closest, Settings};
 use crate::plan::Plan;
-use crate::stages::Settings;
 
 #[derive(Debug, Default, Serialize)]
 pub struct VerifyReport {
@@ -25,11 +25,14 @@ pub struct VerifyReport {
     /// Cache entries marked damaged (they will be re-executed by the next
     /// run): those whose outputs are incomplete, and those built on them.
     pub entries_invalidated: usize,
+    /// Damage SQLite's integrity check found in the index, and how it was
+    /// repaired (rebuilt from the result records, the damaged file kept).
+    pub index_repairs: Vec<String>,
 }
 
 impl VerifyReport {
     pub fn ok(&self) -> bool {
-        self.damaged.is_empty() && self.incomplete_trees.is_empty()
+        self.damaged.is_empty() && self.incomplete_trees.is_empty() && self.index_repairs.is_empty()
     }
 }
 
@@ -38,7 +41,10 @@ impl VerifyReport {
 /// (transitively), are marked damaged, so the next run redoes exactly that
 /// work.
 pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
-    let mut report = VerifyReport::default();
+    let mut report = VerifyReport {
+        index_repairs: crate::cache::heal::verify(cache)?,
+        ..VerifyReport::default()
+    };
     let all = cache.store.all()?;
     report.objects_checked = all.len();
     let mut bad: BTreeSet<String> = BTreeSet::new();
@@ -63,6 +69,9 @@ pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
 
 pub fn render_store(r: &VerifyReport) -> String {
     let mut out = String::new();
+    for repair in &r.index_repairs {
+        let _ = writeln!(out, "INDEX {repair}");
+    }
     for h in &r.damaged {
         let _ = writeln!(out, "DAMAGED object {h} (moved to quarantine/)");
     }
@@ -103,7 +112,7 @@ pub fn rerun(
 ) -> anyhow::Result<RerunReport> {
     let i = plan.find(instance).ok_or_else(|| {
         let names: Vec<&str> = plan.instances.iter().map(|i| i.name.as_str()).collect();
-        let hint = crate::spec::closest(instance, names.iter().copied())
+        let hint = closest(instance, names.iter().copied())
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         anyhow::anyhow!(
@@ -131,9 +140,9 @@ pub fn rerun(
         .components(&index, i, &trees)?
         .expect("inputs are cached");
     let key = components.key();
-    let execution = index
-        .execution_for_key(&key)?
-        .expect("cached instances have an execution");
+    let execution = index.execution_for_key(&key)?.ok_or_else(|| {
+        anyhow::anyhow!("`{instance}` has no recorded execution: run the pipeline first")
+    })?;
     let input_trees = plan.instances[i]
         .upstream()
         .map(|u| (u, trees[u].clone().unwrap_or_default()))
@@ -143,6 +152,12 @@ pub fn rerun(
         key: key.clone(),
         components,
         input_trees,
+        input_keys: Vec::new(),
+        upstream: if plan.instances[i].kind.wants_provenance() {
+            crate::exec::schedule::provenance(&index, plan, i, &trees)
+        } else {
+            Vec::new()
+        },
     };
     let fresh = rerun_detached(cache, plan, &job, settings)?;
     let actual = fresh.tree_hash();

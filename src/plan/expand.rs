@@ -14,10 +14,10 @@ use serde_json::Value;
 
 use super::filter::Condition;
 use super::join::Groups;
-use super::{Coords, InputRef, Instance, Plan};
+use super::{InputRef, Instance, Plan};
+use crate::kind::{Coords, JsonMap, Registry};
 use crate::spec::validate::MAX_ERRORS;
 use crate::spec::{LoadedPipeline, SpecError, SpecErrors, StageSpec};
-use crate::stages::{JsonMap, Registry};
 
 /// Longest gathered-input directory name most file systems allow.
 const MAX_FILE_NAME: usize = 255;
@@ -286,6 +286,9 @@ pub fn expand(p: &LoadedPipeline, registry: &Registry) -> Result<Plan, SpecError
                     params,
                     inputs,
                     deps: stage.deps.clone(),
+                    // Checked by validation; an unchecked plan runs with defaults.
+                    resources: stage.resources.check().unwrap_or_default(),
+                    retries: stage.retries,
                 });
             }
         }
@@ -312,6 +315,7 @@ pub fn expand(p: &LoadedPipeline, registry: &Registry) -> Result<Plan, SpecError
         workspace: p.root.clone(),
         instances,
         graph,
+        executor: p.spec.executor,
     })
 }
 

@@ -6,7 +6,7 @@ use evalexpr::{
 };
 use serde_json::Value;
 
-use super::Coords;
+use crate::kind::Coords;
 
 /// A parsed `where:` expression, evaluated once per matrix cell.
 pub struct Condition {

@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 
-use super::{Coords, Instance};
+use super::Instance;
+use crate::kind::Coords;
 
 /// The values of `axes` in `coords`, as one hashable key.
 fn key_of(coords: &Coords, axes: &[String]) -> Vec<String> {

@@ -6,7 +6,7 @@ use super::error::{SpecError, SpecErrors};
 use super::limits::{flow_depth_exceeds, position_of, Limits};
 use super::locate::{Locations, TooBig};
 use super::model::PipelineSpec;
-use super::suggest::closest;
+use crate::kind::closest;
 
 /// A parsed pipeline with what is needed to report errors against its text.
 #[derive(Debug, Clone)]

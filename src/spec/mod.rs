@@ -12,7 +12,7 @@ mod load;
 mod locate;
 mod model;
 pub mod overrides;
-mod suggest;
+pub mod resources;
 pub mod validate;
 
 pub use error::{SpecError, SpecErrors};
@@ -20,4 +20,4 @@ pub use limits::Limits;
 pub use load::{load_file, load_str, LoadedPipeline};
 pub use locate::{Locations, Position};
 pub use model::{PipelineSpec, StageSpec, WhereClause};
-pub use suggest::closest;
+pub use resources::{ExecutorKind, Resources};

@@ -11,8 +11,7 @@ use serde_yaml::Value;
 use super::error::{SpecError, SpecErrors};
 use super::limits::paren_depth;
 use super::load::LoadedPipeline;
-use super::suggest::closest;
-use crate::stages::Registry;
+use crate::kind::{closest, Registry};
 
 fn is_identifier(s: &str) -> bool {
     !s.is_empty()
@@ -163,6 +162,23 @@ pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecError
                     ));
                 }
             }
+        }
+        if let Err(issues) = stage.resources.check() {
+            for (field, message) in issues {
+                errors.push(help(
+                    p.error_at_value(&format!("{at}.resources.{field}"), message),
+                    "see `resources:` in docs/pipeline.md".into(),
+                ));
+            }
+        }
+        if stage.retries > super::resources::MAX_RETRIES {
+            errors.push(help(
+                p.error_at_value(
+                    &format!("{at}.retries"),
+                    format!("`retries` is {}; at most {} are allowed", stage.retries, super::resources::MAX_RETRIES),
+                ),
+                "retries repeat scheduler failures (time limit, memory, node failure); a stage that fails by itself fails again".into(),
+            ));
         }
         for (i, dep) in stage.deps.iter().enumerate() {
             if errors.len() >= MAX_ERRORS {
