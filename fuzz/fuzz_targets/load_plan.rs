@@ -8,11 +8,11 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use seqlab::stages::Registry;
+use seqlab::kind::Registry;
 
 fn registry() -> &'static Registry {
     static R: OnceLock<Registry> = OnceLock::new();
-    R.get_or_init(Registry::builtin)
+    R.get_or_init(seqlab::stages::builtin_registry)
 }
 
 fuzz_target!(|data: &[u8]| {
