@@ -60,7 +60,8 @@ fn model(name: &str) -> anyhow::Result<ModelConfig> {
     Ok(serde_json::from_str(&json)?)
 }
 
-/// Time `steps` training steps (after a short warm-up) for each model.
+/// Time `steps` training steps (after a short warm-up) for each model. The last loss is
+/// printed exactly, so two builds or kernel paths can be checked for identical bits.
 pub fn train_speed(steps: usize, names: &[String]) -> anyhow::Result<String> {
     let tc: TrainConfig = serde_json::from_str(&format!(
         r#"{{"steps":{},"batch_size":{B},"lr":1e-3,"warmup_steps":0,"grad_clip":1.0,"seed":0}}"#,
@@ -77,13 +78,17 @@ pub fn train_speed(steps: usize, names: &[String]) -> anyhow::Result<String> {
             Batch::new(inputs, labels, vec![1; b * T], b, T).expect("consistent shapes")
         };
         let mut stamps = Vec::new();
+        let mut last_loss = f64::NAN;
         train(
             &mc,
             &tc,
             Batches::Fresh(Box::new(gen)),
             None,
             &burn::tensor::Device::flex(),
-            |_| stamps.push(Instant::now()),
+            |step| {
+                stamps.push(Instant::now());
+                last_loss = step.loss;
+            },
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let first = stamps.get(WARMUP - 1).context("no steps ran")?;
@@ -92,7 +97,7 @@ pub fn train_speed(steps: usize, names: &[String]) -> anyhow::Result<String> {
             .as_secs_f64();
         let _ = writeln!(
             out,
-            "{name:12} {:7.1} steps/s  ({:.2} ms/step)",
+            "{name:12} {:7.1} steps/s  ({:.2} ms/step)  last loss {last_loss}",
             steps as f64 / dt,
             dt * 1e3 / steps as f64
         );
