@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use super::fused::exp_fast;
 use super::recurrent_op::{host, on_flex_f32};
-use super::simd::with_avx2;
+use super::simd::simd_kernel;
 
 #[backend_extension(Flex, Autodiff)]
 pub trait AttentionBackend: Backend {
@@ -112,28 +112,20 @@ pub fn forward(qkv: &[f32], bias: &[f32], dm: Dims) -> (Vec<f32>, Vec<f32>) {
     (out, probs)
 }
 
-with_avx2!(
-    fn forward_item_kernel(
-        x: &[f32],
-        bias: &[f32],
-        dm: Dims,
-        o: &mut [f32],
-        p: &mut [f32],
-    ) = forward_item_dh;
-);
-
-/// Monomorphised for common head widths: with `dh` a constant, the per-pair vector updates
-/// compile to a few straight-line SIMD instructions instead of loops with remainders.
-#[inline(always)]
-fn forward_item_dh(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32], p: &mut [f32]) {
-    match dm.dh() {
-        8 => forward_item::<8>(x, bias, dm, o, p),
-        16 => forward_item::<16>(x, bias, dm, o, p),
-        32 => forward_item::<32>(x, bias, dm, o, p),
-        64 => forward_item::<64>(x, bias, dm, o, p),
-        _ => forward_item::<0>(x, bias, dm, o, p),
+simd_kernel!(
+    /// Monomorphised for common head widths: with `dh` a constant, the per-pair vector
+    /// updates compile to a few straight-line SIMD instructions instead of loops with
+    /// remainders.
+    fn forward_item_kernel(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32], p: &mut [f32]) {
+        match dm.dh() {
+            8 => forward_item::<8>(x, bias, dm, o, p),
+            16 => forward_item::<16>(x, bias, dm, o, p),
+            32 => forward_item::<32>(x, bias, dm, o, p),
+            64 => forward_item::<64>(x, bias, dm, o, p),
+            _ => forward_item::<0>(x, bias, dm, o, p),
+        }
     }
-}
+);
 
 /// One batch item: `x` `[T, 3d]`, `o` `[T, d]`, `p` `[heads, T, T]` (zero above the diagonal).
 #[inline(always)]
@@ -229,26 +221,17 @@ pub fn backward(qkv: &[f32], probs: &[f32], dout: &[f32], dm: Dims) -> Vec<f32> 
     dqkv
 }
 
-with_avx2!(
-    fn backward_item_kernel(
-        x: &[f32],
-        p: &[f32],
-        g: &[f32],
-        dm: Dims,
-        dx: &mut [f32],
-    ) = backward_item_dh;
-);
-
-#[inline(always)]
-fn backward_item_dh(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx: &mut [f32]) {
-    match dm.dh() {
-        8 => backward_item::<8>(x, p, g, dm, dx),
-        16 => backward_item::<16>(x, p, g, dm, dx),
-        32 => backward_item::<32>(x, p, g, dm, dx),
-        64 => backward_item::<64>(x, p, g, dm, dx),
-        _ => backward_item::<0>(x, p, g, dm, dx),
+simd_kernel!(
+    fn backward_item_kernel(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx: &mut [f32]) {
+        match dm.dh() {
+            8 => backward_item::<8>(x, p, g, dm, dx),
+            16 => backward_item::<16>(x, p, g, dm, dx),
+            32 => backward_item::<32>(x, p, g, dm, dx),
+            64 => backward_item::<64>(x, p, g, dm, dx),
+            _ => backward_item::<0>(x, p, g, dm, dx),
+        }
     }
-}
+);
 
 /// One batch item: `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`,
 /// `dQ = dS K · s`, `dK = dSᵀ Q · s`, causal entries only.

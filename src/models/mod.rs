@@ -19,6 +19,7 @@ pub mod lstm;
 pub mod lstm_seq;
 pub mod mlp;
 pub mod recurrent_op;
+pub mod seq_chunks;
 mod simd;
 pub mod transformer;
 

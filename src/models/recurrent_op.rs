@@ -17,8 +17,8 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend, Dispatch, DispatchDevice, Flex};
 use burn::tensor::{DType, Tensor, TensorData};
 
-use super::gru_seq;
-use super::lstm_seq::{self, Dims};
+use super::seq_chunks::Dims;
+use super::{gru_seq, lstm_seq};
 
 #[backend_extension(Flex, Autodiff)]
 pub trait RecurrentBackend: Backend {

@@ -1,22 +1,27 @@
 //! One way to run a hot host kernel with AVX2 and FMA when the CPU has them.
 //!
-//! The kernels (`*_body`, `#[inline(always)]`) are plain Rust loops; compiled inside a
+//! The kernels are plain Rust loops; compiled inside a
 //! `#[target_feature(enable = "avx2,fma")]` function they auto-vectorise to 8 lanes with
 //! fused multiply-adds, while the default x86-64 build only assumes SSE2. The choice is
 //! made at run time, so one binary runs everywhere; on a given machine the same path is
 //! taken every call, so results stay bit-identical run to run.
 
-/// `with_avx2!(fn name(a: A, b: B) -> R = body);` defines `name`, which calls `body`
-/// compiled for AVX2+FMA when the CPU has both and as is otherwise.
-macro_rules! with_avx2 {
-    ($(#[$m:meta])* $vis:vis fn $name:ident($($a:ident: $t:ty),* $(,)?) $(-> $r:ty)? = $body:path;) => {
+/// `simd_kernel!(fn name(a: A, b: B) -> R { body })` defines `name`, which runs `body`
+/// compiled for AVX2+FMA when the CPU has both and as is otherwise. Helpers the body
+/// calls must be `#[inline(always)]` to be compiled for the same instruction set.
+macro_rules! simd_kernel {
+    ($(#[$m:meta])* $vis:vis fn $name:ident($($a:ident: $t:ty),* $(,)?) $(-> $r:ty)? $body:block) => {
         $(#[$m])*
         $vis fn $name($($a: $t),*) $(-> $r)? {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn body($($a: $t),*) $(-> $r)? $body
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
                 unsafe fn avx2($($a: $t),*) $(-> $r)? {
-                    $body($($a),*)
+                    body($($a),*)
                 }
                 if std::arch::is_x86_feature_detected!("avx2")
                     && std::arch::is_x86_feature_detected!("fma")
@@ -25,23 +30,22 @@ macro_rules! with_avx2 {
                     return unsafe { avx2($($a),*) };
                 }
             }
-            $body($($a),*)
+            body($($a),*)
         }
     };
 }
-pub(crate) use with_avx2;
+pub(crate) use simd_kernel;
 
 #[cfg(test)]
 mod tests {
-    #[inline(always)]
-    fn axpy_body(a: f32, x: &[f32], y: &mut [f32]) -> usize {
-        for (y, x) in y.iter_mut().zip(x) {
-            *y += a * x;
+    super::simd_kernel!(
+        fn axpy(a: f32, x: &[f32], y: &mut [f32]) -> usize {
+            for (y, x) in y.iter_mut().zip(x) {
+                *y += a * x;
+            }
+            y.len()
         }
-        y.len()
-    }
-
-    super::with_avx2!(fn axpy(a: f32, x: &[f32], y: &mut [f32]) -> usize = axpy_body;);
+    );
 
     #[test]
     fn the_dispatched_kernel_computes_what_its_body_does() {
