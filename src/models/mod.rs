@@ -21,6 +21,7 @@ pub mod mlp;
 pub mod recurrent_op;
 pub mod seq_chunks;
 mod simd;
+pub mod stack;
 pub mod transformer;
 
 use burn::module::Module;
@@ -31,6 +32,7 @@ pub use gru::{Gru, GruConfig, GruLayer};
 pub use linear_rnn::{LinearRnn, LinearRnnConfig};
 pub use lstm::{FastLstmLayer, Lstm, LstmConfig, LstmImpl};
 pub use mlp::{Mlp, MlpConfig};
+pub use stack::EmbedStack;
 pub use transformer::{PosEncoding, Transformer, TransformerConfig};
 
 /// Errors a forward pass can report instead of panicking.
