@@ -7,7 +7,7 @@
 //! `x W_ih + b_ih` for every step.
 
 use super::fused::{sigmoid_fast, tanh_fast};
-use super::host_gemm::{matmul, transpose, Mat};
+use super::host_gemm::{matmul_rhs, transpose, Mat, Rhs};
 use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, Tape};
 use super::simd::simd_kernel;
 
@@ -28,12 +28,13 @@ pub fn forward(xp: &[f32], w: &[f32], bias: &[f32], dims: Dims) -> GruTape {
     assert_eq!(xp.len(), t * b * 3 * h, "xp shape");
     assert_eq!(w.len(), h * 3 * h, "w_hh shape");
     assert_eq!(bias.len(), 3 * h, "b_hh shape");
+    let w = Rhs::new(h, 3 * h, Mat::rm(w, 3 * h));
     Tape::record(dims, row_chunks(b), |rows| {
-        forward_chunk(xp, w, bias, dims, rows)
+        forward_chunk(xp, &w, bias, dims, rows)
     })
 }
 
-fn forward_chunk(xp: &[f32], w: &[f32], bias: &[f32], dims: Dims, rows: Rows) -> Chunk<Saved> {
+fn forward_chunk(xp: &[f32], w: &Rhs, bias: &[f32], dims: Dims, rows: Rows) -> Chunk<Saved> {
     let Dims { t, b, h } = dims;
     let n = rows.len;
     let mut acts = vec![0f32; t * n * 4 * h];
@@ -51,15 +52,7 @@ fn forward_chunk(xp: &[f32], w: &[f32], bias: &[f32], dims: Dims, rows: Rows) ->
             &zero_state[..]
         };
         if s > 0 {
-            matmul(
-                n,
-                3 * h,
-                h,
-                &mut hp,
-                true,
-                Mat::rm(prev, h),
-                Mat::rm(w, 3 * h),
-            );
+            matmul_rhs(n, &mut hp, true, Mat::rm(prev, h), w);
         }
         cell_forward(
             &xp[rows.in_batch(s, b, 3 * h)],
@@ -130,6 +123,7 @@ pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>,
     assert_eq!(dout.len(), t * b * h, "dout shape");
     // Wᵀ once, row-major (see `lstm_seq::backward`).
     let wt = transpose(w, h, 3 * h);
+    let wt = Rhs::new(3 * h, h, Mat::rm(&wt, h));
     let [dxp, dhp] = tape.backward(3 * h, |ch| backward_chunk(ch, &wt, dout, tape.dims));
     // h_0 = 0 adds nothing to dW; db sums over every step and row.
     let dw = weight_grad(&tape.out, &dhp, tape.dims, 3 * h);
@@ -144,7 +138,7 @@ pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>,
 
 /// One chunk's BPTT (`wt` = `W_hhᵀ` `[3H, H]`): returns its `dxp` and `dhp` (gradient of
 /// `hp`), both `[T, rows, 3H]`.
-fn backward_chunk(ch: &Chunk<Saved>, wt: &[f32], dout: &[f32], dims: Dims) -> [Vec<f32>; 2] {
+fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims) -> [Vec<f32>; 2] {
     let Dims { t, b, h } = dims;
     let rows = ch.rows;
     let n = rows.len;
@@ -169,15 +163,7 @@ fn backward_chunk(ch: &Chunk<Saved>, wt: &[f32], dout: &[f32], dims: Dims) -> [V
             h,
         );
         if s > 0 {
-            matmul(
-                n,
-                h,
-                3 * h,
-                &mut dh_next,
-                true,
-                Mat::rm(dps, 3 * h),
-                Mat::rm(wt, h),
-            );
+            matmul_rhs(n, &mut dh_next, true, Mat::rm(dps, 3 * h), wt);
         }
     }
     [dxp, dhp]

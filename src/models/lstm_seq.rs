@@ -13,7 +13,7 @@
 //! `xp` already holds `x W_ih + b` for every step (one big product outside).
 
 use super::fused::{sigmoid_fast, tanh_fast};
-use super::host_gemm::{matmul, transpose, Mat};
+use super::host_gemm::{matmul_rhs, transpose, Mat, Rhs};
 use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, Tape};
 use super::simd::simd_kernel;
 
@@ -41,10 +41,11 @@ fn forward_in_chunks(xp: &[f32], w: &[f32], dims: Dims, split: Vec<Rows>) -> Lst
     assert!(t > 0 && b > 0, "empty sequence");
     assert_eq!(xp.len(), t * b * 4 * h, "xp shape");
     assert_eq!(w.len(), h * 4 * h, "w_hh shape");
-    Tape::record(dims, split, |rows| forward_chunk(xp, w, dims, rows))
+    let w = Rhs::new(h, 4 * h, Mat::rm(w, 4 * h));
+    Tape::record(dims, split, |rows| forward_chunk(xp, &w, dims, rows))
 }
 
-fn forward_chunk(xp: &[f32], w: &[f32], dims: Dims, rows: Rows) -> Chunk<Saved> {
+fn forward_chunk(xp: &[f32], w: &Rhs, dims: Dims, rows: Rows) -> Chunk<Saved> {
     let Dims { t, b, h } = dims;
     let n = rows.len;
     let mut hs = vec![0f32; t * n * h];
@@ -58,15 +59,7 @@ fn forward_chunk(xp: &[f32], w: &[f32], dims: Dims, rows: Rows) -> Chunk<Saved> 
         g.copy_from_slice(&xp[rows.in_batch(s, b, 4 * h)]);
         if s > 0 {
             let prev = &hs[rows.step(s - 1, h)];
-            matmul(
-                n,
-                4 * h,
-                h,
-                &mut g,
-                true,
-                Mat::rm(prev, h),
-                Mat::rm(w, 4 * h),
-            );
+            matmul_rhs(n, &mut g, true, Mat::rm(prev, h), w);
         }
         let (c_before, c_rest) = sv.c.split_at_mut(s * n * h);
         let c_prev = (s > 0).then(|| &c_before[rows.step(s - 1, h)]);
@@ -143,13 +136,14 @@ pub fn backward(tape: &LstmTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>
     // Wᵀ once, row-major: the per-step product then reads contiguous rows (the kernel
     // packs a strided transpose noticeably slower).
     let wt = transpose(w, h, 4 * h);
+    let wt = Rhs::new(4 * h, h, Mat::rm(&wt, h));
     let [dxp] = tape.backward(4 * h, |ch| [backward_chunk(ch, &wt, dout, tape.dims)]);
     let dw = weight_grad(&tape.out, &dxp, tape.dims, 4 * h);
     (dxp, dw)
 }
 
 /// One chunk's BPTT; `wt` is `W_hhᵀ` `[4H, H]`.
-fn backward_chunk(ch: &Chunk<Saved>, wt: &[f32], dout: &[f32], dims: Dims) -> Vec<f32> {
+fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims) -> Vec<f32> {
     let Dims { t, b, h } = dims;
     let rows = ch.rows;
     let n = rows.len;
@@ -170,15 +164,7 @@ fn backward_chunk(ch: &Chunk<Saved>, wt: &[f32], dout: &[f32], dims: Dims) -> Ve
             h,
         );
         if s > 0 {
-            matmul(
-                n,
-                h,
-                4 * h,
-                &mut dh_next,
-                false,
-                Mat::rm(dgs, 4 * h),
-                Mat::rm(wt, h),
-            );
+            matmul_rhs(n, &mut dh_next, false, Mat::rm(dgs, 4 * h), wt);
         }
     }
     dg

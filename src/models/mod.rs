@@ -8,9 +8,12 @@
 pub mod attention_op;
 pub mod fused;
 pub mod gelu_op;
+#[cfg(target_arch = "x86_64")]
+pub mod gemm512;
 pub mod gru;
 pub mod gru_seq;
 pub mod host_gemm;
+pub mod isa;
 pub mod layernorm_op;
 pub mod linear_op;
 pub mod linear_residual_op;

@@ -43,8 +43,9 @@ impl Rows {
 
 /// Row chunks processed independently (in parallel when threads allow), in order.
 ///
-/// 32-row chunks: the per-step product repacks `W_hh` on every call, so taller chunks
-/// amortise it better (batch 64 gives one chunk per core on the 2-core machines).
+/// 32-row chunks: on the AVX2 path the per-step product repacks `W_hh` on every call, so
+/// taller chunks amortise it better (batch 64 gives one chunk per core on the 2-core
+/// machines); the AVX-512 path packs it once per pass ([`super::host_gemm::Rhs`]).
 /// Depends only on the batch size, never on the thread count: the matrix kernel may round a
 /// row differently for another chunk height, so a thread-dependent split would make the
 /// result bits depend on the machine's core count.
