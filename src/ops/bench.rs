@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::models::ModelConfig;
+use crate::models::{isa, ModelConfig};
 use crate::train::{train, Batch, Batches, SplitMix64, TrainConfig};
 
 const B: usize = 64;
@@ -60,6 +60,22 @@ fn model(name: &str) -> anyhow::Result<ModelConfig> {
     Ok(serde_json::from_str(&json)?)
 }
 
+/// What the kernel path means for the products, for the benchmark header.
+fn kernel_path_note(path: isa::Isa) -> String {
+    let best = isa::detected();
+    let how = match path {
+        isa::Isa::Avx512 => "products in seqlab's AVX-512 kernel",
+        isa::Isa::Avx2 | isa::Isa::Scalar => {
+            "products in gemm's AVX2/FMA kernel where the CPU has it"
+        }
+    };
+    if path == best {
+        how.to_string()
+    } else {
+        format!("{how}; set by {}, the CPU has {}", isa::ENV, best.name())
+    }
+}
+
 /// Time `steps` training steps (after a short warm-up) for each model. The last loss is
 /// printed exactly, so two builds or kernel paths can be checked for identical bits.
 pub fn train_speed(steps: usize, names: &[String]) -> anyhow::Result<String> {
@@ -67,8 +83,13 @@ pub fn train_speed(steps: usize, names: &[String]) -> anyhow::Result<String> {
         r#"{{"steps":{},"batch_size":{B},"lr":1e-3,"warmup_steps":0,"grad_clip":1.0,"seed":0}}"#,
         steps + WARMUP
     ))?;
+    let isa = isa::from_env().map_err(anyhow::Error::msg)?;
+    let cpu = isa::cpu_model().unwrap_or_else(|| "unknown CPU".into());
     let mut out = format!(
-        "burn flex, batch {B}, T {T}, width 64, {steps} timed steps after {WARMUP} warm-up\n"
+        "burn flex, batch {B}, T {T}, width 64, {steps} timed steps after {WARMUP} warm-up\n\
+         cpu: {cpu}; seqlab kernels: {} ({})\n",
+        isa.name(),
+        kernel_path_note(isa),
     );
     for name in names {
         let mc = model(name)?;
