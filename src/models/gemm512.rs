@@ -14,9 +14,8 @@
 //! matrix-vector, `k <= 2`) to `gemm` itself. A test compares the two bit for bit.
 //!
 //! Layout: `b` is packed into panels of 32 columns (`k` rows of two vectors, zero-padded
-//! past `n`), `a` into blocks of up to 12 rows (`k` columns of 12 scalars), so a 12 x 32
-//! tile updates from two vector loads and 12 broadcasts per inner index in 24
-//! accumulators. Per output element the arithmetic does not depend on the tiling, so rows
+//! past `n`); `a` is read in place, so a 12 x 32 tile updates from two vector loads and 12
+//! broadcasts per inner index in 24 accumulators. Per output element the arithmetic does not depend on the tiling, so rows
 //! and columns may be split across calls or threads freely.
 
 #[cfg(target_arch = "x86_64")]
@@ -59,8 +58,8 @@ impl PackedB {
 
 /// `dst[rows x cols] (+)= a[rows x k] · b[k, col0..col0 + cols]`, `dst` row stride `dst_rs`
 /// (its element `(0, 0)` is output column `col0`); `a`'s element `(i, p)` at
-/// `i * a_rs + p * a_cs`; the inner dimension in blocks of `kc` ([`k_block`]). `col0`
-/// must be a multiple of 32.
+/// `i * a_rs + p * a_cs` (one of the two strides 1); the inner dimension in blocks of
+/// `kc` ([`k_block`]). `col0` must be a multiple of 32.
 ///
 /// # Safety
 /// The CPU must have AVX-512F; `dst` must be valid for the `rows x cols` block it names,
@@ -84,16 +83,18 @@ pub unsafe fn product(
     debug_assert!(col0.is_multiple_of(NR) && col0 + cols <= b.n);
     let k = b.k;
     let kc = kc.max(1);
-    let mut apack = vec![0f32; MR * k];
+    if rows == 0 || cols == 0 || k == 0 {
+        return;
+    }
+    let last = (rows - 1) * a_rs + (k - 1) * a_cs;
+    assert!(a.len() > last, "lhs too small");
+    // `a` is read in place: with one stride 1, a tile's broadcasts come from a few
+    // contiguous streams (12 rows, or one run of 12 adjacent elements per inner index).
+    assert!(a_cs == 1 || a_rs == 1, "lhs must have a unit stride");
     let mut i0 = 0;
     while i0 < rows {
         let mr = MR.min(rows - i0);
-        // Block of `mr` rows, `k` columns: element (i, p) at p * mr + i.
-        for p in 0..k {
-            for i in 0..mr {
-                apack[p * mr + i] = a[(i0 + i) * a_rs + p * a_cs];
-            }
-        }
+        let (block, cs, rs) = (a[i0 * a_rs..].as_ptr(), a_cs, a_rs);
         let mut j = 0;
         while j < cols {
             let w = NR.min(cols - j);
@@ -103,24 +104,46 @@ pub unsafe fn product(
             let mut k0 = 0;
             while k0 < k {
                 let kb = kc.min(k - k0);
-                let ab = &apack[k0 * mr..(k0 + kb) * mr];
-                let pb = panel[k0 * NR..].as_ptr();
-                // The first block stores (or adds to `dst` when accumulating), later ones add.
-                let add = accumulate || k0 > 0;
-                // SAFETY (all arms): `mr` rows of `d` and `w` columns are inside dst.
-                match mr {
-                    12 => tile::<12>(kb, ab, pb, d, dst_rs, add, masks),
-                    11 => tile::<11>(kb, ab, pb, d, dst_rs, add, masks),
-                    10 => tile::<10>(kb, ab, pb, d, dst_rs, add, masks),
-                    9 => tile::<9>(kb, ab, pb, d, dst_rs, add, masks),
-                    8 => tile::<8>(kb, ab, pb, d, dst_rs, add, masks),
-                    7 => tile::<7>(kb, ab, pb, d, dst_rs, add, masks),
-                    6 => tile::<6>(kb, ab, pb, d, dst_rs, add, masks),
-                    5 => tile::<5>(kb, ab, pb, d, dst_rs, add, masks),
-                    4 => tile::<4>(kb, ab, pb, d, dst_rs, add, masks),
-                    3 => tile::<3>(kb, ab, pb, d, dst_rs, add, masks),
-                    2 => tile::<2>(kb, ab, pb, d, dst_rs, add, masks),
-                    _ => tile::<1>(kb, ab, pb, d, dst_rs, add, masks),
+                let t = Tile {
+                    k: kb,
+                    a: block.add(k0 * cs),
+                    a_cs: cs,
+                    a_rs: rs,
+                    panel: panel[k0 * NR..].as_ptr(),
+                    dst: d,
+                    dst_rs,
+                    // The first block stores (or adds to `dst` when accumulating), later
+                    // blocks add.
+                    accumulate: accumulate || k0 > 0,
+                    masks,
+                };
+                // SAFETY: the tile's rows, inner indices and columns lie inside `a` (checked
+                // above), the panel and `dst`.
+                match (mr, rs == 1) {
+                    (12, true) => t.run::<12, true>(),
+                    (12, false) => t.run::<12, false>(),
+                    (11, true) => t.run::<11, true>(),
+                    (11, false) => t.run::<11, false>(),
+                    (10, true) => t.run::<10, true>(),
+                    (10, false) => t.run::<10, false>(),
+                    (9, true) => t.run::<9, true>(),
+                    (9, false) => t.run::<9, false>(),
+                    (8, true) => t.run::<8, true>(),
+                    (8, false) => t.run::<8, false>(),
+                    (7, true) => t.run::<7, true>(),
+                    (7, false) => t.run::<7, false>(),
+                    (6, true) => t.run::<6, true>(),
+                    (6, false) => t.run::<6, false>(),
+                    (5, true) => t.run::<5, true>(),
+                    (5, false) => t.run::<5, false>(),
+                    (4, true) => t.run::<4, true>(),
+                    (4, false) => t.run::<4, false>(),
+                    (3, true) => t.run::<3, true>(),
+                    (3, false) => t.run::<3, false>(),
+                    (2, true) => t.run::<2, true>(),
+                    (2, false) => t.run::<2, false>(),
+                    (_, true) => t.run::<1, true>(),
+                    (_, false) => t.run::<1, false>(),
                 }
                 k0 += kb;
             }
@@ -178,43 +201,53 @@ fn lane_mask(w: usize) -> u16 {
     }
 }
 
-/// One `R x 32` tile over `k` inner indices: `a` is the packed `R`-row block, `panel` the
-/// packed columns (row stride 32).
+/// One register tile: `dst[R x 32] (+)= a[R x k] · panel[k x 32]`, the panel packed with
+/// row stride 32, `a`'s element `(i, p)` at `i * a_rs + p * a_cs`.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-#[allow(clippy::too_many_arguments)]
-unsafe fn tile<const R: usize>(
+struct Tile {
     k: usize,
-    a: &[f32],
+    a: *const f32,
+    a_cs: usize,
+    a_rs: usize,
     panel: *const f32,
     dst: *mut f32,
     dst_rs: usize,
     accumulate: bool,
-    (m0, m1): (u16, u16),
-) {
-    let mut c0 = [_mm512_setzero_ps(); R];
-    let mut c1 = [_mm512_setzero_ps(); R];
-    let a = &a[..k * R];
-    for p in 0..k {
-        let b0 = _mm512_loadu_ps(panel.add(p * NR));
-        let b1 = _mm512_loadu_ps(panel.add(p * NR + 16));
-        let ap = &a[p * R..p * R + R];
+    /// Lanes of the two column vectors that lie inside `dst`.
+    masks: (u16, u16),
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Tile {
+    /// `R` rows; `COLS`: `a_rs == 1` (a tile's row elements are adjacent), else `a_cs == 1`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn run<const R: usize, const COLS: bool>(self) {
+        let mut c0 = [_mm512_setzero_ps(); R];
+        let mut c1 = [_mm512_setzero_ps(); R];
+        let rows: [*const f32; R] = std::array::from_fn(|i| self.a.add(i * self.a_rs));
+        for p in 0..self.k {
+            let b0 = _mm512_loadu_ps(self.panel.add(p * NR));
+            let b1 = _mm512_loadu_ps(self.panel.add(p * NR + 16));
+            let col = self.a.add(p * self.a_cs);
+            for i in 0..R {
+                let v = if COLS { *col.add(i) } else { *rows[i].add(p) };
+                let av = _mm512_set1_ps(v);
+                c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
+                c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
+            }
+        }
+        let (m0, m1) = self.masks;
         for i in 0..R {
-            let av = _mm512_set1_ps(ap[i]);
-            c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
-            c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
+            let d = self.dst.add(i * self.dst_rs);
+            let (mut v0, mut v1) = (c0[i], c1[i]);
+            if self.accumulate {
+                v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, d), v0);
+                v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, d.add(16)), v1);
+            }
+            _mm512_mask_storeu_ps(d, m0, v0);
+            _mm512_mask_storeu_ps(d.add(16), m1, v1);
         }
-    }
-    for i in 0..R {
-        let d = dst.add(i * dst_rs);
-        let (mut v0, mut v1) = (c0[i], c1[i]);
-        if accumulate {
-            v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, d), v0);
-            v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, d.add(16)), v1);
-        }
-        _mm512_mask_storeu_ps(d, m0, v0);
-        _mm512_mask_storeu_ps(d.add(16), m1, v1);
     }
 }
 
