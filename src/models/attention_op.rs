@@ -134,17 +134,21 @@ fn forward_item<const DH: usize>(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32
     let dh = if DH > 0 { DH } else { dm.dh() };
     let scale = dm.scale();
     let w = 3 * d;
+    let tp = t.next_multiple_of(LANES);
+    let mut kt = vec![0f32; dh * tp];
     for hd in 0..heads {
         let hb = if dm.bias_heads == 1 { 0 } else { hd };
         let (qo, ko, vo) = (hd * dh, d + hd * dh, 2 * d + hd * dh);
+        transpose_head(x, (w, ko, dh), t, tp, &mut kt);
         for i in 0..t {
             let q = &x[i * w + qo..i * w + qo + dh];
             let row = &mut p[(hd * t + i) * t..(hd * t + i) * t + i + 1];
             let brow = &bias[(hb * t + i) * t..(hb * t + i) * t + i + 1];
-            for (j, (s, &bj)) in row.iter_mut().zip(brow).enumerate() {
-                *s = dot(q, &x[j * w + ko..j * w + ko + dh]) * scale + bj;
+            dots_across::<DH>(q, &kt, tp, row);
+            for (s, &bj) in row.iter_mut().zip(brow) {
+                *s = *s * scale + bj;
             }
-            let mx = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            let mx = max_of(row);
             // Separate passes: a running sum next to the exp would stop it vectorising.
             for v in row.iter_mut() {
                 *v = exp_fast(*v - mx);
@@ -153,12 +157,95 @@ fn forward_item<const DH: usize>(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32
             for v in row.iter_mut() {
                 *v *= inv;
             }
-            let oi = &mut o[i * d + hd * dh..i * d + hd * dh + dh];
-            oi.fill(0.0);
-            for (j, &pj) in row.iter().enumerate() {
-                axpy(pj, &x[j * w + vo..j * w + vo + dh], oi);
+        }
+        // O = P V, row by row; see `weighted_rows`.
+        let ph = &p[hd * t * t..(hd + 1) * t * t];
+        let rows = |i: usize| &ph[i * t..i * t + i + 1];
+        weighted_rows::<DH>((t, dh), rows, x, (w, vo), |i, v| {
+            o[i * d + hd * dh..i * d + hd * dh + dh].copy_from_slice(v)
+        });
+    }
+}
+
+/// Positions handled together by [`dots_across`].
+const LANES: usize = 16;
+
+/// `xt[l * tp + j] = x[j * w + off + l]`: one head's keys (or values) `[T, dh]` of the
+/// item `x` `[T, w]` as `[dh, tp]`, so consecutive positions are adjacent.
+#[inline(always)]
+fn transpose_head(
+    x: &[f32],
+    (w, off, dh): (usize, usize, usize),
+    t: usize,
+    tp: usize,
+    xt: &mut [f32],
+) {
+    for j in 0..t {
+        for (l, &v) in x[j * w + off..j * w + off + dh].iter().enumerate() {
+            xt[l * tp + j] = v;
+        }
+    }
+}
+
+/// `out[j] = dot(a, row j of the transposed xt)` for `j < out.len()`, with exactly the
+/// arithmetic of [`dot`] (8 lane sums over the chunks of 8 in order, the same tree, then
+/// the tail), vectorised across 16 positions instead of within one dot product: the
+/// horizontal sum of each short dot product cost more than its multiplications.
+#[inline(always)]
+fn dots_across<const DH: usize>(a: &[f32], xt: &[f32], tp: usize, out: &mut [f32]) {
+    let dh = if DH > 0 { DH } else { a.len() };
+    let a = &a[..dh];
+    let n8 = dh / 8 * 8;
+    for (c, chunk) in out.chunks_mut(LANES).enumerate() {
+        let j0 = c * LANES;
+        let col = |kk: usize| -> &[f32; LANES] {
+            xt[kk * tp + j0..kk * tp + j0 + LANES]
+                .try_into()
+                .expect("LANES elements")
+        };
+        // Lane `l`'s running sum over the chunks of 8, one local array per lane (a loop over
+        // `l` kept all eight in memory and did not vectorise).
+        // (A function, not a closure: a closure that is not inlined is compiled without the
+        // kernel's target features.)
+        #[inline(always)]
+        fn chain(
+            a: &[f32],
+            n8: usize,
+            l: usize,
+            xt: &[f32],
+            (tp, j0): (usize, usize),
+        ) -> [f32; LANES] {
+            let mut acc = [0f32; LANES];
+            for c8 in (0..n8).step_by(8) {
+                let kk = c8 + l;
+                let col = xt[kk * tp + j0..kk * tp + j0 + LANES].try_into();
+                add_scaled(&mut acc, a[kk], col.expect("LANES elements"));
+            }
+            acc
+        }
+        let at = (tp, j0);
+        let acc = [
+            chain(a, n8, 0, xt, at),
+            chain(a, n8, 1, xt, at),
+            chain(a, n8, 2, xt, at),
+            chain(a, n8, 3, xt, at),
+            chain(a, n8, 4, xt, at),
+            chain(a, n8, 5, xt, at),
+            chain(a, n8, 6, xt, at),
+            chain(a, n8, 7, xt, at),
+        ];
+        let mut sum = [0f32; LANES];
+        for jj in 0..LANES {
+            sum[jj] = ((acc[0][jj] + acc[4][jj]) + (acc[1][jj] + acc[5][jj]))
+                + ((acc[2][jj] + acc[6][jj]) + (acc[3][jj] + acc[7][jj]));
+        }
+        for (kk, &av) in a.iter().enumerate().skip(n8) {
+            let xr = col(kk);
+            for jj in 0..LANES {
+                sum[jj] += av * xr[jj];
             }
         }
+        chunk.copy_from_slice(&sum[..chunk.len()]);
     }
 }
 
@@ -195,6 +282,103 @@ pub(crate) fn lane_sum(a: &[f32]) -> f32 {
         s += v;
     }
     s
+}
+
+/// For every row `i < t` (`c(i)` has `i + 1` coefficients, the causal triangle):
+/// `put(i, Σ_j c(i)[j] · x[j * w + off..][..dh])`, summed from zero
+/// in order of `j` (as a zeroed output and one [`axpy`] per `j` would). Four rows at a time
+/// in registers for a known head width: one row's sum is a chain of dependent additions,
+/// four independent chains overlap.
+#[inline(always)]
+fn weighted_rows<'c, const DH: usize>(
+    (t, dh): (usize, usize),
+    c: impl Fn(usize) -> &'c [f32],
+    x: &[f32],
+    (w, off): (usize, usize),
+    mut put: impl FnMut(usize, &[f32]),
+) {
+    let row = |j: usize| &x[j * w + off..j * w + off + dh];
+    let mut i0 = 0;
+    if DH > 0 {
+        let vrow = |j: usize| -> &[f32; DH] { row(j).try_into().expect("DH elements") };
+        while i0 + 4 <= t {
+            let (c0, c1, c2, c3) = (c(i0), c(i0 + 1), c(i0 + 2), c(i0 + 3));
+            let n = c0.len();
+            // The causal triangle: each row has one term more than the row before.
+            assert!(c1.len() == n + 1 && c2.len() == n + 2 && c3.len() == n + 3);
+            // Four named accumulators (a runtime-indexed array would live in memory).
+            let (mut a0, mut a1, mut a2, mut a3) = ([0f32; DH], [0f32; DH], [0f32; DH], [0f32; DH]);
+            for j in 0..n {
+                let v = vrow(j);
+                add_scaled(&mut a0, c0[j], v);
+                add_scaled(&mut a1, c1[j], v);
+                add_scaled(&mut a2, c2[j], v);
+                add_scaled(&mut a3, c3[j], v);
+            }
+            add_scaled(&mut a1, c1[n], vrow(n));
+            add_scaled(&mut a2, c2[n], vrow(n));
+            add_scaled(&mut a2, c2[n + 1], vrow(n + 1));
+            add_scaled(&mut a3, c3[n], vrow(n));
+            add_scaled(&mut a3, c3[n + 1], vrow(n + 1));
+            add_scaled(&mut a3, c3[n + 2], vrow(n + 2));
+            put(i0, &a0);
+            put(i0 + 1, &a1);
+            put(i0 + 2, &a2);
+            put(i0 + 3, &a3);
+            i0 += 4;
+        }
+    }
+    let mut out = vec![0f32; dh];
+    for i in i0..t {
+        out.fill(0.0);
+        for (j, &cj) in c(i).iter().enumerate() {
+            axpy(cj, row(j), &mut out);
+        }
+        put(i, &out);
+    }
+}
+
+/// `acc += c · v`, lane by lane (fixed sizes, so it compiles to whole-register operations).
+#[inline(always)]
+fn add_scaled<const N: usize>(acc: &mut [f32; N], c: f32, v: &[f32; N]) {
+    for l in 0..N {
+        acc[l] += c * v[l];
+    }
+}
+
+/// The largest element (`-inf` for none; NaNs ignored), in 16 lanes: the maximum is exact,
+/// so the order does not change it, and a serial comparison chain was slow.
+#[inline(always)]
+fn max_of(a: &[f32]) -> f32 {
+    // `if v > m` rather than `f32::max`: compiles to a vector compare and blend; it only
+    // differs from `max` in which of two equal zeros it keeps, and `exp(v - max)` does not
+    // see the sign of a zero.
+    #[inline(always)]
+    fn larger(m: &mut [f32; LANES], c: &[f32; LANES]) {
+        for l in 0..LANES {
+            m[l] = if c[l] > m[l] { c[l] } else { m[l] };
+        }
+    }
+    let mut m = [f32::NEG_INFINITY; LANES];
+    let mut chunks = a.chunks_exact(LANES);
+    for c in &mut chunks {
+        larger(&mut m, c.try_into().expect("LANES elements"));
+    }
+    let mut tail = [f32::NEG_INFINITY; LANES];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    larger(&mut m, &tail);
+    let mut half = LANES / 2;
+    while half > 0 {
+        for l in 0..half {
+            m[l] = if m[l + half] > m[l] {
+                m[l + half]
+            } else {
+                m[l]
+            };
+        }
+        half /= 2;
+    }
+    m[0]
 }
 
 /// `y += a x`.
@@ -241,17 +425,18 @@ fn backward_item<const DH: usize>(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx:
     let dh = if DH > 0 { DH } else { dm.dh() };
     let scale = dm.scale();
     let w = 3 * d;
-    let mut ds = vec![0f32; t];
+    let mut ds = vec![0f32; t * t];
     let mut pd = vec![0f32; t];
+    let tp = t.next_multiple_of(LANES);
+    let mut vt = vec![0f32; dh * tp];
     for hd in 0..heads {
         let (qo, ko, vo) = (hd * dh, d + hd * dh, 2 * d + hd * dh);
+        transpose_head(x, (w, vo, dh), t, tp, &mut vt);
         for i in 0..t {
             let row = &p[(hd * t + i) * t..(hd * t + i) * t + i + 1];
             let go = &g[i * d + hd * dh..i * d + hd * dh + dh];
-            let dsr = &mut ds[..=i];
-            for (j, v) in dsr.iter_mut().enumerate() {
-                *v = dot(go, &x[j * w + vo..j * w + vo + dh]);
-            }
+            let dsr = &mut ds[i * t..i * t + i + 1];
+            dots_across::<DH>(go, &vt, tp, dsr);
             let pdr = &mut pd[..=i];
             for ((q, &pj), &dp) in pdr.iter_mut().zip(row).zip(dsr.iter()) {
                 *q = pj * dp;
@@ -260,20 +445,17 @@ fn backward_item<const DH: usize>(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx:
             for (dsj, &pj) in dsr.iter_mut().zip(row) {
                 *dsj = pj * (*dsj - rowdot) * scale;
             }
+            let qi = i * w + qo;
             for (j, (&pj, &dsj)) in row.iter().zip(dsr.iter()).enumerate() {
-                let (qi, kj) = (i * w + qo, j * w + ko);
                 axpy(pj, go, &mut dx[j * w + vo..j * w + vo + dh]);
-                // q_i and k_j are disjoint parts of dx; split to borrow both.
-                let (head, tail) = dx.split_at_mut(kj.max(qi));
-                if qi < kj {
-                    axpy(dsj, &x[kj..kj + dh], &mut head[qi..qi + dh]);
-                    axpy(dsj, &x[qi..qi + dh], &mut tail[..dh]);
-                } else {
-                    axpy(dsj, &x[kj..kj + dh], &mut tail[..dh]);
-                    axpy(dsj, &x[qi..qi + dh], &mut head[kj..kj + dh]);
-                }
+                axpy(dsj, &x[qi..qi + dh], &mut dx[j * w + ko..j * w + ko + dh]);
             }
         }
+        // dQ = dS K, row by row (dQ_i is written nowhere else and starts at zero).
+        let rows = |i: usize| &ds[i * t..i * t + i + 1];
+        weighted_rows::<DH>((t, dh), rows, x, (w, ko), |i, v| {
+            dx[i * w + qo..i * w + qo + dh].copy_from_slice(v)
+        });
     }
 }
 
