@@ -338,6 +338,55 @@ fn weighted_rows<'c, const DH: usize>(
     }
 }
 
+/// For every column `j < t`: `put(j, Σ_{i ≥ j} c(i, j) · row(i))` (the causal triangle
+/// read down a column), summed from zero in order of `i`, as one update per `(i, j)` in
+/// row order would; four columns at a time in registers.
+#[inline(always)]
+fn weighted_cols<'r, const DH: usize>(
+    (t, dh): (usize, usize),
+    c: impl Fn(usize, usize) -> f32,
+    row: impl Fn(usize) -> &'r [f32],
+    mut put: impl FnMut(usize, &[f32]),
+) {
+    let mut j0 = 0;
+    if DH > 0 {
+        let vrow = |i: usize| -> &[f32; DH] { row(i).try_into().expect("DH elements") };
+        while j0 + 4 <= t {
+            let (mut a0, mut a1, mut a2, mut a3) = ([0f32; DH], [0f32; DH], [0f32; DH], [0f32; DH]);
+            // Rows j0, j0 + 1, j0 + 2 reach only the columns up to their own index.
+            let v = vrow(j0);
+            add_scaled(&mut a0, c(j0, j0), v);
+            let v = vrow(j0 + 1);
+            add_scaled(&mut a0, c(j0 + 1, j0), v);
+            add_scaled(&mut a1, c(j0 + 1, j0 + 1), v);
+            let v = vrow(j0 + 2);
+            add_scaled(&mut a0, c(j0 + 2, j0), v);
+            add_scaled(&mut a1, c(j0 + 2, j0 + 1), v);
+            add_scaled(&mut a2, c(j0 + 2, j0 + 2), v);
+            for i in j0 + 3..t {
+                let v = vrow(i);
+                add_scaled(&mut a0, c(i, j0), v);
+                add_scaled(&mut a1, c(i, j0 + 1), v);
+                add_scaled(&mut a2, c(i, j0 + 2), v);
+                add_scaled(&mut a3, c(i, j0 + 3), v);
+            }
+            put(j0, &a0);
+            put(j0 + 1, &a1);
+            put(j0 + 2, &a2);
+            put(j0 + 3, &a3);
+            j0 += 4;
+        }
+    }
+    let mut out = vec![0f32; dh];
+    for j in j0..t {
+        out.fill(0.0);
+        for i in j..t {
+            axpy(c(i, j), row(i), &mut out);
+        }
+        put(j, &out);
+    }
+}
+
 /// `acc += c · v`, lane by lane (fixed sizes, so it compiles to whole-register operations).
 #[inline(always)]
 fn add_scaled<const N: usize>(acc: &mut [f32; N], c: f32, v: &[f32; N]) {
@@ -445,17 +494,28 @@ fn backward_item<const DH: usize>(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx:
             for (dsj, &pj) in dsr.iter_mut().zip(row) {
                 *dsj = pj * (*dsj - rowdot) * scale;
             }
-            let qi = i * w + qo;
-            for (j, (&pj, &dsj)) in row.iter().zip(dsr.iter()).enumerate() {
-                axpy(pj, go, &mut dx[j * w + vo..j * w + vo + dh]);
-                axpy(dsj, &x[qi..qi + dh], &mut dx[j * w + ko..j * w + ko + dh]);
-            }
         }
-        // dQ = dS K, row by row (dQ_i is written nowhere else and starts at zero).
+        // dQ = dS K row by row, dV = Pᵀ dO and dK = dSᵀ Q column by column (each block of
+        // dx is written only here and starts at zero).
         let rows = |i: usize| &ds[i * t..i * t + i + 1];
         weighted_rows::<DH>((t, dh), rows, x, (w, ko), |i, v| {
             dx[i * w + qo..i * w + qo + dh].copy_from_slice(v)
         });
+        let ph = &p[hd * t * t..(hd + 1) * t * t];
+        let go = |i: usize| &g[i * d + hd * dh..i * d + hd * dh + dh];
+        weighted_cols::<DH>(
+            (t, dh),
+            |i, j| ph[i * t + j],
+            go,
+            |j, v| dx[j * w + vo..j * w + vo + dh].copy_from_slice(v),
+        );
+        let q = |i: usize| &x[i * w + qo..i * w + qo + dh];
+        weighted_cols::<DH>(
+            (t, dh),
+            |i, j| ds[i * t + j],
+            q,
+            |j, v| dx[j * w + ko..j * w + ko + dh].copy_from_slice(v),
+        );
     }
 }
 
