@@ -118,7 +118,13 @@ simd_kernel!(
 );
 
 /// Backward: `dout` `[T, B, H]` → (`dxp` `[T, B, 3H]`, `dw` `[H, 3H]`, `db` `[3H]`).
-pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+/// `out` is the forward output (`tape.out`, or wherever the caller moved it).
+pub fn backward(
+    tape: &GruTape,
+    out: &[f32],
+    w: &[f32],
+    dout: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let Dims { t, b, h } = tape.dims;
     assert_eq!(dout.len(), t * b * h, "dout shape");
     // Wᵀ once, row-major (see `lstm_seq::backward`).
@@ -126,7 +132,7 @@ pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>,
     let wt = Rhs::new(3 * h, h, Mat::rm(&wt, h));
     let [dxp, dhp] = tape.backward(3 * h, |ch| backward_chunk(ch, &wt, dout, tape.dims));
     // h_0 = 0 adds nothing to dW; db sums over every step and row.
-    let dw = weight_grad(&tape.out, &dhp, tape.dims, 3 * h);
+    let dw = weight_grad(out, &dhp, tape.dims, 3 * h);
     let mut db = vec![0f32; 3 * h];
     for row in dhp.chunks(3 * h) {
         for (d, v) in db.iter_mut().zip(row) {
@@ -238,7 +244,8 @@ mod tests {
                 .map(|(a, b)| (*a as f64) * (*b as f64))
                 .sum()
         };
-        let (dxp, dw, db) = backward(&forward(&xp, &w, &bias, dims), &w, &dout);
+        let tape = forward(&xp, &w, &bias, dims);
+        let (dxp, dw, db) = backward(&tape, &tape.out, &w, &dout);
         let eps = 1e-2f32;
         let fd = |f: &dyn Fn(f32) -> f64| (f(eps) - f(-eps)) / (2.0 * eps as f64);
         let check = |fd: f64, got: f32, what: &str| {

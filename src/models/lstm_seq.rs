@@ -129,8 +129,9 @@ simd_kernel!(
     }
 );
 
-/// Backward: `dout` `[T, B, H]` (gradient of the output) → (`dxp` `[T, B, 4H]`, `dw` `[H, 4H]`).
-pub fn backward(tape: &LstmTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>) {
+/// Backward: `dout` `[T, B, H]` (gradient of the output) → (`dxp` `[T, B, 4H]`, `dw` `[H, 4H]`);
+/// `out` is the forward output (`tape.out`, or wherever the caller moved it).
+pub fn backward(tape: &LstmTape, out: &[f32], w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>) {
     let Dims { t, b, h } = tape.dims;
     assert_eq!(dout.len(), t * b * h, "dout shape");
     // Wᵀ once, row-major: the per-step product then reads contiguous rows (the kernel
@@ -138,7 +139,7 @@ pub fn backward(tape: &LstmTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>
     let wt = transpose(w, h, 4 * h);
     let wt = Rhs::new(4 * h, h, Mat::rm(&wt, h));
     let [dxp] = tape.backward(4 * h, |ch| [backward_chunk(ch, &wt, dout, tape.dims)]);
-    let dw = weight_grad(&tape.out, &dxp, tape.dims, 4 * h);
+    let dw = weight_grad(out, &dxp, tape.dims, 4 * h);
     (dxp, dw)
 }
 
@@ -253,15 +254,15 @@ mod tests {
         );
         assert!(split.chunk_count() > 1);
         assert_close(&split.out, &whole.out);
-        let (dxa, dwa) = backward(&split, &w, &dout);
-        let (dxb, dwb) = backward(&whole, &w, &dout);
+        let (dxa, dwa) = backward(&split, &split.out, &w, &dout);
+        let (dxb, dwb) = backward(&whole, &whole.out, &w, &dout);
         assert_close(&dxa, &dxb);
         assert_close(&dwa, &dwb);
         assert!(dwa.iter().any(|v| v.abs() > 1e-3));
         // Same input, same bits (the parallel chunks never share an accumulation).
         let again = forward(&xp, &w, dims);
         assert_eq!(split.out, again.out);
-        let (dxc, dwc) = backward(&again, &w, &dout);
+        let (dxc, dwc) = backward(&again, &again.out, &w, &dout);
         assert!(dxa == dxc && dwa == dwc);
     }
 
@@ -280,7 +281,8 @@ mod tests {
                 .map(|(a, b)| (*a as f64) * (*b as f64))
                 .sum()
         };
-        let (_, dw) = backward(&forward(&xp, &w, dims), &w, &dout);
+        let tape = forward(&xp, &w, dims);
+        let (_, dw) = backward(&tape, &tape.out, &w, &dout);
         for k in [0, 5, 13, 35] {
             let eps = 1e-2f32;
             let (mut wp, mut wm) = (w.clone(), w.clone());

@@ -130,6 +130,8 @@ impl RecurrentBackend for Flex {
 #[derive(Debug, Clone)]
 pub struct LstmState {
     tape: Arc<lstm_seq::LstmTape>,
+    /// The op's output (shared with the graph, not copied): the backward pass reads it.
+    out: FlexTensor,
     w: Arc<Vec<f32>>,
 }
 
@@ -144,7 +146,7 @@ impl Backward<Flex, 2> for LstmSequenceBackward {
         let dout = grads.consume::<Flex>(&ops.node);
         let state = ops.state;
         let Dims { t, b, h } = state.tape.dims;
-        let (dxp, dw) = lstm_seq::backward(&state.tape, &state.w, &host(&dout));
+        let (dxp, dw) = lstm_seq::backward(&state.tape, &host(&state.out), &state.w, &host(&dout));
         if let Some(node) = node_xp {
             grads.register::<Flex>(node.id, flex(dxp, &[t, b, 4 * h]));
         }
@@ -158,6 +160,7 @@ impl Backward<Flex, 2> for LstmSequenceBackward {
 #[derive(Debug, Clone)]
 pub struct GruState {
     tape: Arc<gru_seq::GruTape>,
+    out: FlexTensor,
     w: Arc<Vec<f32>>,
 }
 
@@ -172,7 +175,8 @@ impl Backward<Flex, 3> for GruSequenceBackward {
         let dout = grads.consume::<Flex>(&ops.node);
         let state = ops.state;
         let Dims { t, b, h } = state.tape.dims;
-        let (dxp, dw, db) = gru_seq::backward(&state.tape, &state.w, &host(&dout));
+        let (dxp, dw, db) =
+            gru_seq::backward(&state.tape, &host(&state.out), &state.w, &host(&dout));
         if let Some(node) = node_xp {
             grads.register::<Flex>(node.id, flex(dxp, &[t, b, 3 * h]));
         }
@@ -200,10 +204,11 @@ impl<C: CheckpointStrategy> RecurrentBackend for Autodiff<Flex, C> {
                 let (xp, w, b) = (xp.primitive(), w_hh.primitive(), b_hh.primitive());
                 let dims = gru_dims(xp, w, b);
                 let w = host(w).into_owned();
-                let tape = gru_seq::forward(&host(xp), &w, &host(b), dims);
-                let out = flex(tape.out.clone(), &[dims.t, dims.b, dims.h]);
+                let mut tape = gru_seq::forward(&host(xp), &w, &host(b), dims);
+                let out = flex(std::mem::take(&mut tape.out), &[dims.t, dims.b, dims.h]);
                 let state = GruState {
                     tape: Arc::new(tape),
+                    out: out.clone(),
                     w: Arc::new(w),
                 };
                 prep.finish(state, out)
@@ -226,10 +231,11 @@ impl<C: CheckpointStrategy> RecurrentBackend for Autodiff<Flex, C> {
                 let (xp, w) = (xp.primitive(), w_hh.primitive());
                 let dims = lstm_dims(xp, w);
                 let w = host(w).into_owned();
-                let tape = lstm_seq::forward(&host(xp), &w, dims);
-                let out = flex(tape.out.clone(), &[dims.t, dims.b, dims.h]);
+                let mut tape = lstm_seq::forward(&host(xp), &w, dims);
+                let out = flex(std::mem::take(&mut tape.out), &[dims.t, dims.b, dims.h]);
                 let state = LstmState {
                     tape: Arc::new(tape),
+                    out: out.clone(),
                     w: Arc::new(w),
                 };
                 prep.finish(state, out)
