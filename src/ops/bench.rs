@@ -1,6 +1,7 @@
 //! `seqlab bench train`: training steps/s of the reference models (batch 64,
-//! T = 32, width 64, 2 layers, AdamW with clipping), the same setup as
-//! `bench/pytorch_bench.py`, so both can run side by side on one machine.
+//! T = 32 unless `--seq-len` says otherwise, width 64, 2 layers, AdamW with clipping),
+//! the same setup as `bench/pytorch_bench.py`, so both can run side by side on one
+//! machine (`bench/compare.sh` alternates them).
 
 use std::fmt::Write;
 use std::time::Instant;
@@ -11,7 +12,6 @@ use crate::models::{isa, ModelConfig};
 use crate::train::{train, Batch, Batches, SplitMix64, TrainConfig};
 
 const B: usize = 64;
-const T: usize = 32;
 const V: usize = 16;
 const WARMUP: usize = 3;
 
@@ -28,10 +28,10 @@ pub const MODELS: &[&str] = &[
     "mlp",
 ];
 
-fn model(name: &str) -> anyhow::Result<ModelConfig> {
+fn model(name: &str, t: usize) -> anyhow::Result<ModelConfig> {
     let json = match name {
         "transformer" => format!(
-            r#"{{"family":"transformer","vocab":{V},"n_classes":{V},"width":64,"depth":2,"heads":4,"pos":"learned","max_len":{T}}}"#
+            r#"{{"family":"transformer","vocab":{V},"n_classes":{V},"width":64,"depth":2,"heads":4,"pos":"learned","max_len":{t}}}"#
         ),
         "lstm" => {
             format!(r#"{{"family":"lstm","vocab":{V},"n_classes":{V},"width":64,"depth":2}}"#)
@@ -53,7 +53,7 @@ fn model(name: &str) -> anyhow::Result<ModelConfig> {
             r#"{{"family":"linear_rnn","vocab":{V},"n_classes":{V},"width":64,"depth":2,"negative_eigenvalues":true}}"#
         ),
         "mlp" => {
-            format!(r#"{{"family":"mlp","vocab":{V},"n_classes":{V},"max_len":{T},"width":64}}"#)
+            format!(r#"{{"family":"mlp","vocab":{V},"n_classes":{V},"max_len":{t},"width":64}}"#)
         }
         other => anyhow::bail!("unknown model `{other}`; choose from {}", MODELS.join(", ")),
     };
@@ -78,7 +78,8 @@ fn kernel_path_note(path: isa::Isa) -> String {
 
 /// Time `steps` training steps (after a short warm-up) for each model. The last loss is
 /// printed exactly, so two builds or kernel paths can be checked for identical bits.
-pub fn train_speed(steps: usize, names: &[String]) -> anyhow::Result<String> {
+pub fn train_speed(steps: usize, t: usize, names: &[String]) -> anyhow::Result<String> {
+    anyhow::ensure!(t > 0, "the sequence length must be at least 1");
     let tc: TrainConfig = serde_json::from_str(&format!(
         r#"{{"steps":{},"batch_size":{B},"lr":1e-3,"warmup_steps":0,"grad_clip":1.0,"seed":0}}"#,
         steps + WARMUP
@@ -86,17 +87,17 @@ pub fn train_speed(steps: usize, names: &[String]) -> anyhow::Result<String> {
     let isa = isa::from_env().map_err(anyhow::Error::msg)?;
     let cpu = isa::cpu_model().unwrap_or_else(|| "unknown CPU".into());
     let mut out = format!(
-        "burn flex, batch {B}, T {T}, width 64, {steps} timed steps after {WARMUP} warm-up\n\
+        "burn flex, batch {B}, T {t}, width 64, {steps} timed steps after {WARMUP} warm-up\n\
          cpu: {cpu}; seqlab kernels: {} ({})\n",
         isa.name(),
         kernel_path_note(isa),
     );
     for name in names {
-        let mc = model(name)?;
+        let mc = model(name, t)?;
         let gen = |b: usize, rng: &mut SplitMix64| {
-            let inputs: Vec<u32> = (0..b * T).map(|_| rng.below(V) as u32).collect();
-            let labels: Vec<u32> = (0..b * T).map(|_| rng.below(V) as u32).collect();
-            Batch::new(inputs, labels, vec![1; b * T], b, T).expect("consistent shapes")
+            let inputs: Vec<u32> = (0..b * t).map(|_| rng.below(V) as u32).collect();
+            let labels: Vec<u32> = (0..b * t).map(|_| rng.below(V) as u32).collect();
+            Batch::new(inputs, labels, vec![1; b * t], b, t).expect("consistent shapes")
         };
         let mut stamps = Vec::new();
         let mut last_loss = f64::NAN;
