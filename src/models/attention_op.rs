@@ -23,7 +23,7 @@ use burn::tensor::{Tensor, TensorData};
 use rayon::prelude::*;
 
 use super::fused::exp_fast;
-use super::recurrent_op::{host, on_flex_f32};
+use super::recurrent_op::{contiguous, host, on_flex_f32};
 use super::simd::simd_kernel;
 
 #[backend_extension(Flex, Autodiff)]
@@ -535,7 +535,8 @@ impl AttentionBackend for Flex {
 #[derive(Debug, Clone)]
 pub struct AttentionState {
     dims: Dims,
-    qkv: Arc<Vec<f32>>,
+    /// The input, contiguous (a second handle on its storage, not a copy).
+    qkv: FlexTensor,
     probs: Arc<Vec<f32>>,
 }
 
@@ -550,7 +551,7 @@ impl Backward<Flex, 1> for AttentionBackward {
         let dout = grads.consume::<Flex>(&ops.node);
         if let Some(node) = node {
             let s = ops.state;
-            let dqkv = backward(&s.qkv, &s.probs, &host(&dout), s.dims);
+            let dqkv = backward(&host(&s.qkv), &s.probs, &host(&dout), s.dims);
             grads.register::<Flex>(node.id, flex(dqkv, &[s.dims.b, s.dims.t, 3 * s.dims.d]));
         }
     }
@@ -571,11 +572,11 @@ impl<C: CheckpointStrategy> AttentionBackend for Autodiff<Flex, C> {
             OpsKind::Tracked(prep) => {
                 let (x, bias) = (qkv.primitive(), bias.primitive());
                 let dm = dims(x, bias, heads);
-                let x = host(x).into_owned();
-                let (out, probs) = forward(&x, &host(bias), dm);
+                let x = contiguous(x);
+                let (out, probs) = forward(&host(&x), &host(bias), dm);
                 let state = AttentionState {
                     dims: dm,
-                    qkv: Arc::new(x),
+                    qkv: x,
                     probs: Arc::new(probs),
                 };
                 prep.finish(state, flex(out, &[dm.b, dm.t, dm.d]))

@@ -67,11 +67,43 @@ pub fn on_flex_f32<const D: usize>(x: &Tensor<D>) -> bool {
         )
 }
 
-/// Host copy of a Flex tensor's values in row-major order (no copy when contiguous).
-pub(crate) fn host(x: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+/// A Flex tensor's values in row-major order: borrowed when the tensor is contiguous, else
+/// one contiguous copy (made by burn-flex's tiled copy, not copied again).
+pub(crate) enum Host<'a> {
+    Borrowed(&'a [f32]),
+    Copied(FlexTensor),
+}
+
+impl std::ops::Deref for Host<'_> {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        match self {
+            Host::Borrowed(s) => s,
+            Host::Copied(t) => t.as_slice::<f32>().expect("a contiguous f32 copy"),
+        }
+    }
+}
+
+impl Host<'_> {
+    pub(crate) fn into_owned(self) -> Vec<f32> {
+        self.to_vec()
+    }
+}
+
+/// The values of a Flex tensor in row-major order (no copy when contiguous).
+pub(crate) fn host(x: &FlexTensor) -> Host<'_> {
     match x.as_slice::<f32>() {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(x.to_contiguous().as_slice::<f32>().expect("f32").to_vec()),
+        Some(s) => Host::Borrowed(s),
+        None => Host::Copied(x.to_contiguous()),
+    }
+}
+
+/// `x` itself when contiguous (a second handle on its storage), else a contiguous copy: for
+/// state a backward pass reads, so the copy is made once.
+pub(crate) fn contiguous(x: &FlexTensor) -> FlexTensor {
+    match x.as_slice::<f32>() {
+        Some(_) => x.clone(),
+        None => x.to_contiguous(),
     }
 }
 
