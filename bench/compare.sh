@@ -6,7 +6,8 @@
 # For each sequence length T (default 32 and 16), alternates `seqlab bench train` and
 # `bench/pytorch_bench.py` for PAIRS pairs (default 4), each run started once the 1-minute
 # load average is below LOAD (default 0.5; after 10 minutes it runs anyway and says so),
-# then prints per model the steps/s of every run, the medians and the ratio of medians.
+# then prints per model the steps/s of every run, the medians and the ratio of medians
+# (and, less disturbed by other processes, the median CPU milliseconds per step).
 # Then the sweep throughput: `seqlab run bench/sweep.yaml --jobs 2` (eight small
 # trainings, fresh cache) against `bench/pytorch_sweep.py` (the same eight, two processes
 # of one thread), PAIRS times each, wall seconds and the ratio of medians.
@@ -101,13 +102,17 @@ for t in "${tlist[@]}"; do
         echo "  pair $i: load $l1 / $l2"
         sleep 3
     done
-    printf '%-12s %-28s %-28s %s\n' model seqlab pytorch "ratio of medians"
+    # Field 2: steps/s; the number after "cpu": CPU ms per step, all threads together.
+    field() { for i in $(seq "$pairs"); do awk -v m="$1" '$1 == m { print $2 }' "$out/$2$t.$i"; done; }
+    cpu_ms() { for i in $(seq "$pairs"); do sed -n "s/^$1 .*cpu \([0-9.]*\) ms.*/\1/p" "$out/$2$t.$i"; done | median; }
+    printf '%-12s %-28s %-28s %-24s %s\n' model "seqlab steps/s" "pytorch steps/s" "ratio of medians" \
+        "cpu ms/step (medians)"
     for m in "${models[@]}"; do
-        s=$(for i in $(seq "$pairs"); do awk -v m="$m" '$1 == m { print $2 }' "$out/s$t.$i"; done)
-        p=$(for i in $(seq "$pairs"); do awk -v m="$m" '$1 == m { print $2 }' "$out/p$t.$i"; done)
+        s=$(field "$m" s) p=$(field "$m" p)
         sm=$(echo "$s" | median) pm=$(echo "$p" | median)
-        printf '%-12s %-28s %-28s %s / %s = %.2fx\n' "$m" "$(echo $s | tr ' ' ',')" "$(echo $p | tr ' ' ',')" \
-            "$sm" "$pm" "$(awk -v a="$sm" -v b="$pm" 'BEGIN { print a / b }')"
+        printf '%-12s %-28s %-28s %-24s %s / %s\n' "$m" "$(echo $s | tr ' ' ',')" "$(echo $p | tr ' ' ',')" \
+            "$(printf '%s / %s = %.2fx' "$sm" "$pm" "$(awk -v a="$sm" -v b="$pm" 'BEGIN { print a / b }')")" \
+            "$(cpu_ms "$m" s)" "$(cpu_ms "$m" p)"
     done
 done
 

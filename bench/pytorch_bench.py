@@ -85,7 +85,7 @@ def bench(name, steps):
     model = MODELS[name]()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01, eps=1e-8)
     g = torch.Generator().manual_seed(0)
-    stamps = []
+    stamps, cpu = [], []
     for _ in range(WARMUP + steps):
         x = torch.randint(0, V, (B, T), generator=g)
         y = torch.randint(0, V, (B, T), generator=g)
@@ -97,8 +97,10 @@ def bench(name, steps):
         opt.step()
         loss.item()
         stamps.append(time.perf_counter())
+        cpu.append(time.process_time())
     dt = stamps[-1] - stamps[WARMUP - 1]
-    print(f"{name:12} {steps / dt:7.1f} steps/s  ({dt * 1e3 / steps:.2f} ms/step)")
+    cpu_ms = (cpu[-1] - cpu[WARMUP - 1]) * 1e3 / steps
+    print(f"{name:12} {steps / dt:7.1f} steps/s  ({dt * 1e3 / steps:.2f} ms/step, cpu {cpu_ms:.2f} ms/step)")
 
 
 def cpu_model():
