@@ -253,6 +253,7 @@ impl Tile {
 
 #[cfg(test)]
 mod tests {
+    use super::super::host_gemm;
     use super::super::isa::{detected, Isa};
     use super::*;
 
@@ -269,28 +270,19 @@ mod tests {
         b: &[f32],
         (b_cs, b_rs): (usize, usize),
     ) {
+        let op = |x: &[f32], cs: usize, rs: usize| (x.as_ptr(), cs as isize, rs as isize);
         // SAFETY: the callers size every buffer for the views they name.
         unsafe {
-            gemm::gemm(
+            let d = dst.as_mut_ptr();
+            host_gemm::kernel(
                 m,
                 n,
                 k,
-                dst.as_mut_ptr(),
-                1,
-                dst_rs as isize,
+                d,
+                dst_rs,
                 accumulate,
-                a.as_ptr(),
-                a_cs as isize,
-                a_rs as isize,
-                b.as_ptr(),
-                b_cs as isize,
-                b_rs as isize,
-                1.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
+                op(a, a_cs, a_rs),
+                op(b, b_cs, b_rs),
             )
         }
     }

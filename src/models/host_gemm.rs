@@ -80,7 +80,7 @@ impl Mat<'_> {
 }
 
 /// A matrix as `gemm` takes it: pointer to the first element, column stride, row stride.
-type Operand = (*const f32, isize, isize);
+pub(super) type Operand = (*const f32, isize, isize);
 
 /// The right-hand side of one or many products (`k x n`), packed once for [`gemm512`] on
 /// the AVX-512 path. A recurrence prepares its weight once per pass and reuses it at every
@@ -244,7 +244,7 @@ impl SendPtr {
 /// One single-threaded kernel call on raw operands; `dst` is row-major with row stride
 /// `dst_rs`.
 #[allow(clippy::too_many_arguments)]
-unsafe fn kernel(
+pub(super) unsafe fn kernel(
     m: usize,
     n: usize,
     k: usize,
