@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Chromium for the report's browser test (tests/report_browser.rs, tests/study.rs) when it
+# Installs Chromium for the report's browser test (tests/it/report_browser.rs, tests/it/study.rs) when it
 # is not already on PATH. Debian/Ubuntu only; needs root (or passwordless sudo).
 set -euo pipefail
 

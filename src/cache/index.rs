@@ -1,15 +1,20 @@
 //! `index.sqlite`: the history of runs and executions, the artifacts they
 //! produced, verification results, and the file-hash snapshot.
 //!
-//! An execution row with status `ok` is the cache entry; it is inserted only
-//! after the outputs are in the object store, in one transaction. Rows with
-//! status `failed` are history only.
+//! An execution row with status `ok` mirrors a result record
+//! (`results/ab/<key>.json`, see [`super::record`]): the record is written
+//! first, by whoever executed the key, and controllers ingest it here. Rows
+//! with status `failed` are history only. Everything except the run history
+//! and verifications can be rebuilt from the records ([`super::heal`]).
 
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 use rusqlite::{params, Connection, OptionalExtension};
+
+use super::key::canonical_json;
+use super::record::{RecordStatus, ResultRecord};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS runs (
@@ -70,6 +75,10 @@ CREATE TABLE IF NOT EXISTS run_results (
     outputs TEXT NOT NULL,
     PRIMARY KEY (run_id, instance)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS file_hashes (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -103,56 +112,23 @@ pub struct Execution {
     pub error: Option<String>,
 }
 
-/// What to record for a finished execution.
-pub struct NewExecution<'a> {
+/// A cache entry as the damage and gc graphs see it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: i64,
+    pub key: String,
     pub run_id: Option<i64>,
-    pub key: &'a str,
-    pub pipeline: &'a str,
-    pub instance: &'a str,
-    pub stage: &'a str,
-    pub kind: &'a str,
-    pub kind_version: u32,
-    pub params: &'a str,
-    pub components: &'a str,
-    pub inputs: &'a str,
-    pub outputs: Option<(&'a str, usize, u64)>,
-    pub started: f64,
-    pub ended: f64,
-    pub error: Option<&'a str>,
+    /// Its output tree.
+    pub outputs: String,
+    /// The output trees it read.
+    pub inputs: Vec<String>,
 }
 
 pub struct Index {
     pub conn: Connection,
 }
 
-/// The current time as `YYYY-MM-DD HH:MM:SS UTC`.
-pub fn now_utc_text() -> String {
-    let secs = now() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-pub fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+pub use crate::clock::{now, now_utc_text};
 
 pub fn host() -> String {
     hostname::get()
@@ -198,6 +174,18 @@ impl Index {
         conn.busy_timeout(Duration::from_secs(60))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(SCHEMA)
+            .context("creating the index tables")?;
+        Ok(Index { conn })
+    }
+
+    /// A new database for a rebuild: no WAL (the file is renamed into place
+    /// once complete) and no syncing until then.
+    pub(crate) fn open_for_rebuild(path: &Path) -> anyhow::Result<Index> {
+        let conn =
+            Connection::open(path).with_context(|| format!("creating {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "DELETE")?;
+        conn.pragma_update(None, "synchronous", "OFF")?;
         conn.execute_batch(SCHEMA)
             .context("creating the index tables")?;
         Ok(Index { conn })
@@ -255,28 +243,123 @@ impl Index {
             .optional()?)
     }
 
-    /// Record an execution; with outputs it becomes the cache entry for its key.
-    pub fn record(&self, e: &NewExecution<'_>) -> anyhow::Result<i64> {
-        let tx = self.conn.unchecked_transaction()?;
-        let status = if e.error.is_some() { "failed" } else { "ok" };
-        tx.execute(
+    /// Add the execution `r` describes (a success or a failure), once: a
+    /// record ingested before is recognised by key, status and start time.
+    /// A success becomes the cache entry for its key.
+    pub fn ingest(&self, r: &ResultRecord, run_id: Option<i64>) -> anyhow::Result<i64> {
+        let status = match r.status {
+            RecordStatus::Ok => "ok",
+            RecordStatus::Failed => "failed",
+        };
+        // IMMEDIATE: the check for an earlier ingestion and the insert are one
+        // step, even when two controllers ingest the same record at once.
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match self.insert_record(r, run_id, status) {
+            Ok(id) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(id)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Add `r` with an explicit status (`damaged` for records `verify` moved
+    /// aside, when rebuilding), inside the caller's transaction.
+    pub(crate) fn insert_record(
+        &self,
+        r: &ResultRecord,
+        run_id: Option<i64>,
+        status: &str,
+    ) -> anyhow::Result<i64> {
+        let existing: Option<i64> = self
+            .conn
+            .prepare_cached(
+                // Times compared to the microsecond: a record read back from
+                // JSON may differ from the one in memory in the last bit.
+                "SELECT id FROM executions WHERE key = ?1 AND abs(started - ?2) < 1e-6 AND host = ?3 AND status IN (?4, 'damaged') LIMIT 1",
+            )?
+            .query_row(params![r.key, r.started, r.host, status], |row| row.get(0))
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let params_text = canonical_json(&serde_json::Value::Object(r.params.clone()));
+        self.conn.execute(
             "INSERT INTO executions (run_id, key, pipeline, instance, stage, kind, kind_version, params, components, inputs, outputs, status, started, ended, duration, host, seqlab_version, error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             params![
-                e.run_id, e.key, e.pipeline, e.instance, e.stage, e.kind, e.kind_version, e.params, e.components,
-                e.inputs, e.outputs.map(|o| o.0), status, e.started, e.ended, e.ended - e.started, host(),
-                SEQLAB_VERSION, e.error
+                run_id, r.key, r.pipeline, r.instance, r.stage, r.kind, r.kind_version, params_text,
+                r.components.canonical(), serde_json::to_string(&r.inputs)?, r.tree(), status,
+                r.started, r.ended, r.duration, r.host, r.seqlab_version, r.error
             ],
         )?;
-        let id = tx.last_insert_rowid();
-        if let Some((tree, files, bytes)) = e.outputs {
-            tx.execute(
+        let id = self.conn.last_insert_rowid();
+        if let Some(o) = &r.outputs {
+            self.conn.execute(
                 "INSERT OR IGNORE INTO artifacts (tree, files, bytes, created) VALUES (?1, ?2, ?3, ?4)",
-                params![tree, files as i64, bytes as i64, now()],
+                params![o.tree, o.files as i64, o.bytes as i64, r.ended],
             )?;
         }
-        tx.commit()?;
         Ok(id)
+    }
+
+    /// A value of the `meta` table.
+    pub fn meta(&self, name: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, name: &str, value: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+
+    /// SQLite's full `PRAGMA integrity_check`: `Ok(vec![])` when sound,
+    /// otherwise its complaints.
+    pub fn integrity_problems(&self) -> anyhow::Result<Vec<String>> {
+        let mut st = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+
+    /// Successful executions with their output sizes, oldest first (for
+    /// writing the records of caches made before records existed).
+    pub fn ok_executions(&self) -> anyhow::Result<Vec<(Execution, usize, u64)>> {
+        let cols: String = EXECUTION_COLUMNS
+            .split(", ")
+            .map(|c| format!("e.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols}, a.files, a.bytes FROM executions e JOIN artifacts a ON a.tree = e.outputs WHERE e.status = 'ok' ORDER BY e.id"
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([], |row| {
+            Ok((
+                execution_row(row)?,
+                row.get::<_, i64>(19)? as usize,
+                row.get::<_, i64>(20)? as u64,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Keys of the successful executions that produced `tree`.
+    pub fn keys_of_tree(&self, tree: &str) -> anyhow::Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT key FROM executions WHERE outputs = ?1 AND status = 'ok'")?;
+        let rows = st.query_map([tree], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The newest execution of `instance` in `pipeline` (any status when `ok_only` is false).
@@ -288,8 +371,9 @@ impl Index {
     ) -> anyhow::Result<Option<Execution>> {
         let sql = format!(
             "SELECT {EXECUTION_COLUMNS} FROM executions WHERE pipeline = ?1 AND instance = ?2 {} ORDER BY id DESC LIMIT 1",
-            // `damaged` rows succeeded once; verify invalidated them later.
-            if ok_only { "AND status IN ('ok', 'damaged')" } else { "" }
+            // `damaged` and `collected` rows succeeded once; verify or gc
+            // invalidated them later.
+            if ok_only { "AND status IN ('ok', 'damaged', 'collected')" } else { "" }
         );
         Ok(self
             .conn
@@ -343,6 +427,91 @@ impl Index {
         )?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// (id, run id, output tree, input trees) of every cache entry (status
+    /// `ok`): the graph damage propagates through and gc's roots select from.
+    pub fn entries(&self) -> anyhow::Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, key, run_id, outputs, inputs FROM executions WHERE status = 'ok' AND outputs IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, key, run_id, outputs, inputs) = row?;
+            // Recorded from `KeyComponents::inputs`; an unreadable value
+            // (hand-edited) counts as no inputs.
+            let bindings: Vec<crate::cache::key::InputBinding> =
+                serde_json::from_str(&inputs).unwrap_or_default();
+            out.push(Entry {
+                id,
+                key,
+                run_id,
+                outputs,
+                inputs: bindings
+                    .into_iter()
+                    .flat_map(|b| b.artifacts.into_iter().map(|a| a.tree))
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Set the status of the executions `ids` (history rows stay; only the
+    /// cache entry goes), in one transaction; returns how many changed.
+    pub fn set_status(&self, ids: &[i64], status: &str, why: &str) -> anyhow::Result<usize> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut n = 0;
+        {
+            let mut st = tx.prepare_cached(
+                "UPDATE executions SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'ok'",
+            )?;
+            for id in ids {
+                n += st.execute(params![id, status, why])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Ids of the newest `n` runs, and of the runs started at or after
+    /// `since` (seconds since the epoch).
+    pub fn runs_selected(
+        &self,
+        newest: Option<usize>,
+        since: Option<f64>,
+    ) -> anyhow::Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        if let Some(n) = newest {
+            let mut st = self
+                .conn
+                .prepare("SELECT id FROM runs ORDER BY id DESC LIMIT ?1")?;
+            let rows = st.query_map([n as i64], |r| r.get(0))?;
+            ids.extend(rows.collect::<Result<Vec<i64>, _>>()?);
+        }
+        if let Some(t) = since {
+            let mut st = self
+                .conn
+                .prepare("SELECT id FROM runs WHERE started >= ?1")?;
+            let rows = st.query_map([t], |r| r.get(0))?;
+            ids.extend(rows.collect::<Result<Vec<i64>, _>>()?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// The output trees run `id` ended with (cached or executed).
+    pub fn run_trees(&self, id: i64) -> anyhow::Result<Vec<String>> {
+        Ok(self.run_results(id)?.into_iter().map(|(_, t)| t).collect())
     }
 
     /// Mark every cache entry producing `tree` as damaged, so the next run redoes it.

@@ -11,13 +11,13 @@
 //! |---|---|---|
 //! | key format version ([`KEY_FORMAT`]) | yes | bumped when this encoding changes |
 //! | stage kind name (`command`, `train`, …) | yes | |
-//! | kind implementation version ([`crate::stages::StageKind::version`]) | yes | a kind bumps it when its outputs could change |
+//! | kind implementation version ([`crate::kind::StageKind::version`]) | yes | a kind bumps it when its outputs could change |
 //! | resolved params, defaults filled in | yes | canonical: `1e-3` = `0.001`; a float param given as `1` = `1.0`; matrix values are params |
 //! | each input binding, in `needs` then `gather` order: gathered or not | yes | |
 //! | … each input instance's coordinate label (`i=1,mode=a`) | yes | it names the sub-directory a gathering stage reads |
 //! | … each input instance's output tree hash | yes | content, not paths or times: an upstream that reruns to the same bytes changes nothing downstream |
 //! | each `deps:` file: path relative to the pipeline file, content hash | yes | content by blake3; a size+mtime snapshot only avoids re-reading unchanged files |
-//! | each data file the kind reads from the workspace (`StageKind::data_files`, e.g. the Kaggle CSVs), as `data:<path>` | yes | content by blake3, or `absent`: adding the file reruns the stage (tested in tests/real_data.rs) |
+//! | each data file the kind reads from the workspace (`StageKind::data_files`, e.g. the Kaggle CSVs), as `data:<path>` | yes | content by blake3, or `absent`: adding the file reruns the stage (tested in tests/it/real_data.rs) |
 //! | settings the kind declares (e.g. `backend` for training) | yes | only those: a `command` stage does not rerun when `--backend` changes |
 //! | stage name, instance name, upstream stage names | no | renaming a stage keeps its cache |
 //! | pipeline name and path, cache directory | no | the same work in another pipeline file is reused |
@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::stages::JsonMap;
+use crate::kind::JsonMap;
 
 /// Bumped whenever the encoding below changes, invalidating every key.
 pub const KEY_FORMAT: u32 = 1;

@@ -2,7 +2,7 @@
 //! Its hash (the "tree hash") is blake3 of its canonical JSON; empty
 //! directories are not recorded.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -41,42 +41,52 @@ impl Manifest {
     }
 
     /// Describe the files under `dir` (hashing each), sorted by path.
-    /// Symbolic links are refused: their target is not part of the outputs.
+    /// Symbolic links and special files are refused (see [`output_files`]).
     pub fn scan(dir: &Path) -> anyhow::Result<Manifest> {
         let mut files = Vec::new();
-        walk(dir, dir, &mut files)?;
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(Manifest { files })
-    }
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut Vec<FileEntry>) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let entry = entry?;
-        let path = entry.path();
-        let ty = entry.file_type()?;
-        let rel = path
-            .strip_prefix(root)?
-            .to_string_lossy()
-            .replace('\\', "/");
-        if ty.is_symlink() {
-            bail!("output `{rel}` is a symbolic link; write a regular file instead");
-        } else if ty.is_dir() {
-            walk(root, &path, out)?;
-        } else if ty.is_file() {
+        for (rel, path) in output_files(dir)? {
             use std::os::unix::fs::PermissionsExt;
-            let meta = entry.metadata()?;
-            out.push(FileEntry {
+            let meta = std::fs::symlink_metadata(&path)?;
+            files.push(FileEntry {
                 path: rel,
                 size: meta.len(),
                 executable: meta.permissions().mode() & 0o111 != 0,
                 hash: hash_file(&path)?,
             });
-        } else {
-            bail!("output `{rel}` is not a regular file");
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Manifest { files })
+    }
+}
+
+/// Every regular file under the output directory `dir`, as (relative path
+/// with `/` separators, full path), sorted by relative path. Nothing is
+/// followed: a symbolic link (whose target is not part of the outputs, and
+/// may lie anywhere) or a special file (a FIFO, a socket, a device) is
+/// refused with a message naming it. The walk keeps its own stack, so a deep
+/// tree cannot overflow a thread's.
+pub fn output_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
+            let entry = entry?;
+            let path = entry.path();
+            let ty = entry.file_type()?;
+            let rel = path.strip_prefix(dir)?.to_string_lossy().replace('\\', "/");
+            if ty.is_symlink() {
+                bail!("output `{rel}` is a symbolic link; write a regular file instead");
+            } else if ty.is_dir() {
+                pending.push(path);
+            } else if ty.is_file() {
+                out.push((rel, path));
+            } else {
+                bail!("output `{rel}` is not a regular file (a FIFO, socket or device); write a regular file instead");
+            }
         }
     }
-    Ok(())
+    out.sort();
+    Ok(out)
 }
 
 /// blake3 of a file's content, as hex.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::manifest::{hash_file, Manifest};
+use super::manifest::{hash_file, output_files, FileEntry, Manifest};
 
 pub struct Store {
     dir: PathBuf,
@@ -63,15 +63,104 @@ impl Store {
         fs::read(&path).with_context(|| format!("object {hash} is missing from the cache"))
     }
 
-    /// Move every file of the output directory `dir` into the store and
-    /// record the manifest; returns the tree hash.
+    /// Store every file of the output directory `dir` and the manifest;
+    /// returns the tree hash. The walk follows nothing ([`output_files`]).
+    /// A file the stage alone links to is moved in (one rename, no copy of
+    /// large outputs); a file with other links, which may lie outside the
+    /// cache, is copied, so that nothing outside the cache is moved,
+    /// chmod-ed, or linked to the store.
     pub fn ingest_tree(&self, dir: &Path, scratch: &Path) -> anyhow::Result<(String, Manifest)> {
-        let manifest = Manifest::scan(dir)?;
-        for f in &manifest.files {
-            self.adopt(&dir.join(&f.path), &f.hash, f.executable)?;
+        let mut files = Vec::new();
+        for (i, (rel, path)) in output_files(dir)?.into_iter().enumerate() {
+            let (hash, size, executable) = self
+                .ingest_file(&path, &scratch.join(format!(".ingest-{i}")))
+                .with_context(|| format!("storing output `{rel}`"))?;
+            files.push(FileEntry {
+                path: rel,
+                size,
+                executable,
+                hash,
+            });
         }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let manifest = Manifest { files };
         let tree = self.put_bytes(&manifest.to_bytes(), scratch)?;
         Ok((tree, manifest))
+    }
+
+    /// Store the regular file at `src` (opened without following a link);
+    /// `copy` is where a copy is made when one is needed. Returns (hash,
+    /// size, executable).
+    fn ingest_file(&self, src: &Path, copy: &Path) -> anyhow::Result<(String, u64, bool)> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(src)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            bail!("not a regular file");
+        }
+        let executable = meta.permissions().mode() & 0o111 != 0;
+        if meta.nlink() == 1 {
+            // Ours alone: hash it, then move it in.
+            let mut hasher = blake3::Hasher::new();
+            hasher.update_reader(&file)?;
+            let hash = hasher.finalize().to_hex().to_string();
+            // Through the open file: the mode changes on the inode checked.
+            file.set_permissions(fs::Permissions::from_mode(if executable {
+                0o555
+            } else {
+                0o444
+            }))?;
+            let dest = self.object_path(&hash);
+            if dest.exists() {
+                return Ok((hash, meta.len(), executable));
+            }
+            fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
+            fs::rename(src, &dest)?;
+            // A process still running could have swapped the name for
+            // something else between the open and the rename.
+            let stored = fs::symlink_metadata(&dest)?;
+            if (stored.dev(), stored.ino()) != (meta.dev(), meta.ino()) {
+                let _ = fs::remove_file(&dest);
+                bail!("the file was replaced while it was being stored");
+            }
+            return Ok((hash, meta.len(), executable));
+        }
+        // Linked from elsewhere. Often an input passed through (already an
+        // object: nothing to store); otherwise copy the bytes, hashing what
+        // is written.
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(&file)?;
+        let hash = hasher.finalize().to_hex().to_string();
+        if self.contains(&hash) {
+            return Ok((hash, meta.len(), executable));
+        }
+        std::io::Seek::seek(&mut &file, std::io::SeekFrom::Start(0))?;
+        let mut out = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(copy)?;
+        let mut hasher = blake3::Hasher::new();
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, &file);
+        let mut size = 0u64;
+        loop {
+            let buf = std::io::BufRead::fill_buf(&mut reader)?;
+            if buf.is_empty() {
+                break;
+            }
+            hasher.update(buf);
+            std::io::Write::write_all(&mut out, buf)?;
+            let n = buf.len();
+            size += n as u64;
+            std::io::BufRead::consume(&mut reader, n);
+        }
+        drop(out);
+        let hash = hasher.finalize().to_hex().to_string();
+        self.adopt(copy, &hash, executable)?;
+        Ok((hash, size, executable))
     }
 
     pub fn manifest(&self, tree: &str) -> anyhow::Result<Manifest> {

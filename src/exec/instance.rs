@@ -1,30 +1,40 @@
-//! Running one instance safely: take its key's lock, reuse a result another
-//! process finished meanwhile, run the kind in a private temp directory, move
-//! the outputs into the object store, and only then commit the index row.
-//! A kill at any point leaves the cache as it was (plus, at most, orphaned
-//! objects that `gc` removes and a temp dir the next run of that key clears).
+//! Running one instance safely: take its key's lock (and, across nodes, its
+//! lease), reuse a result another process finished meanwhile, run the kind
+//! in a private temp directory, move the outputs into the object store, and
+//! only then write the key's result record. A kill at any point leaves the
+//! cache as it was (plus, at most, orphaned objects that `gc` removes and a
+//! temp dir the next run of that key clears). The index is the
+//! controller's business: this module never writes it, so it runs the same
+//! in a `seqlab worker` on another node.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
-use crate::cache::index::{now, NewExecution};
-use crate::cache::key::{canonical_json, KeyComponents};
+use crate::cache::index::now;
+use crate::cache::key::KeyComponents;
+use crate::cache::lease::{Lease, Owner, LEASE_TTL};
 use crate::cache::lock::KeyLock;
 use crate::cache::manifest::Manifest;
+use crate::cache::record::{Outputs, RecordHead, ResultRecord};
 use crate::cache::store::remove_tree;
 use crate::cache::Cache;
+use crate::kind::{NoProgress, Progress, RunContext, Settings, Upstream};
 use crate::plan::Plan;
-use crate::stages::{InputDir, Progress, RunContext, Settings, Upstream};
+
+use super::inputs::{check_unchanged, materialize_inputs};
 
 /// One instance ready to execute: its key and its inputs' trees.
+#[derive(Clone)]
 pub struct Job {
     pub index: usize,
     pub key: String,
     pub components: KeyComponents,
     /// Output tree of every upstream instance, by plan index.
     pub input_trees: Vec<(usize, String)>,
+    /// Cache keys of the upstream instances (for the result record).
+    pub input_keys: Vec<String>,
+    /// Provenance of the inputs, for kinds that show it
+    /// (`StageKind::wants_provenance`); empty otherwise.
+    pub upstream: Vec<Upstream>,
 }
 
 /// How a job ended well.
@@ -33,6 +43,39 @@ pub struct Done {
     /// Another process produced it while we waited for the lock.
     pub reused: bool,
     pub seconds: f64,
+    /// The key's result record.
+    pub record: ResultRecord,
+}
+
+/// How a job failed: the message, and the failure's record (history) when
+/// one could be made.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: String,
+    pub record: Option<Box<ResultRecord>>,
+}
+
+impl Failure {
+    pub fn new(error: impl Into<String>) -> Failure {
+        Failure {
+            error: error.into(),
+            record: None,
+        }
+    }
+}
+
+/// The key's result, if one is stored and its outputs are present. A record
+/// whose output tree has gone (gc, damage) is moved aside so the key can run
+/// and record again.
+pub fn existing_result(cache: &Cache, key: &str) -> Option<ResultRecord> {
+    let record = cache.records.read(key)?;
+    match record.tree() {
+        Some(tree) if cache.store.contains(tree) => Some(record),
+        _ => {
+            let _ = cache.records.move_aside(key, "its outputs are missing");
+            None
+        }
+    }
 }
 
 /// Where an execution may write: `cache/tmp/<key>.<pid>.<n>/`.
@@ -58,104 +101,48 @@ fn clear_stale(cache: &Cache, key: &str) {
     }
 }
 
-/// Provenance of every input: the execution that produced its tree.
-fn upstream_records(cache: &Cache, plan: &Plan, job: &Job) -> Vec<Upstream> {
-    let index = cache.index().ok();
-    job.input_trees
-        .iter()
-        .map(|(u, tree)| {
-            let up = &plan.instances[*u];
-            let exec = index
-                .as_ref()
-                .and_then(|i| i.execution_by_hash_prefix(tree).ok().flatten());
-            Upstream {
-                instance: up.name.clone(),
-                stage: up.stage.clone(),
-                kind: up.kind.name().to_string(),
-                tree: tree.clone(),
-                key: exec.as_ref().map(|e| e.key.clone()),
-                params: up.params.clone(),
-                seconds: exec.map(|e| e.duration),
-            }
-        })
-        .collect()
-}
-
-/// Lay out the inputs under `dir` and describe them for the kind.
-fn materialize_inputs(
-    cache: &Cache,
-    plan: &Plan,
-    job: &Job,
-    dir: &Path,
-) -> anyhow::Result<Vec<InputDir>> {
-    let inst = &plan.instances[job.index];
-    let tree_of = |u: usize| {
-        job.input_trees
-            .iter()
-            .find(|(i, _)| *i == u)
-            .map(|(_, t)| t.as_str())
-    };
-    let mut out = Vec::new();
-    for binding in &inst.inputs {
-        let path = dir.join(&binding.stage);
-        if binding.gathered {
-            std::fs::create_dir_all(&path)?;
-            for &u in &binding.instances {
-                let tree = tree_of(u).context("an input's outputs are unknown")?;
-                cache
-                    .store
-                    .materialize(tree, &path.join(plan.instances[u].coords.label()))?;
-            }
-        } else {
-            let tree = tree_of(binding.instances[0]).context("an input's outputs are unknown")?;
-            cache.store.materialize(tree, &path)?;
-        }
-        out.push(InputDir {
-            stage: binding.stage.clone(),
-            path,
-            gathered: binding.gathered,
-        });
-    }
-    // Inputs are read-only: a stage must write to its own output directory.
-    set_dirs_mode(dir, 0o555);
-    Ok(out)
-}
-
-fn set_dirs_mode(dir: &Path, mode: u32) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                set_dirs_mode(&e.path(), mode);
-            }
-        }
-    }
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode));
-}
-
-/// Execute `job` (see the module docs). Failures are recorded in the index
-/// as history, never as a cache entry.
+/// Execute `job` (see the module docs) and return its result record. A
+/// failure is recorded as history (`results/failed/…`, named by `attempt`),
+/// never as a result. `job_label` names the scheduler's job (`local`,
+/// `slurm 123_4`) in the lease and the record.
 pub fn execute(
     cache: &Cache,
     plan: &Plan,
     job: &Job,
     settings: &Settings,
-    run_id: Option<i64>,
     progress: &dyn Progress,
-) -> anyhow::Result<Done> {
+    job_label: &str,
+    attempt: &str,
+) -> Result<Done, Failure> {
     let inst = &plan.instances[job.index];
-    let index = cache.index()?;
-    let (_lock, waited) = KeyLock::acquire(&cache.lock_path(&job.key))?;
-    if waited {
+    let fail = |e: anyhow::Error| Failure::new(format!("{e:#}"));
+    // Where `flock` is refused (some NFS setups), the lease alone excludes.
+    let (_lock, waited) = match KeyLock::acquire(&cache.lock_path(&job.key)) {
+        Ok((lock, waited)) => (Some(lock), waited),
+        Err(e) => {
+            tracing::warn!("{e:#}; relying on the key's lease alone");
+            (None, false)
+        }
+    };
+    let (_lease, lease_waited) = Lease::acquire(
+        &cache.lease_path(&job.key),
+        &Owner::me(job_label),
+        LEASE_TTL,
+        _lock.is_some(),
+    )
+    .map_err(fail)?;
+    if waited || lease_waited {
         tracing::info!(
             "{}: waited for another seqlab process running the same key",
             inst.name
         );
     }
-    if let Some(tree) = index.lookup(&job.key)? {
+    if let Some(record) = existing_result(cache, &job.key) {
         return Ok(Done {
-            tree,
+            tree: record.tree().unwrap_or_default().to_string(),
             reused: true,
             seconds: 0.0,
+            record,
         });
     }
     clear_stale(cache, &job.key);
@@ -164,44 +151,49 @@ pub fn execute(
     let result = run_in(cache, plan, job, settings, progress, &tmp)
         .and_then(|out| cache.store.ingest_tree(&out, &tmp.join("scratch")));
     let ended = now();
-    let params = canonical_json(&serde_json::Value::Object(inst.params.clone()));
-    let components = job.components.canonical();
-    let inputs = serde_json::to_string(&job.components.inputs)?;
-    let mut record = NewExecution {
-        run_id,
-        key: &job.key,
-        pipeline: &plan.pipeline,
-        instance: &inst.name,
-        stage: &inst.stage,
-        kind: inst.kind.name(),
-        kind_version: inst.kind.version(),
-        params: &params,
-        components: &components,
-        inputs: &inputs,
-        outputs: None,
-        started,
-        ended,
-        error: None,
+    // Before writing the record: a stage that filled the disk frees the
+    // space here, so its failure can be recorded.
+    let _ = remove_tree(&tmp);
+    let head = RecordHead {
+        key: job.key.clone(),
+        components: job.components.clone(),
+        pipeline: plan.pipeline.clone(),
+        instance: inst.name.clone(),
+        stage: inst.stage.clone(),
+        input_keys: job.input_keys.clone(),
+        job: job_label.to_string(),
     };
-    let outcome = match result {
+    match result {
         Ok((tree, manifest)) => {
-            record.outputs = Some((&tree, manifest.files.len(), manifest.total_bytes()));
-            index.record(&record)?;
-            Ok(Done {
+            let outputs = Outputs {
                 tree,
-                reused: false,
-                seconds: ended - started,
-            })
+                files: manifest.files.len(),
+                bytes: manifest.total_bytes(),
+            };
+            let record = ResultRecord::new(&head, started, ended, Ok(outputs));
+            match cache.records.write_ok(&record) {
+                Ok(record) => Ok(Done {
+                    tree: record.tree().unwrap_or_default().to_string(),
+                    reused: false,
+                    seconds: ended - started,
+                    record,
+                }),
+                Err(e) => Err(fail(e.context("writing the result record"))),
+            }
         }
         Err(e) => {
-            let text = format!("{e:#}");
-            record.error = Some(&text);
-            index.record(&record)?;
-            Err(e)
+            let error = format!("{e:#}");
+            let record = ResultRecord::new(&head, started, ended, Err(error.clone()));
+            // History only: failing to keep it must not hide the stage's error.
+            if let Err(w) = cache.records.write_failed(&record, attempt) {
+                tracing::warn!("could not record the failure of {}: {w:#}", inst.name);
+            }
+            Err(Failure {
+                error,
+                record: Some(Box::new(record)),
+            })
         }
-    };
-    let _ = remove_tree(&tmp);
-    outcome
+    }
 }
 
 /// Run the kind of `job` in `tmp` (inputs under `in/`, outputs under `out/`,
@@ -219,15 +211,13 @@ fn run_in(
     for d in [&in_dir, &out_dir, &scratch] {
         std::fs::create_dir_all(d)?;
     }
-    let inputs = materialize_inputs(cache, plan, job, &in_dir)?;
-    let upstream = if inst.kind.wants_provenance() {
-        upstream_records(cache, plan, job)
-    } else {
-        Vec::new()
-    };
+    // The stage must write inside `out/`, not replace it (by a link to
+    // another directory, whose files would be moved into the store).
+    let out_id = crate::fsutil::identity(&out_dir)?;
+    let (inputs, objects) = materialize_inputs(cache, plan, job, &in_dir)?;
     let ctx = RunContext {
         pipeline: &plan.pipeline,
-        upstream: &upstream,
+        upstream: &job.upstream,
         instance: &inst.name,
         params: &inst.params,
         inputs: &inputs,
@@ -240,8 +230,8 @@ fn run_in(
     // A panicking stage must fail its instance like an error does: the
     // scheduler waits for every instance's result, and the temporary
     // directory must still be cleaned up.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.kind.run(&ctx))).unwrap_or_else(
-        |payload| {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.kind.run(&ctx)))
+        .unwrap_or_else(|payload| {
             let msg = payload
                 .downcast_ref::<String>()
                 .map(String::as_str)
@@ -251,8 +241,19 @@ fn run_in(
                 "the `{}` stage panicked: {msg} (a seqlab bug; please report it)",
                 inst.kind.name()
             ))
-        },
-    )?;
+        });
+    // Whether or not it succeeded, the stage must have left its inputs and
+    // its output directory as they were.
+    check_unchanged(cache, job, &objects)?;
+    ran.map_err(|e| match crate::fsutil::full_disk_note(tmp) {
+        Some(note) => e.context(note),
+        None => e,
+    })?;
+    if crate::fsutil::identity(&out_dir).ok() != Some(out_id) {
+        anyhow::bail!(
+            "the stage replaced its output directory ($SEQLAB_OUT) with something else (a link to another directory?); write files inside it instead"
+        );
+    }
     Ok(out_dir)
 }
 
@@ -265,8 +266,8 @@ pub fn rerun_detached(
     settings: &Settings,
 ) -> anyhow::Result<Manifest> {
     let tmp = tmp_dir(cache, &format!("verify-{}", job.key));
-    let result = run_in(cache, plan, job, settings, &crate::stages::NoProgress, &tmp)
-        .and_then(|out| Manifest::scan(&out));
+    let result =
+        run_in(cache, plan, job, settings, &NoProgress, &tmp).and_then(|out| Manifest::scan(&out));
     let _ = remove_tree(&tmp);
     result
 }

@@ -1,273 +1,271 @@
-//! The local scheduler: instances run on a pool of `--jobs` threads as soon
-//! as their inputs are known; a failure skips its descendants while
-//! independent branches go on.
+//! The local executor: instances run on a pool of `--jobs` threads, each
+//! with a thread budget, so that together they keep every core busy without
+//! oversubscribing it.
+//!
+//! Kinds that need a process of their own ([`StageKind::needs_process`]:
+//! training, whose device RNG and thread pool are process-wide) run as
+//! `seqlab worker` subprocesses with `RAYON_NUM_THREADS` set to their budget;
+//! their results do not depend on what runs beside them. Everything else
+//! runs in this process. Inside a program that is not `seqlab` (tests using
+//! the library), training runs in-process too, taking turns on the device RNG.
+//!
+//! [`StageKind::needs_process`]: crate::kind::StageKind::needs_process
 
-use std::collections::VecDeque;
+pub use super::schedule::RunOptions;
+
+use std::collections::{HashMap, VecDeque};
+use std::io::BufRead as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
-use petgraph::graph::NodeIndex;
-
-use super::instance::{execute, Job};
+use super::instance::{execute, Done, Failure, Job};
 use super::progress::RunBars;
-use super::resolve::Resolver;
-use super::{Outcome, RunReport};
+use super::worker::{worker_binary, JobFile, PROTOCOL_MARK};
+use super::{Executor, Finished};
+use crate::cache::record::unique_suffix;
 use crate::cache::Cache;
+use crate::kind::{Progress, Settings};
 use crate::plan::Plan;
-use crate::stages::Settings;
 
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub jobs: usize,
-    pub dry_run: bool,
-    pub settings: Settings,
-    /// Draw progress bars (on a terminal, unless `-q`).
-    pub progress: bool,
-    /// The `runs` row this run belongs to.
-    pub run_id: Option<i64>,
+/// The number of cores of this machine.
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            jobs: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
-            dry_run: false,
-            settings: Settings::default(),
-            progress: false,
-            run_id: None,
-        }
-    }
+pub struct LocalExecutor<'a> {
+    plan: &'a Plan,
+    job_tx: mpsc::Sender<(Job, usize)>,
+    done_rx: mpsc::Receiver<Finished>,
+    /// Started by the scheduler, waiting here for threads.
+    queue: VecDeque<Job>,
+    /// Threads of each running instance, by plan index.
+    running: HashMap<usize, usize>,
+    slots: usize,
+    /// Threads all running instances may use together.
+    budget: usize,
+    default_threads: usize,
 }
 
-type Finished = (usize, anyhow::Result<super::instance::Done>);
-
-/// Run (or with `dry_run`, only decide) every instance of `plan`.
-pub fn run_plan(cache: &Cache, plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
-    let start = Instant::now();
-    let n = plan.instances.len();
-    let index = cache.index()?;
-    let mut resolver = Resolver::new(plan, &opts.settings);
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
-    let mut trees: Vec<Option<String>> = vec![None; n];
-    let mut waiting: Vec<usize> = plan
-        .instances
-        .iter()
-        .map(|i| {
-            let mut ups: Vec<usize> = i.upstream().collect();
-            ups.sort_unstable();
-            ups.dedup();
-            ups.len()
-        })
-        .collect();
-    let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
-    let bars = RunBars::new(n, opts.progress);
-    let mut running = 0usize;
-    // Exclusive instances (measurements) run alone: once one is waiting, no
-    // new job starts until it could start, and none starts beside it.
-    let mut held: VecDeque<usize> = VecDeque::new();
-    let mut exclusive_running: Option<usize> = None;
-
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        // Both channels live inside the scope: an early return drops the job
-        // sender, so idle workers see the channel close and the scope ends.
-        let (job_tx, job_rx) = mpsc::channel::<Job>();
+impl<'a> LocalExecutor<'a> {
+    /// Start `opts.jobs` runner threads in `scope`.
+    pub fn new<'scope>(
+        scope: &'scope std::thread::Scope<'scope, 'a>,
+        cache: &'a Cache,
+        plan: &'a Plan,
+        opts: &'a RunOptions,
+        bars: &'a RunBars,
+    ) -> LocalExecutor<'a> {
+        let slots = opts.jobs.max(1);
+        let cores = cores();
+        let (job_tx, job_rx) = mpsc::channel::<(Job, usize)>();
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (done_tx, done_rx) = mpsc::channel::<Finished>();
-        for _ in 0..opts.jobs.max(1) {
-            let (job_rx, done_tx, bars, settings) =
-                (job_rx.clone(), done_tx.clone(), &bars, &opts.settings);
+        let bin = worker_binary();
+        for _ in 0..slots {
+            let (job_rx, done_tx, settings, bin) =
+                (job_rx.clone(), done_tx.clone(), &opts.settings, bin.clone());
             scope.spawn(move || loop {
-                let job = match job_rx.lock().map(|rx| rx.recv()) {
+                let (job, threads) = match job_rx.lock().map(|rx| rx.recv()) {
                     Ok(Ok(job)) => job,
                     _ => return,
                 };
-                let bar = bars.instance(&plan.instances[job.index].name);
-                let result = execute(cache, plan, &job, settings, opts.run_id, &bar);
+                let inst = &plan.instances[job.index];
+                let bar = bars.instance(&inst.name);
+                let result = match &bin {
+                    Some(bin) if inst.kind.needs_process() => {
+                        run_worker(cache, plan, &job, settings, threads, &bar, bin, bars)
+                    }
+                    _ => {
+                        let attempt = format!("local-{}", unique_suffix());
+                        execute(cache, plan, &job, settings, &bar, "local", &attempt)
+                    }
+                };
                 drop(bar);
                 if done_tx.send((job.index, result)).is_err() {
                     return;
                 }
             });
         }
-        drop(done_tx);
+        LocalExecutor {
+            plan,
+            job_tx,
+            done_rx,
+            queue: VecDeque::new(),
+            running: HashMap::new(),
+            slots,
+            // An explicit `--jobs` above the core count still runs that many
+            // single-threaded instances (sleepy commands, say).
+            budget: cores.max(slots),
+            default_threads: opts.threads.unwrap_or((cores / slots).max(1)),
+        }
+    }
 
-        loop {
-            while let Some(i) = ready.pop_front() {
-                let inst = &plan.instances[i];
-                let outcome = if let Some(bad) = inst
-                    .upstream()
-                    .find(|&u| outcomes[u].as_ref().is_some_and(|o| o.tree().is_none()))
-                {
-                    match &outcomes[bad] {
-                        Some(Outcome::WouldRun { .. }) => {
-                            let ran_before = index
-                                .last_of_instance(&plan.pipeline, &inst.name, true)?
-                                .is_some();
-                            let reason = if ran_before {
-                                format!("input {} will run", plan.instances[bad].name)
-                            } else {
-                                "never run".to_string()
-                            };
-                            Some(Outcome::WouldRun { reason })
-                        }
-                        _ => Some(Outcome::Skipped {
-                            because: format!("{} did not complete", plan.instances[bad].name),
-                        }),
-                    }
-                } else {
-                    let components = resolver
-                        .components(&index, i, &trees)?
-                        .expect("inputs are resolved");
-                    let key = components.key();
-                    match index.lookup(&key)? {
-                        Some(tree) if cache.store.contains(&tree) => Some(Outcome::Cached { tree }),
-                        _ if opts.dry_run => Some(Outcome::WouldRun {
-                            reason: why_run(&index, plan, i, &components)?,
-                        }),
-                        _ if exclusive_running.is_some()
-                            || (running > 0
-                                && (inst.kind.exclusive()
-                                    || held
-                                        .iter()
-                                        .any(|&h| plan.instances[h].kind.exclusive()))) =>
-                        {
-                            held.push_back(i);
-                            None
-                        }
-                        _ => {
-                            if inst.kind.exclusive() {
-                                exclusive_running = Some(i);
-                            }
-                            let input_trees = inst
-                                .upstream()
-                                .map(|u| (u, trees[u].clone().unwrap_or_default()))
-                                .collect();
-                            job_tx.send(Job {
-                                index: i,
-                                key,
-                                components,
-                                input_trees,
-                            })?;
-                            running += 1;
-                            None
-                        }
-                    }
-                };
-                if let Some(o) = outcome {
-                    settle(
-                        plan,
-                        i,
-                        o,
-                        &mut outcomes,
-                        &mut trees,
-                        &mut waiting,
-                        &mut ready,
-                        &bars,
-                    );
-                }
-            }
-            if running == 0 {
+    fn threads_for(&self, job: &Job) -> usize {
+        self.plan.instances[job.index]
+            .resources
+            .threads
+            .unwrap_or(self.default_threads)
+            .clamp(1, self.budget)
+    }
+
+    /// Start queued jobs while slots and threads allow (always one when
+    /// nothing runs), in order, letting a smaller job pass a larger one that
+    /// does not fit yet.
+    fn fill(&mut self) -> anyhow::Result<()> {
+        while self.running.len() < self.slots {
+            let used: usize = self.running.values().sum();
+            let Some(pos) = self
+                .queue
+                .iter()
+                .position(|j| self.running.is_empty() || used + self.threads_for(j) <= self.budget)
+            else {
                 break;
-            }
-            let (i, result) = done_rx.recv()?;
-            running -= 1;
-            if exclusive_running == Some(i) {
-                exclusive_running = None;
-            }
-            ready.extend(held.drain(..));
-            let name = &plan.instances[i].name;
-            let outcome = match result {
-                Ok(done) if done.reused => Outcome::Cached { tree: done.tree },
-                Ok(done) => {
-                    tracing::info!("ran {name} in {:.2}s", done.seconds);
-                    Outcome::Executed {
-                        tree: done.tree,
-                        seconds: done.seconds,
-                    }
-                }
-                Err(e) => {
-                    let error = format!("{e:#}");
-                    bars.println(&format!("error: {name} failed: {error}"));
-                    Outcome::Failed { error }
-                }
             };
-            settle(
-                plan,
-                i,
-                outcome,
-                &mut outcomes,
-                &mut trees,
-                &mut waiting,
-                &mut ready,
-                &bars,
-            );
+            let job = self.queue.remove(pos).expect("found");
+            let threads = self.threads_for(&job);
+            self.running.insert(job.index, threads);
+            self.job_tx
+                .send((job, threads))
+                .map_err(|_| anyhow::anyhow!("the local runner threads stopped"))?;
         }
-        drop(job_tx);
         Ok(())
-    })?;
-    bars.finish();
-    Ok(RunReport {
-        outcomes: outcomes
-            .into_iter()
-            .map(|o| o.expect("every instance settled"))
-            .collect(),
-        seconds: start.elapsed().as_secs_f64(),
-    })
-}
-
-/// Record `outcome` for `i` and release the instances waiting on it.
-#[allow(clippy::too_many_arguments)]
-fn settle(
-    plan: &Plan,
-    i: usize,
-    outcome: Outcome,
-    outcomes: &mut [Option<Outcome>],
-    trees: &mut [Option<String>],
-    waiting: &mut [usize],
-    ready: &mut VecDeque<usize>,
-    bars: &RunBars,
-) {
-    trees[i] = outcome.tree().map(str::to_string);
-    outcomes[i] = Some(outcome);
-    bars.overall.inc(1);
-    let mut children: Vec<usize> = plan
-        .graph
-        .neighbors(NodeIndex::new(i))
-        .map(|n| n.index())
-        .collect();
-    children.sort_unstable();
-    children.dedup();
-    for c in children {
-        waiting[c] -= 1;
-        if waiting[c] == 0 {
-            ready.push_back(c);
-        }
     }
 }
 
-/// Why an instance is not cached: the key components that changed since its
-/// last successful execution, or that it never ran.
-pub fn why_run(
-    index: &crate::cache::index::Index,
+impl Executor for LocalExecutor<'_> {
+    fn start(&mut self, jobs: Vec<Job>) -> anyhow::Result<()> {
+        self.queue.extend(jobs);
+        self.fill()
+    }
+
+    fn next(&mut self) -> anyhow::Result<Vec<Finished>> {
+        let mut out = vec![self.done_rx.recv()?];
+        out.extend(self.done_rx.try_iter());
+        for (i, _) in &out {
+            self.running.remove(i);
+        }
+        self.fill()?;
+        Ok(out)
+    }
+}
+
+/// Run `job` in a `seqlab worker` subprocess with `threads` threads,
+/// forwarding its progress to `progress` and its warnings to the bars.
+#[allow(clippy::too_many_arguments)]
+fn run_worker(
+    cache: &Cache,
     plan: &Plan,
-    i: usize,
-    now: &crate::cache::key::KeyComponents,
-) -> anyhow::Result<String> {
-    let inst = &plan.instances[i];
-    let Some(last) = index.last_of_instance(&plan.pipeline, &inst.name, true)? else {
-        return Ok("never run".into());
-    };
-    let Ok(old) = serde_json::from_value::<crate::cache::key::KeyComponents>(last.components)
-    else {
-        return Ok("last execution has an older key format".into());
-    };
-    let changes = now.diff(&old);
-    Ok(if changes.is_empty() {
-        "cached outputs are missing or damaged".into()
-    } else {
-        changes.join("; ")
-    })
+    job: &Job,
+    settings: &Settings,
+    threads: usize,
+    progress: &dyn Progress,
+    bin: &Path,
+    bars: &RunBars,
+) -> Result<Done, Failure> {
+    let fail = |e: anyhow::Error| Failure::new(format!("{e:#}"));
+    let attempt = format!("local-{}", unique_suffix());
+    let file = cache
+        .jobs_dir()
+        .join("local")
+        .join(format!("{}.{attempt}.json", job.key));
+    JobFile::new(plan, job, settings)
+        .write_to(&file)
+        .map_err(|e| fail(e.context("writing the job file")))?;
+    let mut cmd = Command::new(bin);
+    cmd.arg("--cache")
+        .arg(&cache.root)
+        .arg("-q")
+        .arg("worker")
+        .arg("--job")
+        .arg(&file)
+        .arg("--attempt")
+        .arg(&attempt)
+        .arg("--threads")
+        .arg(threads.to_string())
+        .arg("--progress")
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // The worker dies with this thread's process: killing the controller
+    // stops its trainings, as when they ran in-process.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        fail(anyhow::anyhow!(
+            "cannot start the worker {}: {e}",
+            bin.display()
+        ))
+    })?;
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let mut reused = false;
+    let tail = std::thread::scope(|s| {
+        let tail = s.spawn(move || {
+            let mut tail: VecDeque<String> = VecDeque::new();
+            for line in std::io::BufReader::new(stderr.expect("piped")).lines() {
+                let Ok(line) = line else { break };
+                bars.println(&line);
+                tail.push_back(line);
+                if tail.len() > 20 {
+                    tail.pop_front();
+                }
+            }
+            Vec::from(tail).join("\n")
+        });
+        for line in std::io::BufReader::new(stdout.expect("piped")).lines() {
+            let Ok(line) = line else { break };
+            let Some(msg) = line.strip_prefix(PROTOCOL_MARK) else {
+                continue;
+            };
+            if msg == "reused" {
+                reused = true;
+            } else if let Some(rest) = msg.strip_prefix("progress ") {
+                let mut parts = rest.splitn(3, ' ');
+                let done = parts.next().and_then(|x| x.parse().ok());
+                let total = parts.next().and_then(|x| x.parse().ok());
+                if let (Some(d), Some(t)) = (done, total) {
+                    progress.update(d, t, parts.next().unwrap_or(""));
+                }
+            }
+        }
+        tail.join().unwrap_or_default()
+    });
+    let status = child.wait().map_err(|e| fail(e.into()));
+    let _ = std::fs::remove_file(&file);
+    let status = status?;
+    if status.success() {
+        return match cache.records.read(&job.key) {
+            Some(record) => Ok(Done {
+                tree: record.tree().unwrap_or_default().to_string(),
+                reused,
+                seconds: if reused { 0.0 } else { record.duration },
+                record,
+            }),
+            None => Err(Failure::new(
+                "the worker succeeded but its result record is missing",
+            )),
+        };
+    }
+    match cache.records.read_failed(&job.key, &attempt) {
+        Some(record) => Err(Failure {
+            error: record.error.clone().unwrap_or_default(),
+            record: Some(Box::new(record)),
+        }),
+        None => Err(Failure::new(format!(
+            "the worker process {status}{}",
+            if tail.is_empty() {
+                String::new()
+            } else {
+                format!(": {tail}")
+            }
+        ))),
+    }
 }

@@ -6,6 +6,7 @@
 //! JSON, e.g. `{"family": "lstm", "vocab": 2, "n_classes": 2, "width": 64, "depth": 1}`.
 
 pub mod attention_op;
+mod build;
 pub mod fused;
 pub mod gelu_op;
 #[cfg(target_arch = "x86_64")]
@@ -26,17 +27,20 @@ pub mod seq_chunks;
 mod simd;
 pub mod stack;
 pub mod transformer;
+mod turn;
 
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use build::{DataShape, Family, ModelShape};
 pub use gru::{Gru, GruConfig, GruLayer};
 pub use linear_rnn::{LinearRnn, LinearRnnConfig};
 pub use lstm::{FastLstmLayer, Lstm, LstmConfig, LstmImpl};
 pub use mlp::{Mlp, MlpConfig};
 pub use stack::EmbedStack;
 pub use transformer::{PosEncoding, Transformer, TransformerConfig};
+pub use turn::rng_turn;
 
 /// Errors a forward pass can report instead of panicking.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -106,7 +110,7 @@ impl ModelConfig {
                 _ => None,
             },
             ModelConfig::Mlp(c) => Some(c.max_len),
-            _ => None,
+            ModelConfig::Lstm(_) | ModelConfig::Gru(_) | ModelConfig::LinearRnn(_) => None,
         }
     }
 
@@ -193,7 +197,7 @@ impl Model {
     ) -> Option<Result<Vec<Tensor<4>>, ModelError>> {
         match self {
             Model::Transformer(m) => Some(m.forward_with_attention(tokens).map(|(_, w)| w)),
-            _ => None,
+            Model::Lstm(_) | Model::Gru(_) | Model::Mlp(_) | Model::LinearRnn(_) => None,
         }
     }
 }

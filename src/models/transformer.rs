@@ -26,7 +26,9 @@ use super::ModelError;
 use super::{layernorm_op, linear_op, linear_residual_op};
 
 /// How positions enter the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PosEncoding {
     #[default]

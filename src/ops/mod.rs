@@ -6,15 +6,21 @@ pub mod compare;
 pub mod dag;
 pub mod gc;
 pub mod history;
+pub mod index;
+pub mod kinds;
+pub mod publish;
 pub mod run;
 pub mod status;
 pub mod verify;
+pub mod worker;
 
 use std::path::Path;
 
+use crate::kind::Registry;
 use crate::plan::{expand, Plan};
-use crate::spec::{load_file, overrides::Override, validate::validate, LoadedPipeline, SpecErrors};
-use crate::stages::Registry;
+use crate::spec::{
+    load_file, overrides::Override, validate::validate, Limits, LoadedPipeline, SpecErrors,
+};
 
 /// Read, override, validate and expand a pipeline file: everything that
 /// happens before anything runs.
@@ -23,7 +29,18 @@ pub fn load_plan(
     sets: &[String],
     registry: &Registry,
 ) -> Result<(LoadedPipeline, Plan), SpecErrors> {
+    load_plan_with(path, sets, registry, Limits::default())
+}
+
+/// [`load_plan`] under other limits (`--max-instances`).
+pub fn load_plan_with(
+    path: &Path,
+    sets: &[String],
+    registry: &Registry,
+    limits: Limits,
+) -> Result<(LoadedPipeline, Plan), SpecErrors> {
     let mut pipeline = load_file(path)?;
+    pipeline.limits = limits;
     for raw in sets {
         Override::parse(raw)?.apply(&mut pipeline)?;
     }

@@ -14,6 +14,9 @@ pub fn run(
     argv: &str,
     mut opts: RunOptions,
 ) -> anyhow::Result<RunReport> {
+    // A publishing directory seqlab may not replace fails the run before
+    // anything runs.
+    super::publish::check_plan(cache, plan)?;
     let index = cache.index()?;
     let run_id = if opts.dry_run {
         None
@@ -29,8 +32,15 @@ pub fn run(
             .zip(&report.outcomes)
             .filter_map(|(inst, o)| o.tree().map(|t| (inst.name.clone(), t.to_string())))
             .collect();
-        index.record_run_results(id, &results)?;
-        index.end_run(id, if report.success() { "ok" } else { "failed" })?;
+        // The outcomes are what matters; failing to note the run's summary
+        // (a full disk) is reported, not allowed to replace them.
+        let status = if report.success() { "ok" } else { "failed" };
+        if let Err(e) = index
+            .record_run_results(id, &results)
+            .and_then(|()| index.end_run(id, status))
+        {
+            tracing::warn!("the run's summary could not be recorded in the index: {e:#}");
+        }
     }
     Ok(report)
 }
@@ -63,6 +73,10 @@ pub fn summary(plan: &Plan, report: &RunReport, dry_run: bool) -> String {
             _ => {}
         }
     }
+    for note in &report.notes {
+        out.push_str(note);
+        out.push('\n');
+    }
     out.push_str(&format!(
         "{}: {} executed, {} cached, {} failed, {} skipped in {:.2}s\n",
         plan.pipeline,
@@ -86,14 +100,17 @@ pub fn publish(
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
     use anyhow::Context;
     let mut out = Vec::new();
+    let cwd = std::env::current_dir()?;
     for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
         let (Some(tree), Some(rel)) = (
             o.tree(),
-            inst.kind.publish_dir(&inst.params, &plan.pipeline),
+            inst.kind.publish_dir(&inst.params, &plan.pipeline)?,
         ) else {
             continue;
         };
-        let dest = rel.clone();
+        // Again: the directory may have changed during the run.
+        let dest = super::publish::check_publish_dir(&rel, &cwd, &plan.workspace, &cache.root)
+            .map_err(|m| anyhow::anyhow!("{}: {m}", inst.name))?;
         let staging = dest.with_extension(format!("publishing.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir_all(&staging)
@@ -109,6 +126,10 @@ pub fn publish(
             std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o644);
             std::fs::set_permissions(&target, perm)?;
         }
+        std::fs::write(
+            staging.join(super::publish::MARKER),
+            format!("published by seqlab from {}\n", inst.name),
+        )?;
         let _ = std::fs::remove_dir_all(&dest);
         std::fs::rename(&staging, &dest)
             .with_context(|| format!("publishing to {}", dest.display()))?;

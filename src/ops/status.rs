@@ -6,13 +6,14 @@ use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::exec::{run_plan, Outcome, RunOptions};
+use crate::kind::Settings;
 use crate::plan::Plan;
-use crate::stages::Settings;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InstanceStatus {
     pub instance: String,
-    /// `cached`, `stale` or `never-run`.
+    /// `cached`, `stale`, `never-run`, or, while a run is executing it,
+    /// `running` or `queued` (on Slurm).
     pub state: String,
     pub reason: String,
 }
@@ -29,16 +30,25 @@ pub fn status(
         ..RunOptions::default()
     };
     let report = run_plan(cache, plan, &opts)?;
+    let mut queue: Option<Option<std::collections::HashSet<String>>> = None;
     Ok(plan
         .instances
         .iter()
         .zip(report.outcomes)
-        .map(|(inst, o)| {
+        .zip(report.keys)
+        .map(|((inst, o), key)| {
             let (state, reason) = match o {
                 Outcome::Cached { .. } => ("cached", String::new()),
-                Outcome::WouldRun { reason } if reason == "never run" => ("never-run", reason),
-                Outcome::WouldRun { reason } => ("stale", reason),
-                other => ("unknown", format!("{other:?}")),
+                o => match key.and_then(|k| in_flight(cache, &k, &mut queue)) {
+                    Some(flight) => flight,
+                    None => match o {
+                        Outcome::WouldRun { reason } if reason == "never run" => {
+                            ("never-run", reason)
+                        }
+                        Outcome::WouldRun { reason } => ("stale", reason),
+                        other => ("unknown", format!("{other:?}")),
+                    },
+                },
             };
             InstanceStatus {
                 instance: inst.name.clone(),
@@ -47,6 +57,31 @@ pub fn status(
             }
         })
         .collect())
+}
+
+/// `running` (a live lease: some process executes the key now) or `queued`
+/// (submitted to Slurm and still in its queue), with the job. `queue` caches
+/// the one `squeue` asked when a submission marker is found.
+fn in_flight(
+    cache: &Cache,
+    key: &str,
+    queue: &mut Option<Option<std::collections::HashSet<String>>>,
+) -> Option<(&'static str, String)> {
+    if let Some(lease) = crate::cache::lease::read(&cache.lease_path(key)) {
+        if lease.live() {
+            let host = lease.owner.host.split('/').next().unwrap_or_default();
+            return Some((
+                "running",
+                format!("{} (pid {} on {host})", lease.owner.job, lease.owner.pid),
+            ));
+        }
+    }
+    let marker = crate::exec::slurm::read_marker(cache, key)?;
+    let queued = queue.get_or_insert_with(crate::exec::slurm::queued_job_ids);
+    match queued {
+        Some(ids) if !ids.contains(&marker.job) => None,
+        _ => Some(("queued", format!("slurm job {}", marker.job))),
+    }
 }
 
 pub fn render_text(rows: &[InstanceStatus]) -> String {
@@ -59,6 +94,13 @@ pub fn render_text(rows: &[InstanceStatus]) -> String {
         ));
     }
     let cached = rows.iter().filter(|r| r.state == "cached").count();
-    out.push_str(&format!("{cached} of {} instances cached\n", rows.len()));
+    out.push_str(&format!("{cached} of {} instances cached", rows.len()));
+    for state in ["running", "queued"] {
+        let n = rows.iter().filter(|r| r.state == state).count();
+        if n > 0 {
+            out.push_str(&format!(", {n} {state}"));
+        }
+    }
+    out.push('\n');
     out
 }

@@ -7,12 +7,13 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::cache::damage::{invalidate, quarantine};
 use crate::cache::Cache;
 use crate::exec::instance::{rerun_detached, Job};
 use crate::exec::resolve::Resolver;
 use crate::exec::{run_plan, RunOptions};
+use crate::kind::{closest, Settings};
 use crate::plan::Plan;
-use crate::stages::Settings;
 
 #[derive(Debug, Default, Serialize)]
 pub struct VerifyReport {
@@ -21,53 +22,56 @@ pub struct VerifyReport {
     pub damaged: Vec<String>,
     /// Recorded output trees missing a file or their manifest.
     pub incomplete_trees: Vec<String>,
-    /// Cache entries marked damaged (they will be re-executed by the next run).
+    /// Cache entries marked damaged (they will be re-executed by the next
+    /// run): those whose outputs are incomplete, and those built on them.
     pub entries_invalidated: usize,
+    /// Damage SQLite's integrity check found in the index, and how it was
+    /// repaired (rebuilt from the result records, the damaged file kept).
+    pub index_repairs: Vec<String>,
 }
 
 impl VerifyReport {
     pub fn ok(&self) -> bool {
-        self.damaged.is_empty() && self.incomplete_trees.is_empty()
+        self.damaged.is_empty() && self.incomplete_trees.is_empty() && self.index_repairs.is_empty()
     }
 }
 
-/// Check every object. Damaged objects are moved to `quarantine/` and the
-/// cache entries that used them are marked damaged, so the next run redoes
-/// exactly that work.
+/// Check every object. Damaged objects are moved to `quarantine/`; the
+/// cache entries whose outputs used them, and every entry built on those
+/// (transitively), are marked damaged, so the next run redoes exactly that
+/// work.
 pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
-    let mut report = VerifyReport::default();
+    let mut report = VerifyReport {
+        index_repairs: crate::cache::heal::verify(cache)?,
+        ..VerifyReport::default()
+    };
     let all = cache.store.all()?;
     report.objects_checked = all.len();
-    let quarantine = cache.root.join("quarantine");
     let mut bad: BTreeSet<String> = BTreeSet::new();
     for hash in &all {
         if !cache.store.check(hash)? {
-            std::fs::create_dir_all(&quarantine)?;
-            std::fs::rename(cache.store.object_path(hash), quarantine.join(hash))?;
+            quarantine(cache, hash)?;
             bad.insert(hash.clone());
         }
     }
     report.damaged = bad.iter().cloned().collect();
     let index = cache.index()?;
-    for tree in index.referenced_trees()? {
-        let broken = match cache.store.manifest(&tree) {
-            Ok(m) => m
-                .files
-                .iter()
-                .any(|f| bad.contains(&f.hash) || !cache.store.contains(&f.hash)),
-            Err(_) => true,
-        };
-        if broken {
-            report.incomplete_trees.push(tree.clone());
-            report.entries_invalidated +=
-                index.mark_damaged(&tree, "verify found damaged or missing objects")?;
-        }
-    }
+    let inv = invalidate(
+        cache,
+        &index,
+        &bad,
+        "verify found damaged or missing objects",
+    )?;
+    report.incomplete_trees = inv.broken_trees;
+    report.entries_invalidated = inv.entries;
     Ok(report)
 }
 
 pub fn render_store(r: &VerifyReport) -> String {
     let mut out = String::new();
+    for repair in &r.index_repairs {
+        let _ = writeln!(out, "INDEX {repair}");
+    }
     for h in &r.damaged {
         let _ = writeln!(out, "DAMAGED object {h} (moved to quarantine/)");
     }
@@ -108,7 +112,7 @@ pub fn rerun(
 ) -> anyhow::Result<RerunReport> {
     let i = plan.find(instance).ok_or_else(|| {
         let names: Vec<&str> = plan.instances.iter().map(|i| i.name.as_str()).collect();
-        let hint = crate::spec::closest(instance, names.iter().copied())
+        let hint = closest(instance, names.iter().copied())
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         anyhow::anyhow!(
@@ -136,9 +140,9 @@ pub fn rerun(
         .components(&index, i, &trees)?
         .expect("inputs are cached");
     let key = components.key();
-    let execution = index
-        .execution_for_key(&key)?
-        .expect("cached instances have an execution");
+    let execution = index.execution_for_key(&key)?.ok_or_else(|| {
+        anyhow::anyhow!("`{instance}` has no recorded execution: run the pipeline first")
+    })?;
     let input_trees = plan.instances[i]
         .upstream()
         .map(|u| (u, trees[u].clone().unwrap_or_default()))
@@ -148,6 +152,12 @@ pub fn rerun(
         key: key.clone(),
         components,
         input_trees,
+        input_keys: Vec::new(),
+        upstream: if plan.instances[i].kind.wants_provenance() {
+            crate::exec::schedule::provenance(&index, plan, i, &trees)
+        } else {
+            Vec::new()
+        },
     };
     let fresh = rerun_detached(cache, plan, &job, settings)?;
     let actual = fresh.tree_hash();

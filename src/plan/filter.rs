@@ -1,32 +1,58 @@
 //! `where:` expressions over coordinates (evalexpr syntax: `==`, `!=`, `<`,
 //! `&&`, `||`, `!`, string literals in double quotes).
 
-use evalexpr::{ContextWithMutableVariables, DefaultNumericTypes, HashMapContext, Value as EV};
+use evalexpr::{
+    ContextWithMutableVariables, DefaultNumericTypes, HashMapContext, Node, Value as EV,
+};
 use serde_json::Value;
 
-use super::Coords;
+use crate::kind::Coords;
 
-/// Whether `coords` satisfies `expr`; an error names what went wrong, e.g. a
-/// coordinate the expression uses that this stage does not have.
-pub fn holds(expr: &str, coords: &Coords) -> Result<bool, String> {
-    let mut ctx = HashMapContext::<DefaultNumericTypes>::new();
-    for (k, v) in &coords.0 {
-        let value = match v {
-            Value::Bool(b) => EV::Boolean(*b),
-            Value::Number(n) if n.is_i64() => EV::Int(n.as_i64().unwrap_or_default()),
-            Value::Number(n) => EV::Float(n.as_f64().unwrap_or_default()),
-            Value::String(s) => EV::String(s.clone()),
-            other => EV::String(other.to_string()),
-        };
-        ctx.set_value(k.clone(), value).map_err(|e| e.to_string())?;
+/// A parsed `where:` expression, evaluated once per matrix cell.
+pub struct Condition {
+    expr: String,
+    node: Node<DefaultNumericTypes>,
+}
+
+impl Condition {
+    pub fn parse(expr: &str) -> Result<Condition, String> {
+        let node = evalexpr::build_operator_tree::<DefaultNumericTypes>(expr)
+            .map_err(|e| format!("cannot parse `{expr}`: {e}"))?;
+        Ok(Condition {
+            expr: expr.to_string(),
+            node,
+        })
     }
-    evalexpr::eval_boolean_with_context(expr, &ctx).map_err(|e| {
-        let known: Vec<&str> = coords.0.keys().map(String::as_str).collect();
-        format!(
-            "cannot evaluate `{expr}`: {e} (coordinates here: {})",
-            known.join(", ")
-        )
-    })
+
+    /// Whether `coords` satisfies the expression; an error names what went
+    /// wrong, e.g. a coordinate the expression uses that this stage lacks.
+    pub fn holds(&self, coords: &Coords) -> Result<bool, String> {
+        let mut ctx = HashMapContext::<DefaultNumericTypes>::new();
+        for (k, v) in &coords.0 {
+            let value = match v {
+                Value::Bool(b) => EV::Boolean(*b),
+                Value::Number(n) if n.is_i64() => EV::Int(n.as_i64().unwrap_or_default()),
+                Value::Number(n) => EV::Float(n.as_f64().unwrap_or_default()),
+                Value::String(s) => EV::String(s.clone()),
+                other => EV::String(other.to_string()),
+            };
+            ctx.set_value(k.clone(), value).map_err(|e| e.to_string())?;
+        }
+        self.node.eval_boolean_with_context(&ctx).map_err(|e| {
+            let known: Vec<&str> = coords.0.keys().map(String::as_str).collect();
+            format!(
+                "cannot evaluate `{}`: {e} (coordinates here: {})",
+                self.expr,
+                known.join(", ")
+            )
+        })
+    }
+}
+
+/// Whether `coords` satisfies `expr` (parsing it each time).
+#[cfg(test)]
+pub fn holds(expr: &str, coords: &Coords) -> Result<bool, String> {
+    Condition::parse(expr)?.holds(coords)
 }
 
 #[cfg(test)]

@@ -2,19 +2,18 @@
 //! (one per sweep cell), in an order where every instance follows its inputs.
 //! It decides *what* exists; whether it runs is the executor's business.
 
-pub mod coords;
 mod expand;
 mod filter;
+mod join;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use petgraph::graph::DiGraph;
 
-pub use coords::Coords;
 pub use expand::expand;
 
-use crate::stages::{JsonMap, StageKind};
+use crate::kind::{Coords, JsonMap, StageKind};
 
 /// One upstream binding of an instance.
 #[derive(Debug, Clone)]
@@ -40,6 +39,10 @@ pub struct Instance {
     pub inputs: Vec<InputRef>,
     /// Declared workspace files, relative to [`Plan::workspace`].
     pub deps: Vec<String>,
+    /// What it may use while running (not part of its key).
+    pub resources: crate::spec::Resources,
+    /// Resubmissions after scheduler failures.
+    pub retries: u32,
 }
 
 impl Instance {
@@ -57,6 +60,8 @@ pub struct Plan {
     pub instances: Vec<Instance>,
     /// Edges from an input instance to its consumer (indices as node weights).
     pub graph: DiGraph<usize, ()>,
+    /// The executor the pipeline asks for (`executor:`), if any.
+    pub executor: Option<crate::spec::ExecutorKind>,
 }
 
 impl Plan {

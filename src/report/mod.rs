@@ -4,16 +4,15 @@
 //!
 //! ```no_run
 //! # fn main() -> anyhow::Result<()> {
-//! use seqlab::report::{fixtures, write};
-//! let out = write(&fixtures::sample_input(), std::path::Path::new("report-out"))?;
+//! use seqlab::report::{write, ReportInput};
+//! let input = ReportInput { title: "automata".into(), ..Default::default() };
+//! let out = write(&input, std::path::Path::new("report-out"))?;
 //! assert!(out.figures.iter().all(|id| out.html.contains(id.as_str())));
 //! # Ok(()) }
 //! ```
 
-pub mod browser;
 pub mod doc;
 pub mod figures;
-pub mod fixtures;
 pub mod html;
 pub mod markdown;
 pub mod model;

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+
+use super::limits::Limits;
 use yaml_rust2::scanner::Marker;
 
 /// A 1-based line and column.
@@ -13,6 +15,13 @@ use yaml_rust2::scanner::Marker;
 pub struct Position {
     pub line: usize,
     pub column: usize,
+}
+
+/// Why [`Locations::index_within`] refused a text, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TooBig {
+    Depth(Position),
+    Values(Position),
 }
 
 /// Positions of keys and values by dotted path.
@@ -26,12 +35,65 @@ impl Locations {
     /// Index `text`; a text that does not parse gives an empty index (serde
     /// reports the syntax error itself).
     pub fn index(text: &str) -> Locations {
+        let unlimited = Limits {
+            max_depth: usize::MAX,
+            max_values: u64::MAX,
+            ..Limits::default()
+        };
+        Locations::index_within(text, &unlimited).unwrap_or_default()
+    }
+
+    /// Index `text`, stopping at the first collection nested deeper than
+    /// `limits.max_depth`, or where the document, with every alias expanded,
+    /// would hold more than `limits.max_values` values (an alias "bomb":
+    /// each alias is counted at the size of what it names, in constant
+    /// time). Events are read one at a time (the parser's own loader
+    /// recurses once per level), so the cost is bounded by what is allowed,
+    /// not what is written.
+    pub fn index_within(text: &str, limits: &Limits) -> Result<Locations, TooBig> {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(text);
-        if parser.load(&mut builder, false).is_err() {
-            return Locations::default();
+        // Expanded values so far; per open collection, its anchor and the
+        // count when it opened; per anchor, the size of what it names.
+        let mut expanded: u64 = 0;
+        let mut open: Vec<(usize, u64)> = Vec::new();
+        let mut sizes: HashMap<usize, u64> = HashMap::new();
+        loop {
+            let Ok((event, mark)) = parser.next_token() else {
+                return Ok(Locations::default());
+            };
+            match &event {
+                Event::StreamEnd => return Ok(builder.locations),
+                Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                    if open.len() >= limits.max_depth {
+                        return Err(TooBig::Depth(Builder::pos(mark)));
+                    }
+                    open.push((*anchor, expanded));
+                    expanded += 1;
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    if let Some((anchor, start)) = open.pop() {
+                        if anchor > 0 {
+                            sizes.insert(anchor, expanded - start);
+                        }
+                    }
+                }
+                Event::Scalar(_, _, anchor, _) => {
+                    if *anchor > 0 {
+                        sizes.insert(*anchor, 1);
+                    }
+                    expanded += 1;
+                }
+                Event::Alias(id) => {
+                    expanded = expanded.saturating_add(sizes.get(id).copied().unwrap_or(1));
+                }
+                _ => {}
+            }
+            if expanded > limits.max_values {
+                return Err(TooBig::Values(Builder::pos(mark)));
+            }
+            builder.on_event(event, mark);
         }
-        builder.locations
     }
 
     /// Position of the key at `path`, else of the nearest enclosing key.
@@ -79,6 +141,23 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     locations: Locations,
+}
+
+/// Paths deeper than this, or sequence items past [`MAX_ITEM`], are not
+/// recorded (errors point at their nearest recorded parent): no message
+/// names a deeper field, and recording every value of a large file would
+/// cost memory in proportion to its size times its depth.
+const MAX_RECORDED_DEPTH: usize = 6;
+const MAX_ITEM: usize = 10_000;
+
+/// Whether `path` is worth recording (see [`MAX_RECORDED_DEPTH`]).
+fn recorded(path: &str) -> bool {
+    path.split('.').count() <= MAX_RECORDED_DEPTH
+        && path
+            .rsplit('.')
+            .next()
+            .and_then(|last| last.parse::<usize>().ok())
+            .is_none_or(|i| i < MAX_ITEM)
 }
 
 fn join(parent: &str, child: &str) -> String {
@@ -136,23 +215,27 @@ impl MarkedEventReceiver for Builder {
                         *key = text;
                         *expecting_key = false;
                         let full = join(path, key);
-                        self.locations.keys.insert(full, Self::pos(mark));
+                        if recorded(&full) {
+                            self.locations.keys.insert(full, Self::pos(mark));
+                        }
                         return;
                     }
                 }
-                if let Some(p) = self.next_value_path() {
+                if let Some(p) = self.next_value_path().filter(|p| recorded(p)) {
                     self.locations.values.insert(p, Self::pos(mark));
                 }
             }
             Event::Alias(_) => {
-                if let Some(p) = self.next_value_path() {
+                if let Some(p) = self.next_value_path().filter(|p| recorded(p)) {
                     self.locations.values.insert(p, Self::pos(mark));
                 }
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 // A complex key is unusual in a pipeline; index it as "?".
                 let path = self.next_value_path().unwrap_or_else(|| "?".into());
-                self.locations.values.insert(path.clone(), Self::pos(mark));
+                if recorded(&path) {
+                    self.locations.values.insert(path.clone(), Self::pos(mark));
+                }
                 self.stack.push(if matches!(ev, Event::MappingStart(..)) {
                     Frame::Map {
                         path,

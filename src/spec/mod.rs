@@ -7,15 +7,17 @@
 //! checks what serde cannot see (kinds, params, references, cycles).
 
 mod error;
+pub mod limits;
 mod load;
 mod locate;
 mod model;
 pub mod overrides;
-mod suggest;
+pub mod resources;
 pub mod validate;
 
 pub use error::{SpecError, SpecErrors};
+pub use limits::Limits;
 pub use load::{load_file, load_str, LoadedPipeline};
 pub use locate::{Locations, Position};
 pub use model::{PipelineSpec, StageSpec, WhereClause};
-pub use suggest::closest;
+pub use resources::{ExecutorKind, Resources};

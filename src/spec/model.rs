@@ -16,6 +16,10 @@ pub struct PipelineSpec {
     pub description: Option<String>,
     /// Stages in file order.
     pub stages: IndexMap<String, StageSpec>,
+    /// Which executor runs the pipeline (`local` unless set; `--executor`
+    /// overrides it).
+    #[serde(default)]
+    pub executor: Option<super::resources::ExecutorKind>,
 }
 
 /// One stage: a kind of work, its parameters, and how it fans out.
@@ -48,6 +52,14 @@ pub struct StageSpec {
     /// into the cache key.
     #[serde(default)]
     pub deps: Vec<String>,
+    /// What each instance may use (threads; memory, time, GPUs on Slurm).
+    /// Not part of the cache key.
+    #[serde(default)]
+    pub resources: super::resources::ResourcesSpec,
+    /// How many times an instance that the scheduler killed (time limit,
+    /// memory, node failure, cancellation) is submitted again.
+    #[serde(default)]
+    pub retries: u32,
 }
 
 /// `where:` takes one expression or a list that must all hold.

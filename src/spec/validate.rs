@@ -2,14 +2,16 @@
 //! cycles, matrices are well formed, `where:` parses, `deps:` exist. Params
 //! are checked per instance by the planner (they depend on matrix cells).
 
+use std::collections::HashSet;
+
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_yaml::Value;
 
 use super::error::{SpecError, SpecErrors};
+use super::limits::paren_depth;
 use super::load::LoadedPipeline;
-use super::suggest::closest;
-use crate::stages::Registry;
+use crate::kind::{closest, Registry};
 
 fn is_identifier(s: &str) -> bool {
     !s.is_empty()
@@ -17,6 +19,10 @@ fn is_identifier(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !s.starts_with('-')
 }
+
+/// More problems than this are not looked for: a file with thousands is
+/// better fixed from the first ones, and suggestions cost time per problem.
+pub const MAX_ERRORS: usize = 50;
 
 /// Validate everything that does not depend on sweep expansion.
 pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecErrors> {
@@ -30,7 +36,10 @@ pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecError
         errors.push(p.error_at_key("stages", "the pipeline has no stages"));
     }
     let names: Vec<&str> = spec.stages.keys().map(String::as_str).collect();
-    for (name, stage) in &spec.stages {
+    'stages: for (name, stage) in &spec.stages {
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
         let at = format!("stages.{name}");
         if !is_identifier(name) {
             errors.push(help(
@@ -52,9 +61,15 @@ pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecError
                 h,
             ));
         }
+        let needs: HashSet<&str> = stage.needs.iter().map(String::as_str).collect();
         for (field, list) in [("needs", &stage.needs), ("gather", &stage.gather)] {
+            let mut seen: HashSet<&str> = HashSet::new();
             for (i, dep) in list.iter().enumerate() {
+                if errors.len() >= MAX_ERRORS {
+                    break 'stages;
+                }
                 let here = format!("{at}.{field}.{i}");
+                let repeated = !seen.insert(dep.as_str());
                 if dep == name {
                     errors.push(
                         p.error_at_value(&here, format!("stage `{name}` cannot depend on itself")),
@@ -68,9 +83,9 @@ pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecError
                         p.error_at_value(&here, format!("no stage named `{dep}`")),
                         h,
                     ));
-                } else if list[..i].contains(dep) {
+                } else if repeated {
                     errors.push(p.error_at_value(&here, format!("`{dep}` is listed twice")));
-                } else if field == "gather" && stage.needs.contains(dep) {
+                } else if field == "gather" && needs.contains(dep.as_str()) {
                     errors.push(help(
                         p.error_at_value(&here, format!("`{dep}` is in both `needs` and `gather`")),
                         "`needs` fans out over its instances, `gather` collects them: choose one"
@@ -91,6 +106,9 @@ pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecError
                 ));
             }
             for (i, v) in values.iter().enumerate() {
+                if errors.len() >= MAX_ERRORS {
+                    break 'stages;
+                }
                 if matches!(
                     v,
                     Value::Sequence(_) | Value::Mapping(_) | Value::Tagged(_) | Value::Null
@@ -117,12 +135,27 @@ pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecError
         }
         if let Some(w) = &stage.where_ {
             for (i, expr) in w.expressions().into_iter().enumerate() {
-                if let Err(e) = evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(expr)
+                let path = match w {
+                    super::WhereClause::One(_) => format!("{at}.where"),
+                    super::WhereClause::All(_) => format!("{at}.where.{i}"),
+                };
+                // Checked before parsing: the expression parser and evaluator
+                // recurse once per level.
+                let limit = p.limits.max_expression_chars;
+                if expr.chars().count() > limit || paren_depth(expr) > p.limits.max_depth {
+                    errors.push(help(
+                        p.error_at_value(
+                            &path,
+                            format!(
+                                "the expression is longer than {limit} characters or nested deeper than {} parentheses",
+                                p.limits.max_depth
+                            ),
+                        ),
+                        "split it into a list of shorter conditions (all must hold)".into(),
+                    ));
+                } else if let Err(e) =
+                    evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(expr)
                 {
-                    let path = match w {
-                        super::WhereClause::One(_) => format!("{at}.where"),
-                        super::WhereClause::All(_) => format!("{at}.where.{i}"),
-                    };
                     errors.push(help(
                         p.error_at_value(&path, format!("cannot parse `{expr}`: {e}")),
                         "write e.g. `model != \"mlp\" || layers == 1`".into(),
@@ -130,7 +163,27 @@ pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecError
                 }
             }
         }
+        if let Err(issues) = stage.resources.check() {
+            for (field, message) in issues {
+                errors.push(help(
+                    p.error_at_value(&format!("{at}.resources.{field}"), message),
+                    "see `resources:` in docs/pipeline.md".into(),
+                ));
+            }
+        }
+        if stage.retries > super::resources::MAX_RETRIES {
+            errors.push(help(
+                p.error_at_value(
+                    &format!("{at}.retries"),
+                    format!("`retries` is {}; at most {} are allowed", stage.retries, super::resources::MAX_RETRIES),
+                ),
+                "retries repeat scheduler failures (time limit, memory, node failure); a stage that fails by itself fails again".into(),
+            ));
+        }
         for (i, dep) in stage.deps.iter().enumerate() {
+            if errors.len() >= MAX_ERRORS {
+                break 'stages;
+            }
             if !p.root.join(dep).is_file() {
                 errors.push(help(
                     p.error_at_value(
@@ -178,17 +231,24 @@ fn find_cycle(p: &LoadedPipeline) -> Option<Vec<String>> {
             }
         }
     }
-    let scc = tarjan_scc(&graph).into_iter().find(|c| c.len() > 1)?;
+    let scc: HashSet<NodeIndex> = tarjan_scc(&graph)
+        .into_iter()
+        .find(|c| c.len() > 1)?
+        .into_iter()
+        .collect();
     // Walk inside the component from its first stage until we return to it.
     let start = *scc.iter().min()?;
     let mut path = vec![start];
+    let mut on_path: HashSet<NodeIndex> = HashSet::from([start]);
     loop {
         let cur = *path.last()?;
         let next = graph.neighbors(cur).filter(|n| scc.contains(n)).min()?;
-        if let Some(i) = path.iter().position(|&n| n == next) {
+        if on_path.contains(&next) {
+            let i = path.iter().position(|&n| n == next)?;
             path.drain(..i);
             break;
         }
+        on_path.insert(next);
         path.push(next);
     }
     Some(path.into_iter().map(|n| graph[n].to_string()).collect())

@@ -5,14 +5,30 @@
 //! Params are never spliced into the command line, so a value can never turn
 //! into shell syntax.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
-use serde_json::Value;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+use crate::kind::{JsonMap, ParamIssue, ParamSchema, Params, RunContext, Scalar, StageKind};
+
+/// Run a program in the pipeline's directory, with its outputs directory in
+/// `SEQLAB_OUT`, each input's directory in `SEQLAB_IN_<STAGE>` and every
+/// other param in `SEQLAB_PARAM_<NAME>`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CommandParams {
+    /// the program and its arguments, e.g. [python3, train.py]
+    pub cmd: Vec<String>,
+    /// Undeclared params: environment variables.
+    #[serde(flatten)]
+    pub env: BTreeMap<String, Scalar>,
+}
+
+impl Params for CommandParams {}
 
 pub struct CommandKind {
     schema: ParamSchema,
@@ -21,15 +37,7 @@ pub struct CommandKind {
 impl CommandKind {
     pub fn new() -> Self {
         CommandKind {
-            schema: ParamSchema {
-                params: vec![ParamSpec {
-                    name: "cmd",
-                    ty: ParamType::StringList,
-                    default: None,
-                    doc: "the program and its arguments, e.g. [python3, train.py]",
-                }],
-                open: true,
-            },
+            schema: ParamSchema::of::<CommandParams>(),
         }
     }
 }
@@ -40,7 +48,6 @@ impl Default for CommandKind {
     }
 }
 
-/// `train-set` → `TRAIN_SET`: the form an environment variable name takes.
 pub fn env_name(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -53,10 +60,48 @@ pub fn env_name(name: &str) -> String {
         .collect()
 }
 
-fn env_value(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// Params reach the program as environment variables: two names that map to
+/// one variable would silently drop one, and a NUL byte cannot be passed at
+/// all. Both are refused here, naming the param.
+fn check_environment(params: &JsonMap) -> Result<(), Vec<ParamIssue>> {
+    use serde_json::Value;
+    fn has_nul(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(a) => a.iter().any(has_nul),
+            Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    let mut issues = Vec::new();
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for (k, v) in params {
+        if k.contains('\0') || has_nul(v) {
+            issues.push(ParamIssue {
+                param: k.clone(),
+                message: format!(
+                    "`{}` holds a NUL byte, which cannot be passed to a program",
+                    k.replace('\0', "\\0")
+                ),
+                help: Some("remove the NUL byte (`\\0`)".into()),
+            });
+        }
+        if k == "cmd" {
+            continue;
+        }
+        let var = format!("SEQLAB_PARAM_{}", env_name(k));
+        if let Some(other) = seen.insert(var.clone(), k) {
+            issues.push(ParamIssue {
+                param: k.clone(),
+                message: format!("`{other}` and `{k}` both become the variable {var}"),
+                help: Some("rename one of them (`-` and `_` read the same)".into()),
+            });
+        }
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(issues)
     }
 }
 
@@ -73,11 +118,15 @@ impl StageKind for CommandKind {
         &self.schema
     }
 
+    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
+        let resolved = self.schema.resolve(raw)?;
+        check_environment(&resolved)?;
+        Ok(resolved)
+    }
+
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let argv: Vec<String> = ctx.params["cmd"]
-            .as_array()
-            .map(|a| a.iter().map(env_value).collect())
-            .unwrap_or_default();
+        let p: CommandParams = ctx.params()?;
+        let argv = p.cmd;
         let Some((program, args)) = argv.split_first() else {
             bail!("`cmd` is empty: give the program and its arguments");
         };
@@ -92,10 +141,8 @@ impl StageKind for CommandKind {
             .stderr(log)
             .env("SEQLAB_OUT", ctx.out_dir)
             .env("SEQLAB_INSTANCE", ctx.instance);
-        for (k, v) in ctx.params {
-            if k != "cmd" {
-                command.env(format!("SEQLAB_PARAM_{}", env_name(k)), env_value(v));
-            }
+        for (k, v) in &p.env {
+            command.env(format!("SEQLAB_PARAM_{}", env_name(k)), v.text());
         }
         for input in ctx.inputs {
             command.env(format!("SEQLAB_IN_{}", env_name(&input.stage)), &input.path);
