@@ -6,15 +6,24 @@ readout), same optimizer (AdamW lr 1e-3, weight decay 0.01, betas 0.9/0.999,
 eps 1e-8), global-norm clipping at 1.0, cross-entropy over every position, the loss read
 back every step. 3 warm-up steps, then N timed steps (default 30).
 
-    python bench/pytorch_bench.py [steps] [model ...]
+    python bench/pytorch_bench.py [steps] [model ...] [--seq-len T] [--threads N]
+
+`--seq-len` sets T (default 32, as `seqlab bench train --seq-len`); `--threads` sets
+PyTorch's intra-op threads (default: PyTorch's own choice, one per core). The header line
+names the CPU and the kernel path (instruction set) PyTorch's CPU kernels took.
 """
-import sys
+import argparse
+import platform
 import time
+import warnings
 
-import torch
-import torch.nn as nn
+# The CPU wheel works without NumPy; its import warning is noise here.
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 
-B, T, V, D = 64, 32, 16, 64
+B, V, D = 64, 16, 64
+T = 32  # set by --seq-len
 WARMUP = 3
 
 
@@ -34,13 +43,13 @@ class Block(nn.Module):
 
 
 class Transformer(nn.Module):
-    def __init__(self, depth=2, heads=4):
+    def __init__(self, vocab, classes, t, depth=2, heads=4, d=D):
         super().__init__()
-        self.tok = nn.Embedding(V, D)
-        self.pos = nn.Embedding(T, D)
-        self.blocks = nn.ModuleList(Block(D, heads) for _ in range(depth))
-        self.ln_f = nn.LayerNorm(D)
-        self.head = nn.Linear(D, V)
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(t, d)
+        self.blocks = nn.ModuleList(Block(d, heads) for _ in range(depth))
+        self.ln_f = nn.LayerNorm(d)
+        self.head = nn.Linear(d, classes)
 
     def forward(self, x):
         t = x.shape[1]
@@ -52,30 +61,31 @@ class Transformer(nn.Module):
 
 
 class Rnn(nn.Module):
-    def __init__(self, cell, depth):
+    def __init__(self, cell, depth, vocab, classes, d=D):
         super().__init__()
-        self.emb = nn.Embedding(V, D)
-        self.rnn = cell(D, D, num_layers=depth, batch_first=True)
-        self.head = nn.Linear(D, V)
+        self.emb = nn.Embedding(vocab, d)
+        self.rnn = cell(d, d, num_layers=depth, batch_first=True)
+        self.head = nn.Linear(d, classes)
 
     def forward(self, x):
         return self.head(self.rnn(self.emb(x))[0])
 
 
 MODELS = {
-    "transformer": lambda: Transformer(),
-    "lstm": lambda: Rnn(nn.LSTM, 2),
-    "lstm1": lambda: Rnn(nn.LSTM, 1),
-    "gru": lambda: Rnn(nn.GRU, 2),
+    "transformer": lambda: Transformer(V, V, T),
+    "lstm": lambda: Rnn(nn.LSTM, 2, V, V),
+    "lstm1": lambda: Rnn(nn.LSTM, 1, V, V),
+    "gru": lambda: Rnn(nn.GRU, 2, V, V),
 }
 
 
 def bench(name, steps):
+    # T is a module global set by --seq-len; the models read it when built.
     torch.manual_seed(0)
     model = MODELS[name]()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01, eps=1e-8)
     g = torch.Generator().manual_seed(0)
-    stamps = []
+    stamps, cpu = [], []
     for _ in range(WARMUP + steps):
         x = torch.randint(0, V, (B, T), generator=g)
         y = torch.randint(0, V, (B, T), generator=g)
@@ -87,17 +97,44 @@ def bench(name, steps):
         opt.step()
         loss.item()
         stamps.append(time.perf_counter())
+        cpu.append(time.process_time())
     dt = stamps[-1] - stamps[WARMUP - 1]
-    print(f"{name:12} {steps / dt:7.1f} steps/s  ({dt * 1e3 / steps:.2f} ms/step)")
+    cpu_ms = (cpu[-1] - cpu[WARMUP - 1]) * 1e3 / steps
+    print(f"{name:12} {steps / dt:7.1f} steps/s  ({dt * 1e3 / steps:.2f} ms/step, cpu {cpu_ms:.2f} ms/step)")
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def main():
-    steps = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    names = sys.argv[2:] or list(MODELS)
+    global T
+    ap = argparse.ArgumentParser(description="PyTorch counterpart of `seqlab bench train`")
+    ap.add_argument("steps", nargs="?", type=int, default=30)
+    ap.add_argument("models", nargs="*", help=f"default: all of {', '.join(MODELS)}")
+    ap.add_argument("--seq-len", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=0)
+    args = ap.parse_intermixed_args()
+    T = args.seq_len
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    names = args.models or list(MODELS)
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        ap.error(f"unknown model {unknown[0]!r}; choose from {', '.join(MODELS)}")
     print(f"PyTorch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"batch {B}, T {T}, {steps} timed steps after {WARMUP} warm-up")
+          f"batch {B}, T {T}, {args.steps} timed steps after {WARMUP} warm-up")
+    print(f"cpu: {cpu_model()}; PyTorch kernels: "
+          f"{torch.backends.cpu.get_cpu_capability()} (oneDNN {torch.backends.mkldnn.is_available()})")
     for name in names:
-        bench(name, steps)
+        bench(name, args.steps)
 
 
 if __name__ == "__main__":

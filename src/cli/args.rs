@@ -305,11 +305,15 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 #[derive(Debug, Subcommand)]
 pub enum BenchWhat {
     /// Training steps/s for the reference models (batch 64, T = 32, width 64,
-    /// 2 layers, AdamW): compare with `python3 bench/pytorch_bench.py`.
+    /// 2 layers, AdamW): compare with `python3 bench/pytorch_bench.py`, or run
+    /// both with `bench/compare.sh`.
     Train {
         /// Timed steps per model (after 3 warm-up steps).
         #[arg(long, default_value = "30")]
         steps: usize,
+        /// Sequence length T of the batches.
+        #[arg(long, default_value = "32", value_name = "T")]
+        seq_len: usize,
         /// Models to time (default: all): transformer, lstm, lstm_fast,
         /// lstm_stock, lstm1, gru, linear_rnn, mlp.
         models: Vec<String>,

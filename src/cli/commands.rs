@@ -181,14 +181,19 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Bench {
-            what: BenchWhat::Train { steps, models },
+            what:
+                BenchWhat::Train {
+                    steps,
+                    seq_len,
+                    models,
+                },
         } => {
             let names: Vec<String> = if models.is_empty() {
                 ops::bench::MODELS.iter().map(|s| s.to_string()).collect()
             } else {
                 models.clone()
             };
-            print!("{}", ops::bench::train_speed(*steps, &names)?);
+            print!("{}", ops::bench::train_speed(*steps, *seq_len, &names)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Index { what } => {

@@ -23,8 +23,8 @@ use burn::tensor::{Tensor, TensorData};
 use rayon::prelude::*;
 
 use super::fused::exp_fast;
-use super::recurrent_op::{host, on_flex_f32};
-use super::simd::with_avx2;
+use super::recurrent_op::{contiguous, host, on_flex_f32};
+use super::simd::simd_kernel;
 
 #[backend_extension(Flex, Autodiff)]
 pub trait AttentionBackend: Backend {
@@ -112,28 +112,20 @@ pub fn forward(qkv: &[f32], bias: &[f32], dm: Dims) -> (Vec<f32>, Vec<f32>) {
     (out, probs)
 }
 
-with_avx2!(
-    fn forward_item_kernel(
-        x: &[f32],
-        bias: &[f32],
-        dm: Dims,
-        o: &mut [f32],
-        p: &mut [f32],
-    ) = forward_item_dh;
-);
-
-/// Monomorphised for common head widths: with `dh` a constant, the per-pair vector updates
-/// compile to a few straight-line SIMD instructions instead of loops with remainders.
-#[inline(always)]
-fn forward_item_dh(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32], p: &mut [f32]) {
-    match dm.dh() {
-        8 => forward_item::<8>(x, bias, dm, o, p),
-        16 => forward_item::<16>(x, bias, dm, o, p),
-        32 => forward_item::<32>(x, bias, dm, o, p),
-        64 => forward_item::<64>(x, bias, dm, o, p),
-        _ => forward_item::<0>(x, bias, dm, o, p),
+simd_kernel!(
+    /// Monomorphised for common head widths: with `dh` a constant, the per-pair vector
+    /// updates compile to a few straight-line SIMD instructions instead of loops with
+    /// remainders.
+    fn forward_item_kernel(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32], p: &mut [f32]) {
+        match dm.dh() {
+            8 => forward_item::<8>(x, bias, dm, o, p),
+            16 => forward_item::<16>(x, bias, dm, o, p),
+            32 => forward_item::<32>(x, bias, dm, o, p),
+            64 => forward_item::<64>(x, bias, dm, o, p),
+            _ => forward_item::<0>(x, bias, dm, o, p),
+        }
     }
-}
+);
 
 /// One batch item: `x` `[T, 3d]`, `o` `[T, d]`, `p` `[heads, T, T]` (zero above the diagonal).
 #[inline(always)]
@@ -142,17 +134,21 @@ fn forward_item<const DH: usize>(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32
     let dh = if DH > 0 { DH } else { dm.dh() };
     let scale = dm.scale();
     let w = 3 * d;
+    let tp = t.next_multiple_of(LANES);
+    let mut kt = vec![0f32; dh * tp];
     for hd in 0..heads {
         let hb = if dm.bias_heads == 1 { 0 } else { hd };
         let (qo, ko, vo) = (hd * dh, d + hd * dh, 2 * d + hd * dh);
+        transpose_head(x, (w, ko, dh), t, tp, &mut kt);
         for i in 0..t {
             let q = &x[i * w + qo..i * w + qo + dh];
             let row = &mut p[(hd * t + i) * t..(hd * t + i) * t + i + 1];
             let brow = &bias[(hb * t + i) * t..(hb * t + i) * t + i + 1];
-            for (j, (s, &bj)) in row.iter_mut().zip(brow).enumerate() {
-                *s = dot(q, &x[j * w + ko..j * w + ko + dh]) * scale + bj;
+            dots_across::<DH>(q, &kt, tp, row);
+            for (s, &bj) in row.iter_mut().zip(brow) {
+                *s = *s * scale + bj;
             }
-            let mx = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            let mx = max_of(row);
             // Separate passes: a running sum next to the exp would stop it vectorising.
             for v in row.iter_mut() {
                 *v = exp_fast(*v - mx);
@@ -161,12 +157,95 @@ fn forward_item<const DH: usize>(x: &[f32], bias: &[f32], dm: Dims, o: &mut [f32
             for v in row.iter_mut() {
                 *v *= inv;
             }
-            let oi = &mut o[i * d + hd * dh..i * d + hd * dh + dh];
-            oi.fill(0.0);
-            for (j, &pj) in row.iter().enumerate() {
-                axpy(pj, &x[j * w + vo..j * w + vo + dh], oi);
+        }
+        // O = P V, row by row; see `weighted_rows`.
+        let ph = &p[hd * t * t..(hd + 1) * t * t];
+        let rows = |i: usize| &ph[i * t..i * t + i + 1];
+        weighted_rows::<DH>((t, dh), rows, x, (w, vo), |i, v| {
+            o[i * d + hd * dh..i * d + hd * dh + dh].copy_from_slice(v)
+        });
+    }
+}
+
+/// Positions handled together by [`dots_across`].
+const LANES: usize = 16;
+
+/// `xt[l * tp + j] = x[j * w + off + l]`: one head's keys (or values) `[T, dh]` of the
+/// item `x` `[T, w]` as `[dh, tp]`, so consecutive positions are adjacent.
+#[inline(always)]
+fn transpose_head(
+    x: &[f32],
+    (w, off, dh): (usize, usize, usize),
+    t: usize,
+    tp: usize,
+    xt: &mut [f32],
+) {
+    for j in 0..t {
+        for (l, &v) in x[j * w + off..j * w + off + dh].iter().enumerate() {
+            xt[l * tp + j] = v;
+        }
+    }
+}
+
+/// `out[j] = dot(a, row j of the transposed xt)` for `j < out.len()`, with exactly the
+/// arithmetic of [`dot`] (8 lane sums over the chunks of 8 in order, the same tree, then
+/// the tail), vectorised across 16 positions instead of within one dot product: the
+/// horizontal sum of each short dot product cost more than its multiplications.
+#[inline(always)]
+fn dots_across<const DH: usize>(a: &[f32], xt: &[f32], tp: usize, out: &mut [f32]) {
+    let dh = if DH > 0 { DH } else { a.len() };
+    let a = &a[..dh];
+    let n8 = dh / 8 * 8;
+    for (c, chunk) in out.chunks_mut(LANES).enumerate() {
+        let j0 = c * LANES;
+        let col = |kk: usize| -> &[f32; LANES] {
+            xt[kk * tp + j0..kk * tp + j0 + LANES]
+                .try_into()
+                .expect("LANES elements")
+        };
+        // Lane `l`'s running sum over the chunks of 8, one local array per lane (a loop over
+        // `l` kept all eight in memory and did not vectorise).
+        // (A function, not a closure: a closure that is not inlined is compiled without the
+        // kernel's target features.)
+        #[inline(always)]
+        fn chain(
+            a: &[f32],
+            n8: usize,
+            l: usize,
+            xt: &[f32],
+            (tp, j0): (usize, usize),
+        ) -> [f32; LANES] {
+            let mut acc = [0f32; LANES];
+            for c8 in (0..n8).step_by(8) {
+                let kk = c8 + l;
+                let col = xt[kk * tp + j0..kk * tp + j0 + LANES].try_into();
+                add_scaled(&mut acc, a[kk], col.expect("LANES elements"));
+            }
+            acc
+        }
+        let at = (tp, j0);
+        let acc = [
+            chain(a, n8, 0, xt, at),
+            chain(a, n8, 1, xt, at),
+            chain(a, n8, 2, xt, at),
+            chain(a, n8, 3, xt, at),
+            chain(a, n8, 4, xt, at),
+            chain(a, n8, 5, xt, at),
+            chain(a, n8, 6, xt, at),
+            chain(a, n8, 7, xt, at),
+        ];
+        let mut sum = [0f32; LANES];
+        for jj in 0..LANES {
+            sum[jj] = ((acc[0][jj] + acc[4][jj]) + (acc[1][jj] + acc[5][jj]))
+                + ((acc[2][jj] + acc[6][jj]) + (acc[3][jj] + acc[7][jj]));
+        }
+        for (kk, &av) in a.iter().enumerate().skip(n8) {
+            let xr = col(kk);
+            for jj in 0..LANES {
+                sum[jj] += av * xr[jj];
             }
         }
+        chunk.copy_from_slice(&sum[..chunk.len()]);
     }
 }
 
@@ -205,6 +284,152 @@ pub(crate) fn lane_sum(a: &[f32]) -> f32 {
     s
 }
 
+/// For every row `i < t` (`c(i)` has `i + 1` coefficients, the causal triangle):
+/// `put(i, Σ_j c(i)[j] · x[j * w + off..][..dh])`, summed from zero
+/// in order of `j` (as a zeroed output and one [`axpy`] per `j` would). Four rows at a time
+/// in registers for a known head width: one row's sum is a chain of dependent additions,
+/// four independent chains overlap.
+#[inline(always)]
+fn weighted_rows<'c, const DH: usize>(
+    (t, dh): (usize, usize),
+    c: impl Fn(usize) -> &'c [f32],
+    x: &[f32],
+    (w, off): (usize, usize),
+    mut put: impl FnMut(usize, &[f32]),
+) {
+    let row = |j: usize| &x[j * w + off..j * w + off + dh];
+    let mut i0 = 0;
+    if DH > 0 {
+        let vrow = |j: usize| -> &[f32; DH] { row(j).try_into().expect("DH elements") };
+        while i0 + 4 <= t {
+            let (c0, c1, c2, c3) = (c(i0), c(i0 + 1), c(i0 + 2), c(i0 + 3));
+            let n = c0.len();
+            // The causal triangle: each row has one term more than the row before.
+            assert!(c1.len() == n + 1 && c2.len() == n + 2 && c3.len() == n + 3);
+            // Four named accumulators (a runtime-indexed array would live in memory).
+            let (mut a0, mut a1, mut a2, mut a3) = ([0f32; DH], [0f32; DH], [0f32; DH], [0f32; DH]);
+            for j in 0..n {
+                let v = vrow(j);
+                add_scaled(&mut a0, c0[j], v);
+                add_scaled(&mut a1, c1[j], v);
+                add_scaled(&mut a2, c2[j], v);
+                add_scaled(&mut a3, c3[j], v);
+            }
+            add_scaled(&mut a1, c1[n], vrow(n));
+            add_scaled(&mut a2, c2[n], vrow(n));
+            add_scaled(&mut a2, c2[n + 1], vrow(n + 1));
+            add_scaled(&mut a3, c3[n], vrow(n));
+            add_scaled(&mut a3, c3[n + 1], vrow(n + 1));
+            add_scaled(&mut a3, c3[n + 2], vrow(n + 2));
+            put(i0, &a0);
+            put(i0 + 1, &a1);
+            put(i0 + 2, &a2);
+            put(i0 + 3, &a3);
+            i0 += 4;
+        }
+    }
+    let mut out = vec![0f32; dh];
+    for i in i0..t {
+        out.fill(0.0);
+        for (j, &cj) in c(i).iter().enumerate() {
+            axpy(cj, row(j), &mut out);
+        }
+        put(i, &out);
+    }
+}
+
+/// For every column `j < t`: `put(j, Σ_{i ≥ j} c(i, j) · row(i))` (the causal triangle
+/// read down a column), summed from zero in order of `i`, as one update per `(i, j)` in
+/// row order would; four columns at a time in registers.
+#[inline(always)]
+fn weighted_cols<'r, const DH: usize>(
+    (t, dh): (usize, usize),
+    c: impl Fn(usize, usize) -> f32,
+    row: impl Fn(usize) -> &'r [f32],
+    mut put: impl FnMut(usize, &[f32]),
+) {
+    let mut j0 = 0;
+    if DH > 0 {
+        let vrow = |i: usize| -> &[f32; DH] { row(i).try_into().expect("DH elements") };
+        while j0 + 4 <= t {
+            let (mut a0, mut a1, mut a2, mut a3) = ([0f32; DH], [0f32; DH], [0f32; DH], [0f32; DH]);
+            // Rows j0, j0 + 1, j0 + 2 reach only the columns up to their own index.
+            let v = vrow(j0);
+            add_scaled(&mut a0, c(j0, j0), v);
+            let v = vrow(j0 + 1);
+            add_scaled(&mut a0, c(j0 + 1, j0), v);
+            add_scaled(&mut a1, c(j0 + 1, j0 + 1), v);
+            let v = vrow(j0 + 2);
+            add_scaled(&mut a0, c(j0 + 2, j0), v);
+            add_scaled(&mut a1, c(j0 + 2, j0 + 1), v);
+            add_scaled(&mut a2, c(j0 + 2, j0 + 2), v);
+            for i in j0 + 3..t {
+                let v = vrow(i);
+                add_scaled(&mut a0, c(i, j0), v);
+                add_scaled(&mut a1, c(i, j0 + 1), v);
+                add_scaled(&mut a2, c(i, j0 + 2), v);
+                add_scaled(&mut a3, c(i, j0 + 3), v);
+            }
+            put(j0, &a0);
+            put(j0 + 1, &a1);
+            put(j0 + 2, &a2);
+            put(j0 + 3, &a3);
+            j0 += 4;
+        }
+    }
+    let mut out = vec![0f32; dh];
+    for j in j0..t {
+        out.fill(0.0);
+        for i in j..t {
+            axpy(c(i, j), row(i), &mut out);
+        }
+        put(j, &out);
+    }
+}
+
+/// `acc += c · v`, lane by lane (fixed sizes, so it compiles to whole-register operations).
+#[inline(always)]
+fn add_scaled<const N: usize>(acc: &mut [f32; N], c: f32, v: &[f32; N]) {
+    for l in 0..N {
+        acc[l] += c * v[l];
+    }
+}
+
+/// The largest element (`-inf` for none; NaNs ignored), in 16 lanes: the maximum is exact,
+/// so the order does not change it, and a serial comparison chain was slow.
+#[inline(always)]
+fn max_of(a: &[f32]) -> f32 {
+    // `if v > m` rather than `f32::max`: compiles to a vector compare and blend; it only
+    // differs from `max` in which of two equal zeros it keeps, and `exp(v - max)` does not
+    // see the sign of a zero.
+    #[inline(always)]
+    fn larger(m: &mut [f32; LANES], c: &[f32; LANES]) {
+        for l in 0..LANES {
+            m[l] = if c[l] > m[l] { c[l] } else { m[l] };
+        }
+    }
+    let mut m = [f32::NEG_INFINITY; LANES];
+    let mut chunks = a.chunks_exact(LANES);
+    for c in &mut chunks {
+        larger(&mut m, c.try_into().expect("LANES elements"));
+    }
+    let mut tail = [f32::NEG_INFINITY; LANES];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    larger(&mut m, &tail);
+    let mut half = LANES / 2;
+    while half > 0 {
+        for l in 0..half {
+            m[l] = if m[l + half] > m[l] {
+                m[l + half]
+            } else {
+                m[l]
+            };
+        }
+        half /= 2;
+    }
+    m[0]
+}
+
 /// `y += a x`.
 #[inline(always)]
 fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
@@ -229,26 +454,17 @@ pub fn backward(qkv: &[f32], probs: &[f32], dout: &[f32], dm: Dims) -> Vec<f32> 
     dqkv
 }
 
-with_avx2!(
-    fn backward_item_kernel(
-        x: &[f32],
-        p: &[f32],
-        g: &[f32],
-        dm: Dims,
-        dx: &mut [f32],
-    ) = backward_item_dh;
-);
-
-#[inline(always)]
-fn backward_item_dh(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx: &mut [f32]) {
-    match dm.dh() {
-        8 => backward_item::<8>(x, p, g, dm, dx),
-        16 => backward_item::<16>(x, p, g, dm, dx),
-        32 => backward_item::<32>(x, p, g, dm, dx),
-        64 => backward_item::<64>(x, p, g, dm, dx),
-        _ => backward_item::<0>(x, p, g, dm, dx),
+simd_kernel!(
+    fn backward_item_kernel(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx: &mut [f32]) {
+        match dm.dh() {
+            8 => backward_item::<8>(x, p, g, dm, dx),
+            16 => backward_item::<16>(x, p, g, dm, dx),
+            32 => backward_item::<32>(x, p, g, dm, dx),
+            64 => backward_item::<64>(x, p, g, dm, dx),
+            _ => backward_item::<0>(x, p, g, dm, dx),
+        }
     }
-}
+);
 
 /// One batch item: `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`,
 /// `dQ = dS K · s`, `dK = dSᵀ Q · s`, causal entries only.
@@ -258,17 +474,18 @@ fn backward_item<const DH: usize>(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx:
     let dh = if DH > 0 { DH } else { dm.dh() };
     let scale = dm.scale();
     let w = 3 * d;
-    let mut ds = vec![0f32; t];
+    let mut ds = vec![0f32; t * t];
     let mut pd = vec![0f32; t];
+    let tp = t.next_multiple_of(LANES);
+    let mut vt = vec![0f32; dh * tp];
     for hd in 0..heads {
         let (qo, ko, vo) = (hd * dh, d + hd * dh, 2 * d + hd * dh);
+        transpose_head(x, (w, vo, dh), t, tp, &mut vt);
         for i in 0..t {
             let row = &p[(hd * t + i) * t..(hd * t + i) * t + i + 1];
             let go = &g[i * d + hd * dh..i * d + hd * dh + dh];
-            let dsr = &mut ds[..=i];
-            for (j, v) in dsr.iter_mut().enumerate() {
-                *v = dot(go, &x[j * w + vo..j * w + vo + dh]);
-            }
+            let dsr = &mut ds[i * t..i * t + i + 1];
+            dots_across::<DH>(go, &vt, tp, dsr);
             let pdr = &mut pd[..=i];
             for ((q, &pj), &dp) in pdr.iter_mut().zip(row).zip(dsr.iter()) {
                 *q = pj * dp;
@@ -277,20 +494,28 @@ fn backward_item<const DH: usize>(x: &[f32], p: &[f32], g: &[f32], dm: Dims, dx:
             for (dsj, &pj) in dsr.iter_mut().zip(row) {
                 *dsj = pj * (*dsj - rowdot) * scale;
             }
-            for (j, (&pj, &dsj)) in row.iter().zip(dsr.iter()).enumerate() {
-                let (qi, kj) = (i * w + qo, j * w + ko);
-                axpy(pj, go, &mut dx[j * w + vo..j * w + vo + dh]);
-                // q_i and k_j are disjoint parts of dx; split to borrow both.
-                let (head, tail) = dx.split_at_mut(kj.max(qi));
-                if qi < kj {
-                    axpy(dsj, &x[kj..kj + dh], &mut head[qi..qi + dh]);
-                    axpy(dsj, &x[qi..qi + dh], &mut tail[..dh]);
-                } else {
-                    axpy(dsj, &x[kj..kj + dh], &mut tail[..dh]);
-                    axpy(dsj, &x[qi..qi + dh], &mut head[kj..kj + dh]);
-                }
-            }
         }
+        // dQ = dS K row by row, dV = Pᵀ dO and dK = dSᵀ Q column by column (each block of
+        // dx is written only here and starts at zero).
+        let rows = |i: usize| &ds[i * t..i * t + i + 1];
+        weighted_rows::<DH>((t, dh), rows, x, (w, ko), |i, v| {
+            dx[i * w + qo..i * w + qo + dh].copy_from_slice(v)
+        });
+        let ph = &p[hd * t * t..(hd + 1) * t * t];
+        let go = |i: usize| &g[i * d + hd * dh..i * d + hd * dh + dh];
+        weighted_cols::<DH>(
+            (t, dh),
+            |i, j| ph[i * t + j],
+            go,
+            |j, v| dx[j * w + vo..j * w + vo + dh].copy_from_slice(v),
+        );
+        let q = |i: usize| &x[i * w + qo..i * w + qo + dh];
+        weighted_cols::<DH>(
+            (t, dh),
+            |i, j| ds[i * t + j],
+            q,
+            |j, v| dx[j * w + ko..j * w + ko + dh].copy_from_slice(v),
+        );
     }
 }
 
@@ -310,7 +535,8 @@ impl AttentionBackend for Flex {
 #[derive(Debug, Clone)]
 pub struct AttentionState {
     dims: Dims,
-    qkv: Arc<Vec<f32>>,
+    /// The input, contiguous (a second handle on its storage, not a copy).
+    qkv: FlexTensor,
     probs: Arc<Vec<f32>>,
 }
 
@@ -325,7 +551,7 @@ impl Backward<Flex, 1> for AttentionBackward {
         let dout = grads.consume::<Flex>(&ops.node);
         if let Some(node) = node {
             let s = ops.state;
-            let dqkv = backward(&s.qkv, &s.probs, &host(&dout), s.dims);
+            let dqkv = backward(&host(&s.qkv), &s.probs, &host(&dout), s.dims);
             grads.register::<Flex>(node.id, flex(dqkv, &[s.dims.b, s.dims.t, 3 * s.dims.d]));
         }
     }
@@ -346,11 +572,11 @@ impl<C: CheckpointStrategy> AttentionBackend for Autodiff<Flex, C> {
             OpsKind::Tracked(prep) => {
                 let (x, bias) = (qkv.primitive(), bias.primitive());
                 let dm = dims(x, bias, heads);
-                let x = host(x).into_owned();
-                let (out, probs) = forward(&x, &host(bias), dm);
+                let x = contiguous(x);
+                let (out, probs) = forward(&host(&x), &host(bias), dm);
                 let state = AttentionState {
                     dims: dm,
-                    qkv: Arc::new(x),
+                    qkv: x,
                     probs: Arc::new(probs),
                 };
                 prep.finish(state, flex(out, &[dm.b, dm.t, dm.d]))

@@ -14,7 +14,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::simd::with_avx2;
+use super::simd::simd_kernel;
 
 const LOG2E: f32 = std::f32::consts::LOG2_E;
 const ROUND_MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
@@ -90,67 +90,58 @@ pub fn lstm_step(g: &[f32], c: Option<&[f32]>, b: usize, h: usize) -> LstmStep {
     out
 }
 
-with_avx2!(
-    fn lstm_step_kernel(
-        g: &[f32],
-        c: &[f32],
-        b: usize,
-        h: usize,
-        out: &mut LstmStep,
-    ) = lstm_step_body;
-);
-
-#[inline(always)]
-fn lstm_step_body(g: &[f32], c: &[f32], b: usize, h: usize, out: &mut LstmStep) {
-    let mut act = vec![0f32; 4 * h];
-    let mut tc = vec![0f32; h];
-    for r in 0..b {
-        let gr = &g[r * 4 * h..(r + 1) * 4 * h];
-        let cp = &c[r * h..(r + 1) * h];
-        for (a, &x) in act[..3 * h].iter_mut().zip(&gr[..3 * h]) {
-            *a = sigmoid_fast(x);
-        }
-        for (a, &x) in act[3 * h..].iter_mut().zip(&gr[3 * h..]) {
-            *a = tanh_fast(x);
-        }
-        let (i, rest) = act.split_at(h);
-        let (f, rest) = rest.split_at(h);
-        let (o, gg) = rest.split_at(h);
-        let (yc, yh) = out.y[r * 2 * h..(r + 1) * 2 * h].split_at_mut(h);
-        for j in 0..h {
-            yc[j] = f[j] * cp[j] + i[j] * gg[j];
-        }
-        for (t, &x) in tc.iter_mut().zip(yc.iter()) {
-            *t = tanh_fast(x);
-        }
-        let (dcc, dch) = out.d_c[r * 2 * h..(r + 1) * 2 * h].split_at_mut(h);
-        let (dgc, dgh) = out.d_gates[r * 8 * h..(r + 1) * 8 * h].split_at_mut(4 * h);
-        let (dgc_i, rest) = dgc.split_at_mut(h);
-        let (dgc_f, rest) = rest.split_at_mut(h);
-        let (dgc_o, dgc_g) = rest.split_at_mut(h);
-        let (dgh_i, rest) = dgh.split_at_mut(h);
-        let (dgh_f, rest) = rest.split_at_mut(h);
-        let (dgh_o, dgh_g) = rest.split_at_mut(h);
-        for j in 0..h {
-            let (ij, fj, oj, gj, tj) = (i[j], f[j], o[j], gg[j], tc[j]);
-            yh[j] = oj * tj;
-            let dc_i = gj * ij * (1.0 - ij);
-            let dc_f = cp[j] * fj * (1.0 - fj);
-            let dc_g = ij * (1.0 - gj * gj);
-            dgc_i[j] = dc_i;
-            dgc_f[j] = dc_f;
-            dgc_o[j] = 0.0;
-            dgc_g[j] = dc_g;
-            dcc[j] = fj;
-            let q = oj * (1.0 - tj * tj);
-            dgh_i[j] = q * dc_i;
-            dgh_f[j] = q * dc_f;
-            dgh_o[j] = tj * oj * (1.0 - oj);
-            dgh_g[j] = q * dc_g;
-            dch[j] = q * fj;
+simd_kernel!(
+    fn lstm_step_kernel(g: &[f32], c: &[f32], b: usize, h: usize, out: &mut LstmStep) {
+        let mut act = vec![0f32; 4 * h];
+        let mut tc = vec![0f32; h];
+        for r in 0..b {
+            let gr = &g[r * 4 * h..(r + 1) * 4 * h];
+            let cp = &c[r * h..(r + 1) * h];
+            for (a, &x) in act[..3 * h].iter_mut().zip(&gr[..3 * h]) {
+                *a = sigmoid_fast(x);
+            }
+            for (a, &x) in act[3 * h..].iter_mut().zip(&gr[3 * h..]) {
+                *a = tanh_fast(x);
+            }
+            let (i, rest) = act.split_at(h);
+            let (f, rest) = rest.split_at(h);
+            let (o, gg) = rest.split_at(h);
+            let (yc, yh) = out.y[r * 2 * h..(r + 1) * 2 * h].split_at_mut(h);
+            for j in 0..h {
+                yc[j] = f[j] * cp[j] + i[j] * gg[j];
+            }
+            for (t, &x) in tc.iter_mut().zip(yc.iter()) {
+                *t = tanh_fast(x);
+            }
+            let (dcc, dch) = out.d_c[r * 2 * h..(r + 1) * 2 * h].split_at_mut(h);
+            let (dgc, dgh) = out.d_gates[r * 8 * h..(r + 1) * 8 * h].split_at_mut(4 * h);
+            let (dgc_i, rest) = dgc.split_at_mut(h);
+            let (dgc_f, rest) = rest.split_at_mut(h);
+            let (dgc_o, dgc_g) = rest.split_at_mut(h);
+            let (dgh_i, rest) = dgh.split_at_mut(h);
+            let (dgh_f, rest) = rest.split_at_mut(h);
+            let (dgh_o, dgh_g) = rest.split_at_mut(h);
+            for j in 0..h {
+                let (ij, fj, oj, gj, tj) = (i[j], f[j], o[j], gg[j], tc[j]);
+                yh[j] = oj * tj;
+                let dc_i = gj * ij * (1.0 - ij);
+                let dc_f = cp[j] * fj * (1.0 - fj);
+                let dc_g = ij * (1.0 - gj * gj);
+                dgc_i[j] = dc_i;
+                dgc_f[j] = dc_f;
+                dgc_o[j] = 0.0;
+                dgc_g[j] = dc_g;
+                dcc[j] = fj;
+                let q = oj * (1.0 - tj * tj);
+                dgh_i[j] = q * dc_i;
+                dgh_f[j] = q * dc_f;
+                dgh_o[j] = tj * oj * (1.0 - oj);
+                dgh_g[j] = q * dc_g;
+                dch[j] = q * fj;
+            }
         }
     }
-}
+);
 
 /// Host copy of a float tensor.
 pub fn host(x: &Tensor<2>) -> Vec<f32> {

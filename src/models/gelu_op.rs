@@ -19,7 +19,7 @@ use burn::tensor::{Tensor, TensorData};
 
 use super::fused::exp_fast;
 use super::recurrent_op::{host, on_flex_f32};
-use super::simd::with_avx2;
+use super::simd::simd_kernel;
 
 #[backend_extension(Flex, Autodiff)]
 pub trait GeluBackend: Backend {
@@ -75,38 +75,35 @@ pub(crate) fn gelu_in_place(z: &mut [f32]) -> Vec<f32> {
     d
 }
 
-with_avx2!(fn gelu_in_place_kernel(z: &mut [f32], d: &mut [f32]) = gelu_in_place_body;);
+const INV_SQRT2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+const INV_SQRT_2PI: f32 = 0.398_942_3;
 
-#[inline(always)]
-fn gelu_in_place_body(z: &mut [f32], d: &mut [f32]) {
-    const INV_SQRT2: f32 = std::f32::consts::FRAC_1_SQRT_2;
-    const INV_SQRT_2PI: f32 = 0.398_942_3;
-    for (z, d) in z.iter_mut().zip(d.iter_mut()) {
-        let x = *z;
-        let cdf = 0.5 * (1.0 + erf_fast(x * INV_SQRT2));
-        *z = x * cdf;
-        *d = cdf + x * INV_SQRT_2PI * exp_fast(-0.5 * x * x);
-    }
-}
-
-with_avx2!(fn gelu_kernel(x: &[f32], y: &mut [f32], d: &mut [f32]) = gelu_body;);
-
-#[inline(always)]
-fn gelu_body(x: &[f32], y: &mut [f32], d: &mut [f32]) {
-    const INV_SQRT2: f32 = std::f32::consts::FRAC_1_SQRT_2;
-    const INV_SQRT_2PI: f32 = 0.398_942_3;
-    if d.is_empty() {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = 0.5 * x * (1.0 + erf_fast(x * INV_SQRT2));
+simd_kernel!(
+    fn gelu_in_place_kernel(z: &mut [f32], d: &mut [f32]) {
+        for (z, d) in z.iter_mut().zip(d.iter_mut()) {
+            let x = *z;
+            let cdf = 0.5 * (1.0 + erf_fast(x * INV_SQRT2));
+            *z = x * cdf;
+            *d = cdf + x * INV_SQRT_2PI * exp_fast(-0.5 * x * x);
         }
-        return;
     }
-    for ((y, d), &x) in y.iter_mut().zip(d.iter_mut()).zip(x) {
-        let cdf = 0.5 * (1.0 + erf_fast(x * INV_SQRT2));
-        *y = x * cdf;
-        *d = cdf + x * INV_SQRT_2PI * exp_fast(-0.5 * x * x);
+);
+
+simd_kernel!(
+    fn gelu_kernel(x: &[f32], y: &mut [f32], d: &mut [f32]) {
+        if d.is_empty() {
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = 0.5 * x * (1.0 + erf_fast(x * INV_SQRT2));
+            }
+            return;
+        }
+        for ((y, d), &x) in y.iter_mut().zip(d.iter_mut()).zip(x) {
+            let cdf = 0.5 * (1.0 + erf_fast(x * INV_SQRT2));
+            *y = x * cdf;
+            *d = cdf + x * INV_SQRT_2PI * exp_fast(-0.5 * x * x);
+        }
     }
-}
+);
 
 fn flex_like(values: Vec<f32>, like: &FlexTensor) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, like.layout().shape().to_vec()))

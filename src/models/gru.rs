@@ -8,10 +8,11 @@
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::activation::{sigmoid, tanh};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::lstm::{d_depth, d_width, onehot_embed, rnn_init};
+use super::lstm::{d_depth, d_width, rnn_projections};
+use super::stack::{through_layers, EmbedStack};
 use super::{linear_op, recurrent_op};
 
 /// GRU hyperparameters: embedding → `depth` GRU layers of `width` → linear readout.
@@ -66,14 +67,10 @@ pub struct GruLayer {
 
 impl GruLayer {
     pub fn new(d_in: usize, hidden: usize, device: &Device) -> Self {
-        let init = rnn_init(hidden);
+        let (w_ih, w_hh) = rnn_projections(d_in, hidden, 3, true, device);
         Self {
-            w_ih: LinearConfig::new(d_in, 3 * hidden)
-                .with_initializer(init.clone())
-                .init(device),
-            w_hh: LinearConfig::new(hidden, 3 * hidden)
-                .with_initializer(init)
-                .init(device),
+            w_ih,
+            w_hh,
             sequence: true,
         }
     }
@@ -117,38 +114,19 @@ pub struct Gru {
     pub head: Linear,
 }
 
-impl Gru {
-    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        self.run(self.emb.forward(tokens), None)
+impl EmbedStack for Gru {
+    fn embedding(&self) -> &Embedding {
+        &self.emb
     }
 
-    /// Real-valued token encodings `[B, T, vocab]` → logits (one-hot rows reproduce `forward`).
-    pub fn forward_onehot(&self, x: Tensor<3>) -> Tensor<3> {
-        self.run(onehot_embed(x, &self.emb), None)
-    }
-
-    /// Embedding output, then every layer's output, each `[B, T, width]`.
-    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Vec<Tensor<3>> {
-        let mut states = Vec::new();
-        self.run(self.emb.forward(tokens), Some(&mut states));
-        states
-    }
-
-    fn run(&self, x: Tensor<3>, mut states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
-        let mut x = x;
-        if let Some(s) = states.as_deref_mut() {
-            s.push(x.clone());
-        }
-        let n = self.layers.len();
-        for (i, layer) in self.layers.iter().enumerate() {
-            x = layer.forward(x);
-            if let Some(s) = states.as_deref_mut() {
-                s.push(x.clone());
-            }
-            if i + 1 < n {
-                x = self.drop.forward(x);
-            }
-        }
+    fn run(&self, x: Tensor<3>, states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
+        let x = through_layers(
+            x,
+            self.layers.len(),
+            |i, x| self.layers[i].forward(x),
+            Some(&self.drop),
+            states,
+        );
         linear_op::forward(&self.head, x)
     }
 }

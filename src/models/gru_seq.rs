@@ -6,30 +6,19 @@
 //! `n = tanh(x_n + r ⊙ hp_n)`, `h_t = n + z ⊙ (h_{t-1} − n)`. The input `xp` holds
 //! `x W_ih + b_ih` for every step.
 
-use rayon::prelude::*;
-
 use super::fused::{sigmoid_fast, tanh_fast};
-use super::host_gemm::{matmul, matmul_parallel, row_chunks, Dims, Mat};
-use super::lstm_seq::transpose;
-use super::simd::with_avx2;
+use super::host_gemm::{matmul_rhs, transpose, Mat, Rhs};
+use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, Tape};
+use super::simd::simd_kernel;
 
 /// What the backward pass needs from the forward pass.
-#[derive(Debug)]
-pub struct GruTape {
-    pub dims: Dims,
-    /// `[T, B, H]`: the layer output.
-    pub out: Vec<f32>,
-    chunks: Vec<Chunk>,
-}
+pub type GruTape = Tape<Saved>;
 
+/// One row chunk's activations besides its hidden states: `[T, rows, 4H]` holding `r`, `z`,
+/// `n` and `hp_n` (the recurrent part inside `n`).
 #[derive(Debug)]
-struct Chunk {
-    start: usize,
-    rows: usize,
-    /// `[T, rows, 4H]`: `r`, `z`, `n` and `hp_n` (the recurrent part inside `n`).
+pub struct Saved {
     acts: Vec<f32>,
-    /// `[T, rows, H]` hidden states.
-    hs: Vec<f32>,
 }
 
 /// Forward: `xp` `[T, B, 3H]`, `w` `[H, 3H]`, `bias` `[3H]` → tape with the output.
@@ -39,73 +28,49 @@ pub fn forward(xp: &[f32], w: &[f32], bias: &[f32], dims: Dims) -> GruTape {
     assert_eq!(xp.len(), t * b * 3 * h, "xp shape");
     assert_eq!(w.len(), h * 3 * h, "w_hh shape");
     assert_eq!(bias.len(), 3 * h, "b_hh shape");
-    let chunks: Vec<Chunk> = row_chunks(b)
-        .into_par_iter()
-        .map(|(start, rows)| forward_chunk(xp, w, bias, dims, start, rows))
-        .collect();
-    let mut out = vec![0f32; t * b * h];
-    for ch in &chunks {
-        let n = ch.rows * h;
-        for s in 0..t {
-            let dst = (s * b + ch.start) * h;
-            out[dst..dst + n].copy_from_slice(&ch.hs[s * n..(s + 1) * n]);
-        }
-    }
-    GruTape { dims, out, chunks }
+    let w = Rhs::new(h, 3 * h, Mat::rm(w, 3 * h));
+    Tape::record(dims, row_chunks(b), |rows| {
+        forward_chunk(xp, &w, bias, dims, rows)
+    })
 }
 
-fn forward_chunk(
-    xp: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    dims: Dims,
-    start: usize,
-    rows: usize,
-) -> Chunk {
+fn forward_chunk(xp: &[f32], w: &Rhs, bias: &[f32], dims: Dims, rows: Rows) -> Chunk<Saved> {
     let Dims { t, b, h } = dims;
-    let mut ch = Chunk {
-        start,
-        rows,
-        acts: vec![0f32; t * rows * 4 * h],
-        hs: vec![0f32; t * rows * h],
-    };
-    let mut hp = vec![0f32; rows * 3 * h];
-    let zero_state = vec![0f32; rows * h];
+    let n = rows.len;
+    let mut acts = vec![0f32; t * n * 4 * h];
+    let mut hs = vec![0f32; t * n * h];
+    let mut hp = vec![0f32; n * 3 * h];
+    let zero_state = vec![0f32; n * h];
     for s in 0..t {
         for row in hp.chunks_mut(3 * h) {
             row.copy_from_slice(bias);
         }
-        let (before, rest) = ch.hs.split_at_mut(s * rows * h);
+        let (before, rest) = hs.split_at_mut(s * n * h);
         let prev = if s > 0 {
-            &before[(s - 1) * rows * h..]
+            &before[rows.step(s - 1, h)]
         } else {
             &zero_state[..]
         };
         if s > 0 {
-            matmul(
-                rows,
-                3 * h,
-                h,
-                &mut hp,
-                true,
-                Mat::rm(prev, h),
-                Mat::rm(w, 3 * h),
-            );
+            matmul_rhs(n, &mut hp, true, Mat::rm(prev, h), w);
         }
-        let src = (s * b + start) * 3 * h;
         cell_forward(
-            &xp[src..src + rows * 3 * h],
+            &xp[rows.in_batch(s, b, 3 * h)],
             &hp,
             prev,
-            &mut ch.acts[s * rows * 4 * h..(s + 1) * rows * 4 * h],
-            &mut rest[..rows * h],
+            &mut acts[rows.step(s, 4 * h)],
+            &mut rest[..n * h],
             h,
         );
     }
-    ch
+    Chunk {
+        rows,
+        hs,
+        saved: Saved { acts },
+    }
 }
 
-with_avx2!(
+simd_kernel!(
     fn cell_forward(
         x: &[f32],
         hp: &[f32],
@@ -113,88 +78,61 @@ with_avx2!(
         acts: &mut [f32],
         hs: &mut [f32],
         h: usize,
-    ) = cell_forward_body;
-);
-
-#[inline(always)]
-fn cell_forward_body(
-    x: &[f32],
-    hp: &[f32],
-    prev: &[f32],
-    acts: &mut [f32],
-    hs: &mut [f32],
-    h: usize,
-) {
-    let rows = hs.len() / h;
-    for r in 0..rows {
-        let xr = &x[r * 3 * h..(r + 1) * 3 * h];
-        let pr = &hp[r * 3 * h..(r + 1) * 3 * h];
-        let hprev = &prev[r * h..(r + 1) * h];
-        let hr = &mut hs[r * h..(r + 1) * h];
-        let a = &mut acts[r * 4 * h..(r + 1) * 4 * h];
-        let (ar, rest) = a.split_at_mut(h);
-        let (az, rest) = rest.split_at_mut(h);
-        let (an, ap) = rest.split_at_mut(h);
-        // Per-gate slices of equal length: no bounds checks in the loop, so it vectorises.
-        let (xr_r, rest) = xr.split_at(h);
-        let (xr_z, xr_n) = rest.split_at(h);
-        let (pr_r, rest) = pr.split_at(h);
-        let (pr_z, pr_n) = rest.split_at(h);
-        let (xr_n, pr_n, hprev) = (&xr_n[..h], &pr_n[..h], &hprev[..h]);
-        let (ar, az, an, ap, hr) = (
-            &mut ar[..h],
-            &mut az[..h],
-            &mut an[..h],
-            &mut ap[..h],
-            &mut hr[..h],
-        );
-        for j in 0..h {
-            let rg = sigmoid_fast(xr_r[j] + pr_r[j]);
-            let zg = sigmoid_fast(xr_z[j] + pr_z[j]);
-            let hpn = pr_n[j];
-            let ng = tanh_fast(xr_n[j] + rg * hpn);
-            hr[j] = ng + zg * (hprev[j] - ng);
-            ar[j] = rg;
-            az[j] = zg;
-            an[j] = ng;
-            ap[j] = hpn;
+    ) {
+        let rows = hs.len() / h;
+        for r in 0..rows {
+            let xr = &x[r * 3 * h..(r + 1) * 3 * h];
+            let pr = &hp[r * 3 * h..(r + 1) * 3 * h];
+            let hprev = &prev[r * h..(r + 1) * h];
+            let hr = &mut hs[r * h..(r + 1) * h];
+            let a = &mut acts[r * 4 * h..(r + 1) * 4 * h];
+            let (ar, rest) = a.split_at_mut(h);
+            let (az, rest) = rest.split_at_mut(h);
+            let (an, ap) = rest.split_at_mut(h);
+            // Per-gate slices of equal length: no bounds checks in the loop, so it vectorises.
+            let (xr_r, rest) = xr.split_at(h);
+            let (xr_z, xr_n) = rest.split_at(h);
+            let (pr_r, rest) = pr.split_at(h);
+            let (pr_z, pr_n) = rest.split_at(h);
+            let (xr_n, pr_n, hprev) = (&xr_n[..h], &pr_n[..h], &hprev[..h]);
+            let (ar, az, an, ap, hr) = (
+                &mut ar[..h],
+                &mut az[..h],
+                &mut an[..h],
+                &mut ap[..h],
+                &mut hr[..h],
+            );
+            for j in 0..h {
+                let rg = sigmoid_fast(xr_r[j] + pr_r[j]);
+                let zg = sigmoid_fast(xr_z[j] + pr_z[j]);
+                let hpn = pr_n[j];
+                let ng = tanh_fast(xr_n[j] + rg * hpn);
+                hr[j] = ng + zg * (hprev[j] - ng);
+                ar[j] = rg;
+                az[j] = zg;
+                an[j] = ng;
+                ap[j] = hpn;
+            }
         }
     }
-}
+);
 
 /// Backward: `dout` `[T, B, H]` → (`dxp` `[T, B, 3H]`, `dw` `[H, 3H]`, `db` `[3H]`).
-pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+/// `out` is the forward output (`tape.out`, or wherever the caller moved it).
+pub fn backward(
+    tape: &GruTape,
+    out: &[f32],
+    w: &[f32],
+    dout: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let Dims { t, b, h } = tape.dims;
     assert_eq!(dout.len(), t * b * h, "dout shape");
     // Wᵀ once, row-major (see `lstm_seq::backward`).
     let wt = transpose(w, h, 3 * h);
-    let parts: Vec<(Vec<f32>, Vec<f32>)> = tape
-        .chunks
-        .par_iter()
-        .map(|ch| backward_chunk(ch, &wt, dout, tape.dims))
-        .collect();
-    let mut dxp = vec![0f32; t * b * 3 * h];
-    let mut dhp = vec![0f32; t * b * 3 * h];
-    for (ch, (dx, dp)) in tape.chunks.iter().zip(&parts) {
-        let n = ch.rows * 3 * h;
-        for s in 0..t {
-            let dst = (s * b + ch.start) * 3 * h;
-            dxp[dst..dst + n].copy_from_slice(&dx[s * n..(s + 1) * n]);
-            dhp[dst..dst + n].copy_from_slice(&dp[s * n..(s + 1) * n]);
-        }
-    }
-    // dW = Σ_{s ≥ 1} h_{s-1}ᵀ · dHP_s (h_0 = 0 adds nothing); db = Σ over every step and row.
-    let mut dw = vec![0f32; h * 3 * h];
-    let k = (t - 1) * b;
-    matmul_parallel(
-        h,
-        3 * h,
-        k,
-        &mut dw,
-        false,
-        Mat::t(&tape.out, h),
-        Mat::rm(&dhp[b * 3 * h..], 3 * h),
-    );
+    let wt = Rhs::new(3 * h, h, Mat::rm(&wt, h));
+    let [dxp, dhp] = tape.backward(3 * h, |ch| backward_chunk(ch, &wt, dout, tape.dims));
+    // h_0 = 0 adds nothing to dW; db sums over every step and row.
+    let dw = weight_grad(out, &dhp, tape.dims, 3 * h);
     let mut db = vec![0f32; 3 * h];
     for row in dhp.chunks(3 * h) {
         for (d, v) in db.iter_mut().zip(row) {
@@ -204,47 +142,43 @@ pub fn backward(tape: &GruTape, w: &[f32], dout: &[f32]) -> (Vec<f32>, Vec<f32>,
     (dxp, dw, db)
 }
 
-/// One chunk's BPTT (`wt` = `W_hhᵀ` `[3H, H]`): returns its `dxp` and `dhp` (gradient of `hp`), both `[T, rows, 3H]`.
-fn backward_chunk(ch: &Chunk, wt: &[f32], dout: &[f32], dims: Dims) -> (Vec<f32>, Vec<f32>) {
+/// One chunk's BPTT (`wt` = `W_hhᵀ` `[3H, H]`): returns its `dxp` and `dhp` (gradient of
+/// `hp`), both `[T, rows, 3H]`.
+fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims) -> [Vec<f32>; 2] {
     let Dims { t, b, h } = dims;
     let rows = ch.rows;
-    let mut dxp = vec![0f32; t * rows * 3 * h];
-    let mut dhp = vec![0f32; t * rows * 3 * h];
-    let mut dh_next = vec![0f32; rows * h];
-    let zero_state = vec![0f32; rows * h];
+    let n = rows.len;
+    let mut dxp = vec![0f32; t * n * 3 * h];
+    let mut dhp = vec![0f32; t * n * 3 * h];
+    let mut dh_next = vec![0f32; n * h];
+    let zero_state = vec![0f32; n * h];
     for s in (0..t).rev() {
-        let src = (s * b + ch.start) * h;
         let prev = if s > 0 {
-            &ch.hs[(s - 1) * rows * h..s * rows * h]
+            &ch.hs[rows.step(s - 1, h)]
         } else {
             &zero_state[..]
         };
-        let dps = &mut dhp[s * rows * 3 * h..(s + 1) * rows * 3 * h];
+        let dps = &mut dhp[rows.step(s, 3 * h)];
         cell_backward(
-            &dout[src..src + rows * h],
+            &dout[rows.in_batch(s, b, h)],
             &mut dh_next,
             prev,
-            &ch.acts[s * rows * 4 * h..(s + 1) * rows * 4 * h],
-            &mut dxp[s * rows * 3 * h..(s + 1) * rows * 3 * h],
+            &ch.saved.acts[rows.step(s, 4 * h)],
+            &mut dxp[rows.step(s, 3 * h)],
             dps,
             h,
         );
         if s > 0 {
-            matmul(
-                rows,
-                h,
-                3 * h,
-                &mut dh_next,
-                true,
-                Mat::rm(dps, 3 * h),
-                Mat::rm(wt, h),
-            );
+            matmul_rhs(n, &mut dh_next, true, Mat::rm(dps, 3 * h), wt);
         }
     }
-    (dxp, dhp)
+    [dxp, dhp]
 }
 
-with_avx2!(
+simd_kernel!(
+    /// One step through the pointwise cell. `dh` holds the gradient reaching `h_s` from
+    /// step `s+1` on entry and the direct part of ∂L/∂h_{s-1} (`dh ⊙ z`) on exit; the
+    /// caller adds the part through `hp`.
     fn cell_backward(
         dout: &[f32],
         dh: &mut [f32],
@@ -253,49 +187,35 @@ with_avx2!(
         dx: &mut [f32],
         dp: &mut [f32],
         h: usize,
-    ) = cell_backward_body;
-);
-
-/// One step through the pointwise cell. `dh` holds the gradient reaching `h_s` from step
-/// `s+1` on entry and the direct part of ∂L/∂h_{s-1} (`dh ⊙ z`) on exit; the caller adds
-/// the part through `hp`.
-#[inline(always)]
-fn cell_backward_body(
-    dout: &[f32],
-    dh: &mut [f32],
-    prev: &[f32],
-    acts: &[f32],
-    dx: &mut [f32],
-    dp: &mut [f32],
-    h: usize,
-) {
-    let rows = dh.len() / h;
-    for r in 0..rows {
-        let a = &acts[r * 4 * h..(r + 1) * 4 * h];
-        let (ar, rest) = a.split_at(h);
-        let (az, rest) = rest.split_at(h);
-        let (an, ap) = rest.split_at(h);
-        let dor = &dout[r * h..(r + 1) * h];
-        let hprev = &prev[r * h..(r + 1) * h];
-        let dhr = &mut dh[r * h..(r + 1) * h];
-        let dxr = &mut dx[r * 3 * h..(r + 1) * 3 * h];
-        let dpr = &mut dp[r * 3 * h..(r + 1) * 3 * h];
-        for j in 0..h {
-            let g = dor[j] + dhr[j];
-            let (rg, zg, ng, hpn) = (ar[j], az[j], an[j], ap[j]);
-            let dz = g * (hprev[j] - ng) * zg * (1.0 - zg);
-            let dn = g * (1.0 - zg) * (1.0 - ng * ng);
-            let dr = dn * hpn * rg * (1.0 - rg);
-            dxr[j] = dr;
-            dxr[h + j] = dz;
-            dxr[2 * h + j] = dn;
-            dpr[j] = dr;
-            dpr[h + j] = dz;
-            dpr[2 * h + j] = dn * rg;
-            dhr[j] = g * zg;
+    ) {
+        let rows = dh.len() / h;
+        for r in 0..rows {
+            let a = &acts[r * 4 * h..(r + 1) * 4 * h];
+            let (ar, rest) = a.split_at(h);
+            let (az, rest) = rest.split_at(h);
+            let (an, ap) = rest.split_at(h);
+            let dor = &dout[r * h..(r + 1) * h];
+            let hprev = &prev[r * h..(r + 1) * h];
+            let dhr = &mut dh[r * h..(r + 1) * h];
+            let dxr = &mut dx[r * 3 * h..(r + 1) * 3 * h];
+            let dpr = &mut dp[r * 3 * h..(r + 1) * 3 * h];
+            for j in 0..h {
+                let g = dor[j] + dhr[j];
+                let (rg, zg, ng, hpn) = (ar[j], az[j], an[j], ap[j]);
+                let dz = g * (hprev[j] - ng) * zg * (1.0 - zg);
+                let dn = g * (1.0 - zg) * (1.0 - ng * ng);
+                let dr = dn * hpn * rg * (1.0 - rg);
+                dxr[j] = dr;
+                dxr[h + j] = dz;
+                dxr[2 * h + j] = dn;
+                dpr[j] = dr;
+                dpr[h + j] = dz;
+                dpr[2 * h + j] = dn * rg;
+                dhr[j] = g * zg;
+            }
         }
     }
-}
+);
 
 #[cfg(test)]
 mod tests {
@@ -324,7 +244,8 @@ mod tests {
                 .map(|(a, b)| (*a as f64) * (*b as f64))
                 .sum()
         };
-        let (dxp, dw, db) = backward(&forward(&xp, &w, &bias, dims), &w, &dout);
+        let tape = forward(&xp, &w, &bias, dims);
+        let (dxp, dw, db) = backward(&tape, &tape.out, &w, &dout);
         let eps = 1e-2f32;
         let fd = |f: &dyn Fn(f32) -> f64| (f(eps) - f(-eps)) / (2.0 * eps as f64);
         let check = |fd: f64, got: f32, what: &str| {

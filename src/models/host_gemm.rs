@@ -1,33 +1,14 @@
-//! Row-major `f32` matrix products on host slices, for the whole-sequence recurrent ops.
+//! Row-major `f32` matrix products on host slices, for the whole-sequence recurrent ops
+//! and the fused linear ops.
 //!
 //! Why not burn's matmul: inside a recurrence each step's product is `[B, H] x [H, kH]`
 //! (about a million multiply-adds); dispatching it as a tensor op costs more than the
-//! arithmetic. The `gemm` crate is the kernel burn-flex itself uses, called directly.
+//! arithmetic. The `gemm` crate is the kernel burn-flex itself uses, called directly; on
+//! the AVX-512 path ([`super::isa`]) seqlab's own kernel ([`gemm512`]) runs instead.
 
-/// Shapes of one call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dims {
-    pub t: usize,
-    pub b: usize,
-    pub h: usize,
-}
-
-/// Row ranges `(start, len)` processed independently (in parallel when threads allow).
-///
-/// 32-row chunks: the per-step product repacks `W_hh` on every call, so taller chunks
-/// amortise it better (batch 64 gives one chunk per core on the 2-core machines).
-/// Depends only on the batch size, never on the thread count: the matrix kernel may round a
-/// row differently for another chunk height, so a thread-dependent split would make the
-/// result bits depend on the machine's core count.
-pub fn row_chunks(b: usize) -> Vec<(usize, usize)> {
-    const ROWS: usize = 32;
-    let n = b.div_ceil(ROWS).clamp(1, 8);
-    let per = b.div_ceil(n);
-    (0..n)
-        .map(|i| (i * per, per.min(b.saturating_sub(i * per))))
-        .filter(|&(_, len)| len > 0)
-        .collect()
-}
+#[cfg(target_arch = "x86_64")]
+use super::gemm512;
+use super::isa::{isa, Isa};
 
 /// A row-major matrix view: `rows x cols` with element `(i, j)` at `i * ld + j`, or its
 /// transpose (`trans`: element `(i, j)` at `j * ld + i`).
@@ -74,6 +55,105 @@ impl<'a> Mat<'a> {
         let (cs, rs) = self.strides();
         (rows - 1) * rs as usize + (cols - 1) * cs as usize + 1
     }
+
+    /// The `rows x cols` view starting at element `(i0, j0)`, as the kernel takes it.
+    /// Panics when the view reaches past the data.
+    fn operand(&self, i0: usize, j0: usize, rows: usize, cols: usize) -> Operand {
+        let (cs, rs) = self.strides();
+        let off = i0 * rs as usize + j0 * cs as usize;
+        assert!(
+            self.data.len() >= off + self.extent(rows, cols),
+            "operand too small"
+        );
+        (self.data[off..].as_ptr(), cs, rs)
+    }
+}
+
+impl Mat<'_> {
+    /// Columns `j0..j0 + cols` of the `k`-row view, packed for [`gemm512`].
+    #[cfg(target_arch = "x86_64")]
+    fn packed(&self, j0: usize, k: usize, cols: usize) -> gemm512::PackedB {
+        let (cs, rs) = self.strides();
+        let (cs, rs) = (cs as usize, rs as usize);
+        gemm512::PackedB::new(k, cols, &self.data[j0 * cs..], cs, rs)
+    }
+}
+
+/// A matrix as `gemm` takes it: pointer to the first element, column stride, row stride.
+pub(super) type Operand = (*const f32, isize, isize);
+
+/// The right-hand side of one or many products (`k x n`), packed once for [`gemm512`] on
+/// the AVX-512 path. A recurrence prepares its weight once per pass and reuses it at every
+/// step.
+pub struct Rhs<'a> {
+    k: usize,
+    n: usize,
+    b: Mat<'a>,
+    #[cfg(target_arch = "x86_64")]
+    packed: Option<gemm512::PackedB>,
+}
+
+impl<'a> Rhs<'a> {
+    /// `b` as the `k x n` right-hand side. Panics when the view reaches past the data.
+    pub fn new(k: usize, n: usize, b: Mat<'a>) -> Self {
+        b.operand(0, 0, k, n);
+        Rhs {
+            k,
+            n,
+            b,
+            #[cfg(target_arch = "x86_64")]
+            packed: (isa() == Isa::Avx512 && k > 0 && n > 0).then(|| b.packed(0, k, n)),
+        }
+    }
+
+    /// `dst` block `rows x cols` (row stride `dst_rs`) `(+)= a[i0.., ..] · self[.., col0..]`.
+    ///
+    /// # Safety
+    /// `dst` must be valid for the block; `a`'s rows were bounds-checked by the caller.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn product(
+        &self,
+        rows: usize,
+        cols: usize,
+        dst: *mut f32,
+        dst_rs: usize,
+        accumulate: bool,
+        a: Mat,
+        i0: usize,
+        col0: usize,
+    ) {
+        let k = self.k;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(packed) = &self.packed {
+            let ((a_cs, a_rs), (b_cs, b_rs)) = (a.strides(), self.b.strides());
+            let strides = |(cs, rs): (isize, isize)| (cs as usize, rs as usize);
+            let plan = gemm512::k_block(
+                rows,
+                cols,
+                k,
+                dst_rs,
+                strides((a_cs, a_rs)),
+                strides((b_cs, b_rs)),
+            );
+            if let Some(kc) = plan {
+                let a_view = &a.data[i0 * a_rs as usize..];
+                let (a_cs, a_rs) = (a_cs as usize, a_rs as usize);
+                // SAFETY: packed only on the AVX-512 path, whose CPU has AVX-512F.
+                return if col0.is_multiple_of(32) {
+                    gemm512::product(
+                        rows, cols, kc, dst, dst_rs, accumulate, a_view, a_cs, a_rs, packed, col0,
+                    )
+                } else {
+                    let part = self.b.packed(col0, k, cols);
+                    gemm512::product(
+                        rows, cols, kc, dst, dst_rs, accumulate, a_view, a_cs, a_rs, &part, 0,
+                    )
+                };
+            }
+        }
+        let (a, b) = (a.operand(i0, 0, rows, k), self.b.operand(0, col0, k, cols));
+        kernel(rows, cols, k, dst, dst_rs, accumulate, a, b)
+    }
 }
 
 /// `dst[m x n] (+)= a[m x k] · b[k x n]`; `dst` is row-major with `n` columns.
@@ -81,7 +161,25 @@ impl<'a> Mat<'a> {
 /// Single-threaded on purpose: callers parallelise over independent batch rows, and the
 /// result bits must not depend on the thread count.
 pub fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: Mat) {
-    product(m, n, k, dst, accumulate, a, b, gemm::Parallelism::None)
+    matmul_rhs(m, dst, accumulate, a, &Rhs::new(k, n, b))
+}
+
+/// [`matmul`] with a prepared right-hand side.
+pub fn matmul_rhs(m: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: &Rhs) {
+    let (n, k) = (b.n, b.k);
+    assert!(dst.len() >= m * n, "dst too small");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst[..m * n].fill(0.0);
+        }
+        return;
+    }
+    a.operand(0, 0, m, k);
+    // SAFETY: `dst` holds `m x n`; `a` was bounds-checked above, `b` by `Rhs::new`.
+    unsafe { b.product(m, n, dst.as_mut_ptr(), n, accumulate, a, 0, 0) }
 }
 
 /// [`matmul`] on the rayon pool, for one large product.
@@ -105,50 +203,26 @@ pub fn matmul_parallel(
         return matmul(m, n, k, dst, accumulate, a, b);
     }
     assert!(dst.len() >= m * n, "dst too small");
-    assert!(a.data.len() >= a.extent(m, k), "lhs too small");
-    assert!(b.data.len() >= b.extent(k, n), "rhs too small");
+    a.operand(0, 0, m, k);
+    let b = Rhs::new(k, n, b);
     let dst_ptr = SendPtr(dst.as_mut_ptr());
     let half = |len: usize, unit: usize| (len / 2).div_ceil(unit) * unit;
     if m >= n {
-        // Rows: the halves of `dst` and of `a` are disjoint, `b` is shared.
+        // Rows: the halves of `dst` and of `a` are disjoint, `b` is shared. (Both paths
+        // split alike: `gemm`'s blocking, which the AVX-512 kernel follows, depends on the
+        // shapes of each call.)
         let m0 = half(m, 8);
-        let (a_cs, a_rs) = a.strides();
         let run = |i0: usize, rows: usize| {
-            let a_off = &a.data[i0 * a_rs as usize..];
             // SAFETY: the rows [i0, i0 + rows) of dst belong to this call only.
-            unsafe {
-                raw(
-                    rows,
-                    n,
-                    k,
-                    dst_ptr.at(i0 * n),
-                    n,
-                    accumulate,
-                    (a_off.as_ptr(), a_cs, a_rs),
-                    b,
-                )
-            }
+            unsafe { b.product(rows, n, dst_ptr.at(i0 * n), n, accumulate, a, i0, 0) }
         };
         rayon::join(|| run(0, m0), || run(m0, m - m0));
     } else {
         // Columns: each half writes its own columns of every `dst` row.
         let n0 = half(n, 8);
-        let (b_cs, b_rs) = b.strides();
         let run = |j0: usize, cols: usize| {
-            let b_off = &b.data[j0 * b_cs as usize..];
             // SAFETY: the columns [j0, j0 + cols) of dst belong to this call only.
-            unsafe {
-                raw_b(
-                    m,
-                    cols,
-                    k,
-                    dst_ptr.at(j0),
-                    n,
-                    accumulate,
-                    a,
-                    (b_off.as_ptr(), b_cs, b_rs),
-                )
-            }
+            unsafe { b.product(m, cols, dst_ptr.at(j0), n, accumulate, a, 0, j0) }
         };
         rayon::join(|| run(0, n0), || run(n0, n - n0));
     }
@@ -167,21 +241,19 @@ impl SendPtr {
     }
 }
 
-/// One single-threaded kernel call on raw operands (`(ptr, col stride, row stride)`).
+/// One single-threaded kernel call on raw operands; `dst` is row-major with row stride
+/// `dst_rs`.
 #[allow(clippy::too_many_arguments)]
-unsafe fn kernel(
+pub(super) unsafe fn kernel(
     m: usize,
     n: usize,
     k: usize,
     dst: *mut f32,
     dst_rs: usize,
     accumulate: bool,
-    a: (*const f32, isize, isize),
-    b: (*const f32, isize, isize),
+    a: Operand,
+    b: Operand,
 ) {
-    if m == 0 || n == 0 {
-        return;
-    }
     gemm::gemm(
         m,
         n,
@@ -205,103 +277,15 @@ unsafe fn kernel(
     );
 }
 
-#[allow(clippy::too_many_arguments)]
-unsafe fn raw(
-    m: usize,
-    n: usize,
-    k: usize,
-    dst: *mut f32,
-    dst_rs: usize,
-    accumulate: bool,
-    a: (*const f32, isize, isize),
-    b: Mat,
-) {
-    let (b_cs, b_rs) = b.strides();
-    kernel(
-        m,
-        n,
-        k,
-        dst,
-        dst_rs,
-        accumulate,
-        a,
-        (b.data.as_ptr(), b_cs, b_rs),
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-unsafe fn raw_b(
-    m: usize,
-    n: usize,
-    k: usize,
-    dst: *mut f32,
-    dst_rs: usize,
-    accumulate: bool,
-    a: Mat,
-    b: (*const f32, isize, isize),
-) {
-    let (a_cs, a_rs) = a.strides();
-    kernel(
-        m,
-        n,
-        k,
-        dst,
-        dst_rs,
-        accumulate,
-        (a.data.as_ptr(), a_cs, a_rs),
-        b,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn product(
-    m: usize,
-    n: usize,
-    k: usize,
-    dst: &mut [f32],
-    accumulate: bool,
-    a: Mat,
-    b: Mat,
-    par: gemm::Parallelism,
-) {
-    assert!(dst.len() >= m * n, "dst too small");
-    assert!(a.data.len() >= a.extent(m, k), "lhs too small");
-    assert!(b.data.len() >= b.extent(k, n), "rhs too small");
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            dst[..m * n].fill(0.0);
+/// `[rows, cols]` row-major → `[cols, rows]` row-major.
+pub fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0f32; rows * cols];
+    for (i, row) in a.chunks(cols).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            out[j * rows + i] = v;
         }
-        return;
     }
-    let (a_cs, a_rs) = a.strides();
-    let (b_cs, b_rs) = b.strides();
-    // SAFETY: the asserts above bound every index gemm reads or writes.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a_cs,
-            a_rs,
-            b.data.as_ptr(),
-            b_cs,
-            b_rs,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            par,
-        );
-    }
+    out
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use super::attention_op::{dot, lane_sum};
 use super::recurrent_op::{host, on_flex_f32};
-use super::simd::with_avx2;
+use super::simd::simd_kernel;
 
 /// ε of every LayerNorm the models build (burn's `LayerNormConfig` default, set explicitly
 /// there so this op and the fallback agree: the module does not expose its ε).
@@ -72,7 +72,8 @@ fn forward_host(x: &[f32], gamma: &[f32], beta: &[f32]) -> (Vec<f32>, Vec<f32>, 
     (y, xhat, rstd)
 }
 
-with_avx2!(
+simd_kernel!(
+    /// A block of rows: sums in lanes (see [`dot`]), then one vectorisable pass per row.
     fn forward_rows_kernel(
         x: &[f32],
         gamma: &[f32],
@@ -80,40 +81,30 @@ with_avx2!(
         y: &mut [f32],
         xh: &mut [f32],
         rs: &mut [f32],
-    ) = forward_rows;
-);
-
-/// A block of rows: sums in lanes (see [`dot`]), then one vectorisable pass per row.
-#[inline(always)]
-fn forward_rows(
-    x: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
-    y: &mut [f32],
-    xh: &mut [f32],
-    rs: &mut [f32],
-) {
-    let d = gamma.len();
-    for (((yr, hr), r), xr) in y
-        .chunks_mut(d)
-        .zip(xh.chunks_mut(d))
-        .zip(rs.iter_mut())
-        .zip(x.chunks(d))
-    {
-        let mean = lane_sum(xr) / d as f32;
-        for (h, &v) in hr.iter_mut().zip(xr) {
-            *h = v - mean;
-        }
-        let inv = 1.0 / (dot(hr, hr) / d as f32 + EPS as f32).sqrt();
-        *r = inv;
-        for (((yv, h), &g), &b) in yr.iter_mut().zip(hr.iter_mut()).zip(gamma).zip(beta) {
-            *h *= inv;
-            *yv = *h * g + b;
+    ) {
+        let d = gamma.len();
+        for (((yr, hr), r), xr) in y
+            .chunks_mut(d)
+            .zip(xh.chunks_mut(d))
+            .zip(rs.iter_mut())
+            .zip(x.chunks(d))
+        {
+            let mean = lane_sum(xr) / d as f32;
+            for (h, &v) in hr.iter_mut().zip(xr) {
+                *h = v - mean;
+            }
+            let inv = 1.0 / (dot(hr, hr) / d as f32 + EPS as f32).sqrt();
+            *r = inv;
+            for (((yv, h), &g), &b) in yr.iter_mut().zip(hr.iter_mut()).zip(gamma).zip(beta) {
+                *h *= inv;
+                *yv = *h * g + b;
+            }
         }
     }
-}
+);
 
-with_avx2!(
+simd_kernel!(
+    /// A block of rows of the backward pass, accumulating the block's γ and β gradients.
     #[allow(clippy::too_many_arguments)]
     fn backward_rows_kernel(
         dx: &mut [f32],
@@ -124,38 +115,24 @@ with_avx2!(
         dg: &mut [f32],
         db: &mut [f32],
         tmp: &mut [f32],
-    ) = backward_rows;
-);
-
-/// A block of rows of the backward pass, accumulating the block's γ and β gradients.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn backward_rows(
-    dx: &mut [f32],
-    dy: &[f32],
-    xh: &[f32],
-    rs: &[f32],
-    gamma: &[f32],
-    dg: &mut [f32],
-    db: &mut [f32],
-    tmp: &mut [f32],
-) {
-    let d = gamma.len();
-    for (((dxr, dyr), hr), &r) in dx.chunks_mut(d).zip(dy.chunks(d)).zip(xh.chunks(d)).zip(rs) {
-        for ((t, &g), (&v, q)) in tmp.iter_mut().zip(gamma).zip(dyr.iter().zip(db.iter_mut())) {
-            *t = v * g;
-            *q += v;
-        }
-        for ((s, &v), &h) in dg.iter_mut().zip(dyr).zip(hr) {
-            *s += v * h;
-        }
-        let m1 = lane_sum(tmp) / d as f32;
-        let m2 = dot(tmp, hr) / d as f32;
-        for ((o, &t), &h) in dxr.iter_mut().zip(tmp.iter()).zip(hr) {
-            *o = (t - m1 - h * m2) * r;
+    ) {
+        let d = gamma.len();
+        for (((dxr, dyr), hr), &r) in dx.chunks_mut(d).zip(dy.chunks(d)).zip(xh.chunks(d)).zip(rs) {
+            for ((t, &g), (&v, q)) in tmp.iter_mut().zip(gamma).zip(dyr.iter().zip(db.iter_mut())) {
+                *t = v * g;
+                *q += v;
+            }
+            for ((s, &v), &h) in dg.iter_mut().zip(dyr).zip(hr) {
+                *s += v * h;
+            }
+            let m1 = lane_sum(tmp) / d as f32;
+            let m2 = dot(tmp, hr) / d as f32;
+            for ((o, &t), &h) in dxr.iter_mut().zip(tmp.iter()).zip(hr) {
+                *o = (t - m1 - h * m2) * r;
+            }
         }
     }
-}
+);
 
 fn flex(values: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))

@@ -8,7 +8,6 @@
 //! column sum. Products split the output, never the inner dimension, across threads, so
 //! the bits do not depend on the thread count.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -24,7 +23,7 @@ use burn::tensor::{Tensor, TensorData};
 
 use super::gelu_op::{gelu, gelu_in_place};
 use super::host_gemm::{matmul_parallel, Mat};
-use super::recurrent_op::{host, on_flex_f32};
+use super::recurrent_op::{contiguous, host, on_flex_f32};
 
 #[backend_extension(Flex, Autodiff)]
 pub trait LinearBackend: Backend {
@@ -151,19 +150,18 @@ impl Backward<Flex, 3> for LinearBackward {
         let [node_x, node_w, node_b] = ops.parents;
         let dy_t = grads.consume::<Flex>(&ops.node);
         let (x, w, gelu_d) = ops.state;
-        let dy = match gelu_d {
+        let dy_host = host(&dy_t);
+        let through_gelu: Vec<f32>;
+        let dy: &[f32] = match gelu_d {
             // Through the activation first: dZ = dY ⊙ gelu'(Z).
-            Some(d) => Cow::Owned(
-                host(&dy_t)
-                    .iter()
-                    .zip(d.iter())
-                    .map(|(g, d)| g * d)
-                    .collect(),
-            ),
-            None => host(&dy_t),
+            Some(d) => {
+                through_gelu = dy_host.iter().zip(d.iter()).map(|(g, d)| g * d).collect();
+                &through_gelu
+            }
+            None => &dy_host,
         };
         let ids = [node_x, node_w, node_b].map(|n| n.map(|n| n.id));
-        register_grads(grads, ids, &x, &w, &dy);
+        register_grads(grads, ids, &x, &w, dy);
     }
 }
 
@@ -259,9 +257,11 @@ fn tracked<C: CheckpointStrategy>(
         .stateful()
     {
         OpsKind::Tracked(prep) => {
-            let (xp, wp, bp) = (x.primitive(), w.primitive(), b.primitive());
-            let (y, d) = host(xp, wp, bp);
-            prep.finish((xp.clone(), wp.clone(), d), y)
+            // The input contiguous once, for both passes (a transposed view, e.g. an RNN's
+            // time-major input, would be copied by each).
+            let (xp, wp, bp) = (contiguous(x.primitive()), w.primitive(), b.primitive());
+            let (y, d) = host(&xp, wp, bp);
+            prep.finish((xp, wp.clone(), d), y)
         }
         OpsKind::UnTracked(prep) => {
             prep.finish(host(x.primitive(), w.primitive(), b.primitive()).0)

@@ -16,9 +16,9 @@
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{gelu, sigmoid};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Tensor};
 
-use super::lstm::onehot_embed;
+use super::stack::{through_layers, EmbedStack};
 use serde::{Deserialize, Serialize};
 
 fn d_width() -> usize {
@@ -142,34 +142,15 @@ pub struct LinearRnn {
     pub head: Linear,
 }
 
-impl LinearRnn {
-    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        self.run(self.emb.forward(tokens), None)
+impl EmbedStack for LinearRnn {
+    fn embedding(&self) -> &Embedding {
+        &self.emb
     }
 
-    /// Real-valued token encodings `[B, T, vocab]` → logits (one-hot rows reproduce `forward`).
-    pub fn forward_onehot(&self, x: Tensor<3>) -> Tensor<3> {
-        self.run(onehot_embed(x, &self.emb), None)
-    }
-
-    /// Embedding output, then every block's output (the residual stream), each `[B, T, d]`.
-    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Vec<Tensor<3>> {
-        let mut states = Vec::new();
-        self.run(self.emb.forward(tokens), Some(&mut states));
-        states
-    }
-
-    fn run(&self, x: Tensor<3>, mut states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
-        let mut x = x;
-        if let Some(s) = states.as_deref_mut() {
-            s.push(x.clone());
-        }
-        for layer in &self.layers {
-            x = layer.forward(x);
-            if let Some(s) = states.as_deref_mut() {
-                s.push(x.clone());
-            }
-        }
+    /// The block outputs recorded are the residual stream.
+    fn run(&self, x: Tensor<3>, states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
+        let n = self.layers.len();
+        let x = through_layers(x, n, |i, x| self.layers[i].forward(x), None, states);
         self.head.forward(self.ln_f.forward(x))
     }
 }

@@ -11,9 +11,10 @@ use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig,
 };
 use burn::tensor::activation::{sigmoid, tanh};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::stack::{through_layers, EmbedStack};
 use super::{fused, linear_op, recurrent_op};
 
 /// Which LSTM layer implementation to use.
@@ -99,10 +100,27 @@ impl LstmConfig {
     }
 }
 
-/// PyTorch's default RNN initialization: U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias.
-pub(crate) fn rnn_init(hidden: usize) -> Initializer {
+/// The input projection `[in, gates·H]` (with bias, applied to all time steps at once) and
+/// the recurrent projection `[H, gates·H]` (with a bias only if `hidden_bias`) of a gated
+/// RNN layer, with PyTorch's default initialization: U(-1/sqrt(H), 1/sqrt(H)) for every
+/// weight and bias.
+pub(crate) fn rnn_projections(
+    d_in: usize,
+    hidden: usize,
+    gates: usize,
+    hidden_bias: bool,
+    device: &Device,
+) -> (Linear, Linear) {
     let k = 1.0 / (hidden as f64).sqrt();
-    Initializer::Uniform { min: -k, max: k }
+    let init = Initializer::Uniform { min: -k, max: k };
+    let w_ih = LinearConfig::new(d_in, gates * hidden)
+        .with_initializer(init.clone())
+        .init(device);
+    let w_hh = LinearConfig::new(hidden, gates * hidden)
+        .with_bias(hidden_bias)
+        .with_initializer(init)
+        .init(device);
+    (w_ih, w_hh)
 }
 
 /// One LSTM layer, gates laid out `[i, f, o, g]` so one sigmoid covers `i, f, o`.
@@ -120,15 +138,10 @@ pub struct FastLstmLayer {
 
 impl FastLstmLayer {
     pub fn new(d_in: usize, hidden: usize, device: &Device) -> Self {
-        let init = rnn_init(hidden);
+        let (w_ih, w_hh) = rnn_projections(d_in, hidden, 4, false, device);
         Self {
-            w_ih: LinearConfig::new(d_in, 4 * hidden)
-                .with_initializer(init.clone())
-                .init(device),
-            w_hh: LinearConfig::new(hidden, 4 * hidden)
-                .with_bias(false)
-                .with_initializer(init)
-                .init(device),
+            w_ih,
+            w_hh,
             fused: true,
             sequence: true,
         }
@@ -216,52 +229,19 @@ pub struct Lstm {
     pub head: Linear,
 }
 
-impl Lstm {
-    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        self.run(self.emb.forward(tokens), None)
+impl EmbedStack for Lstm {
+    fn embedding(&self) -> &Embedding {
+        &self.emb
     }
 
-    /// Real-valued token encodings `[B, T, vocab]` → logits (one-hot rows reproduce `forward`).
-    pub fn forward_onehot(&self, x: Tensor<3>) -> Tensor<3> {
-        self.run(onehot_embed(x, &self.emb), None)
-    }
-
-    /// Embedding output, then every layer's output, each `[B, T, width]`.
-    pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Vec<Tensor<3>> {
-        let mut states = Vec::new();
-        self.run(self.emb.forward(tokens), Some(&mut states));
-        states
-    }
-
-    /// From embeddings: layers and readout; pushes each representation when `states` is given.
-    fn run(&self, x: Tensor<3>, mut states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
-        let mut x = x;
-        let n = self.layers.len() + self.stock.len();
-        let mut keep = |x: &Tensor<3>| {
-            if let Some(s) = states.as_deref_mut() {
-                s.push(x.clone());
-            }
+    fn run(&self, x: Tensor<3>, states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {
+        let fast = self.layers.len();
+        let layer = |i: usize, x: Tensor<3>| match self.layers.get(i) {
+            Some(l) => l.forward(x),
+            None => self.stock[i - fast].forward(x, None).0,
         };
-        keep(&x);
-        for (i, layer) in self.layers.iter().enumerate() {
-            x = layer.forward(x);
-            keep(&x);
-            if i + 1 < n {
-                x = self.drop.forward(x);
-            }
-        }
-        for (i, layer) in self.stock.iter().enumerate() {
-            x = layer.forward(x, None).0;
-            keep(&x);
-            if i + 1 < n {
-                x = self.drop.forward(x);
-            }
-        }
+        let n = fast + self.stock.len();
+        let x = through_layers(x, n, layer, Some(&self.drop), states);
         linear_op::forward(&self.head, x)
     }
-}
-
-/// `x [B, T, V] · E [V, d]`: an embedding lookup as a product (equal for one-hot rows).
-pub(crate) fn onehot_embed(x: Tensor<3>, emb: &Embedding) -> Tensor<3> {
-    x.matmul(emb.weight.val().unsqueeze::<3>())
 }

@@ -9,9 +9,12 @@ pub mod attention_op;
 mod build;
 pub mod fused;
 pub mod gelu_op;
+#[cfg(target_arch = "x86_64")]
+pub mod gemm512;
 pub mod gru;
 pub mod gru_seq;
 pub mod host_gemm;
+pub mod isa;
 pub mod layernorm_op;
 pub mod linear_op;
 pub mod linear_residual_op;
@@ -20,7 +23,9 @@ pub mod lstm;
 pub mod lstm_seq;
 pub mod mlp;
 pub mod recurrent_op;
+pub mod seq_chunks;
 mod simd;
+pub mod stack;
 pub mod transformer;
 mod turn;
 
@@ -33,6 +38,7 @@ pub use gru::{Gru, GruConfig, GruLayer};
 pub use linear_rnn::{LinearRnn, LinearRnnConfig};
 pub use lstm::{FastLstmLayer, Lstm, LstmConfig, LstmImpl};
 pub use mlp::{Mlp, MlpConfig};
+pub use stack::EmbedStack;
 pub use transformer::{PosEncoding, Transformer, TransformerConfig};
 pub use turn::rng_turn;
 

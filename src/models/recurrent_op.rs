@@ -17,8 +17,8 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend, Dispatch, DispatchDevice, Flex};
 use burn::tensor::{DType, Tensor, TensorData};
 
-use super::gru_seq;
-use super::lstm_seq::{self, Dims};
+use super::seq_chunks::Dims;
+use super::{gru_seq, lstm_seq};
 
 #[backend_extension(Flex, Autodiff)]
 pub trait RecurrentBackend: Backend {
@@ -67,11 +67,43 @@ pub fn on_flex_f32<const D: usize>(x: &Tensor<D>) -> bool {
         )
 }
 
-/// Host copy of a Flex tensor's values in row-major order (no copy when contiguous).
-pub(crate) fn host(x: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+/// A Flex tensor's values in row-major order: borrowed when the tensor is contiguous, else
+/// one contiguous copy (made by burn-flex's tiled copy, not copied again).
+pub(crate) enum Host<'a> {
+    Borrowed(&'a [f32]),
+    Copied(FlexTensor),
+}
+
+impl std::ops::Deref for Host<'_> {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        match self {
+            Host::Borrowed(s) => s,
+            Host::Copied(t) => t.as_slice::<f32>().expect("a contiguous f32 copy"),
+        }
+    }
+}
+
+impl Host<'_> {
+    pub(crate) fn into_owned(self) -> Vec<f32> {
+        self.to_vec()
+    }
+}
+
+/// The values of a Flex tensor in row-major order (no copy when contiguous).
+pub(crate) fn host(x: &FlexTensor) -> Host<'_> {
     match x.as_slice::<f32>() {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(x.to_contiguous().as_slice::<f32>().expect("f32").to_vec()),
+        Some(s) => Host::Borrowed(s),
+        None => Host::Copied(x.to_contiguous()),
+    }
+}
+
+/// `x` itself when contiguous (a second handle on its storage), else a contiguous copy: for
+/// state a backward pass reads, so the copy is made once.
+pub(crate) fn contiguous(x: &FlexTensor) -> FlexTensor {
+    match x.as_slice::<f32>() {
+        Some(_) => x.clone(),
+        None => x.to_contiguous(),
     }
 }
 
@@ -130,6 +162,8 @@ impl RecurrentBackend for Flex {
 #[derive(Debug, Clone)]
 pub struct LstmState {
     tape: Arc<lstm_seq::LstmTape>,
+    /// The op's output (shared with the graph, not copied): the backward pass reads it.
+    out: FlexTensor,
     w: Arc<Vec<f32>>,
 }
 
@@ -144,7 +178,7 @@ impl Backward<Flex, 2> for LstmSequenceBackward {
         let dout = grads.consume::<Flex>(&ops.node);
         let state = ops.state;
         let Dims { t, b, h } = state.tape.dims;
-        let (dxp, dw) = lstm_seq::backward(&state.tape, &state.w, &host(&dout));
+        let (dxp, dw) = lstm_seq::backward(&state.tape, &host(&state.out), &state.w, &host(&dout));
         if let Some(node) = node_xp {
             grads.register::<Flex>(node.id, flex(dxp, &[t, b, 4 * h]));
         }
@@ -158,6 +192,7 @@ impl Backward<Flex, 2> for LstmSequenceBackward {
 #[derive(Debug, Clone)]
 pub struct GruState {
     tape: Arc<gru_seq::GruTape>,
+    out: FlexTensor,
     w: Arc<Vec<f32>>,
 }
 
@@ -172,7 +207,8 @@ impl Backward<Flex, 3> for GruSequenceBackward {
         let dout = grads.consume::<Flex>(&ops.node);
         let state = ops.state;
         let Dims { t, b, h } = state.tape.dims;
-        let (dxp, dw, db) = gru_seq::backward(&state.tape, &state.w, &host(&dout));
+        let (dxp, dw, db) =
+            gru_seq::backward(&state.tape, &host(&state.out), &state.w, &host(&dout));
         if let Some(node) = node_xp {
             grads.register::<Flex>(node.id, flex(dxp, &[t, b, 3 * h]));
         }
@@ -200,10 +236,11 @@ impl<C: CheckpointStrategy> RecurrentBackend for Autodiff<Flex, C> {
                 let (xp, w, b) = (xp.primitive(), w_hh.primitive(), b_hh.primitive());
                 let dims = gru_dims(xp, w, b);
                 let w = host(w).into_owned();
-                let tape = gru_seq::forward(&host(xp), &w, &host(b), dims);
-                let out = flex(tape.out.clone(), &[dims.t, dims.b, dims.h]);
+                let mut tape = gru_seq::forward(&host(xp), &w, &host(b), dims);
+                let out = flex(std::mem::take(&mut tape.out), &[dims.t, dims.b, dims.h]);
                 let state = GruState {
                     tape: Arc::new(tape),
+                    out: out.clone(),
                     w: Arc::new(w),
                 };
                 prep.finish(state, out)
@@ -226,10 +263,11 @@ impl<C: CheckpointStrategy> RecurrentBackend for Autodiff<Flex, C> {
                 let (xp, w) = (xp.primitive(), w_hh.primitive());
                 let dims = lstm_dims(xp, w);
                 let w = host(w).into_owned();
-                let tape = lstm_seq::forward(&host(xp), &w, dims);
-                let out = flex(tape.out.clone(), &[dims.t, dims.b, dims.h]);
+                let mut tape = lstm_seq::forward(&host(xp), &w, dims);
+                let out = flex(std::mem::take(&mut tape.out), &[dims.t, dims.b, dims.h]);
                 let state = LstmState {
                     tape: Arc::new(tape),
+                    out: out.clone(),
                     w: Arc::new(w),
                 };
                 prep.finish(state, out)

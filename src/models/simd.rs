@@ -1,47 +1,58 @@
-//! One way to run a hot host kernel with AVX2 and FMA when the CPU has them.
+//! One way to run a hot host kernel with the widest vectors the CPU has.
 //!
-//! The kernels (`*_body`, `#[inline(always)]`) are plain Rust loops; compiled inside a
-//! `#[target_feature(enable = "avx2,fma")]` function they auto-vectorise to 8 lanes with
-//! fused multiply-adds, while the default x86-64 build only assumes SSE2. The choice is
-//! made at run time, so one binary runs everywhere; on a given machine the same path is
-//! taken every call, so results stay bit-identical run to run.
+//! The kernels are plain Rust loops; compiled inside a `#[target_feature]` function they
+//! auto-vectorise to 16 lanes (AVX-512) or 8 lanes (AVX2), while the default x86-64 build
+//! only assumes SSE2. The path is chosen once per process ([`super::isa`]), so one binary
+//! runs everywhere and a process takes the same path on every call. Rust never fuses or
+//! reorders floating-point operations on its own, so the three builds of a kernel give the
+//! same bits.
 
-/// `with_avx2!(fn name(a: A, b: B) -> R = body);` defines `name`, which calls `body`
-/// compiled for AVX2+FMA when the CPU has both and as is otherwise.
-macro_rules! with_avx2 {
-    ($(#[$m:meta])* $vis:vis fn $name:ident($($a:ident: $t:ty),* $(,)?) $(-> $r:ty)? = $body:path;) => {
+/// `simd_kernel!(fn name(a: A, b: B) -> R { body })` defines `name`, which runs `body`
+/// compiled for the path [`super::isa::isa`] chose: AVX-512 (F/BW/DQ/VL), AVX2+FMA, or as
+/// is. Helpers the body calls must be `#[inline(always)]` to be compiled for the same
+/// instruction set.
+macro_rules! simd_kernel {
+    ($(#[$m:meta])* $vis:vis fn $name:ident($($a:ident: $t:ty),* $(,)?) $(-> $r:ty)? $body:block) => {
         $(#[$m])*
         $vis fn $name($($a: $t),*) $(-> $r)? {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn body($($a: $t),*) $(-> $r)? $body
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn avx2($($a: $t),*) $(-> $r)? {
-                    $body($($a),*)
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx512($($a: $t),*) $(-> $r)? {
+                    body($($a),*)
                 }
-                if std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
-                    // SAFETY: both features were just detected on this CPU.
-                    return unsafe { avx2($($a),*) };
+                #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2($($a: $t),*) $(-> $r)? {
+                    body($($a),*)
+                }
+                match $crate::models::isa::isa() {
+                    // SAFETY: `isa()` only picks a path whose features the CPU has.
+                    $crate::models::isa::Isa::Avx512 => return unsafe { avx512($($a),*) },
+                    $crate::models::isa::Isa::Avx2 => return unsafe { avx2($($a),*) },
+                    $crate::models::isa::Isa::Scalar => {}
                 }
             }
-            $body($($a),*)
+            body($($a),*)
         }
     };
 }
-pub(crate) use with_avx2;
+pub(crate) use simd_kernel;
 
 #[cfg(test)]
 mod tests {
-    #[inline(always)]
-    fn axpy_body(a: f32, x: &[f32], y: &mut [f32]) -> usize {
-        for (y, x) in y.iter_mut().zip(x) {
-            *y += a * x;
+    super::simd_kernel!(
+        fn axpy(a: f32, x: &[f32], y: &mut [f32]) -> usize {
+            for (y, x) in y.iter_mut().zip(x) {
+                *y += a * x;
+            }
+            y.len()
         }
-        y.len()
-    }
-
-    super::with_avx2!(fn axpy(a: f32, x: &[f32], y: &mut [f32]) -> usize = axpy_body;);
+    );
 
     #[test]
     fn the_dispatched_kernel_computes_what_its_body_does() {

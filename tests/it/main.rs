@@ -26,6 +26,7 @@ mod fuzz_corpus;
 mod gc_roots;
 mod go_terms;
 mod invalid_yaml;
+mod kernel_paths;
 mod kind_params;
 mod kinds_doc;
 mod layers;

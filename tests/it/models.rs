@@ -261,7 +261,7 @@ fn fast_lstm_matches_reference_recurrence() {
 
 #[test]
 fn fused_lstm_cell_matches_tensor_ops_values_and_gradients() {
-    use seqlab::models::{LstmConfig, LstmImpl};
+    use seqlab::models::{EmbedStack, LstmConfig, LstmImpl};
     let dev = Device::flex().autodiff();
     let _turn = seqlab::train::rng_turn();
     dev.seed(4);
