@@ -82,8 +82,9 @@ pub struct TransformerConfig {
     /// with `bos` the table has one more row, for the BOS position).
     #[serde(default = "d_max_len")]
     pub max_len: usize,
-    /// Prepend a beginning-of-sequence token (see the module docs).
-    #[serde(default)]
+    /// Prepend a beginning-of-sequence token (see the module docs). Left out of the JSON
+    /// when false, so configs written before it existed are written the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub bos: bool,
 }
 
