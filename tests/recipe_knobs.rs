@@ -396,3 +396,60 @@ fn batch_prefix_by_hand() {
     assert_eq!(b.prefix(3).unwrap(), b);
     assert!(b.prefix(0).is_none() && b.prefix(4).is_none());
 }
+
+/// Not a test: the phase-A probe (issue 12). Parity at T = 16, width 64, 4 heads, 2
+/// layers, lr 1e-3, at most 2,000 steps with early stopping at 99.5% training accuracy,
+/// one seed; BOS and positions none / learned. Prints accuracies and wall time.
+/// `cargo test --release --test recipe_knobs -- --ignored --nocapture probe`
+#[test]
+#[ignore]
+fn probe_parity_bos_and_positions() {
+    use seqlab::datasets::automata::{try_generate, GenConfig, Task};
+    use seqlab::train::{evaluate, SeqDataset};
+    let gen = GenConfig {
+        length: 16,
+        ..GenConfig::default()
+    };
+    let test = try_generate(&Task::Parity, 2000, &gen, 12345).unwrap();
+    let test = SeqDataset::new(test.inputs, test.labels, test.mask, test.n, test.t).unwrap();
+    let tc: TrainConfig = serde_json::from_str(
+        r#"{"steps":2000,"batch_size":64,"lr":0.001,"warmup_steps":200,"eval_every":50,"target_acc":0.995,"window":2,"seed":0}"#,
+    )
+    .unwrap();
+    for (bos, pos) in [
+        (true, "none"),
+        (true, "learned"),
+        (false, "none"),
+        (false, "learned"),
+    ] {
+        let mc = mcfg(&format!(
+            r#"{{"family":"transformer","vocab":2,"n_classes":2,"width":64,"depth":2,"heads":4,"max_len":16,"pos":"{pos}","bos":{bos}}}"#
+        ));
+        let fresh = move |b: usize, rng: &mut SplitMix64| {
+            let s = try_generate(&Task::Parity, b, &gen, rng.next_u64()).unwrap();
+            Batch::new(s.inputs, s.labels, s.mask, s.n, s.t).unwrap()
+        };
+        let out = train(
+            &mc,
+            &tc,
+            Batches::Fresh(Box::new(fresh)),
+            None,
+            &Device::flex(),
+            |_| {},
+        )
+        .unwrap();
+        let rep = evaluate(&out.model.valid(), &test, 256).unwrap();
+        println!(
+            "bos={bos} pos={pos}: test acc {:.2}% (seq {:.2}%), {} steps{}, {:.1} s",
+            100.0 * rep.acc,
+            100.0 * rep.seq_acc,
+            out.steps_run,
+            if out.stopped_early {
+                " (early stop)"
+            } else {
+                ""
+            },
+            out.seconds
+        );
+    }
+}
