@@ -116,7 +116,7 @@ fn bos_is_seen_by_the_first_position_and_maps_cover_the_inputs() {
     let Model::Transformer(m) = build(&transformer(r#","pos":"rope","bos":true"#), 4, &dev) else {
         panic!("a transformer config builds a transformer")
     };
-    assert!(m.has_bos());
+    assert!(m.bos);
     let (_, full) = m.forward_with_attention(tokens(&x, b, t, &dev)).unwrap();
     for w in &full {
         // Heads 2, T + 1 positions; row 1 (the first input token) may look at column 0

@@ -191,7 +191,7 @@ impl Model {
     ) -> Option<Result<Vec<Tensor<4>>, ModelError>> {
         match self {
             Model::Transformer(m) => Some(m.forward_with_attention(tokens).map(|(_, ws)| {
-                if !m.has_bos() {
+                if !m.bos {
                     return ws;
                 }
                 ws.into_iter()

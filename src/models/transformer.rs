@@ -194,7 +194,8 @@ pub struct Transformer {
     pub heads: usize,
     /// Longest input (without the BOS token) the learned table covers.
     pub max_len: usize,
-    /// A BOS token (the last row of `tok`) is prepended; its output is dropped.
+    /// A BOS token (the last row of `tok`) is prepended; its output is dropped. It is row
+    /// and column 0 of the maps of [`Transformer::forward_with_attention`].
     pub bos: bool,
 }
 
@@ -245,11 +246,6 @@ impl Transformer {
         self.run(self.embed(tokens), false, true).map(|r| r.hidden)
     }
 
-    /// Whether a BOS token is prepended (row and column 0 of the full attention maps).
-    pub fn has_bos(&self) -> bool {
-        self.bos
-    }
-
     /// Token embeddings `[B, T, d]`, with the BOS row in front when the model has one.
     fn embed(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         self.with_bos(self.tok.forward(tokens))
@@ -258,8 +254,10 @@ impl Transformer {
     /// `x [B, T, V] · E [V, d]`: the embedding lookup as a product (equal for one-hot rows;
     /// the BOS row is not an input token, so it is not part of `E` here).
     fn embed_onehot(&self, x: Tensor<3>) -> Tensor<3> {
-        let [_, _, v] = x.dims();
-        let e = self.tok.weight.val().narrow(0, 0, v);
+        let mut e = self.tok.weight.val();
+        if self.bos {
+            e = e.narrow(0, 0, x.dims()[2]);
+        }
         self.with_bos(x.matmul(e.unsqueeze::<3>()))
     }
 
