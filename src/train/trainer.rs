@@ -105,6 +105,8 @@ pub struct TrainConfig {
     /// sampler's generator. Per-position targets only; for the automata a cut row is a
     /// sample of the shorter length (for Dyck: a prefix of a balanced string). `None`:
     /// every batch at its full length (no draw, so the bits of runs without it stay).
+    /// The generator's per-row `random_length` (padding, Liu et al.) supervises a causal
+    /// model's positions alike (for `min_length` 1) but runs every batch at full length.
     #[serde(default)]
     pub min_length: Option<usize>,
 }
