@@ -399,8 +399,9 @@ fn batch_prefix_by_hand() {
 
 /// Not a test: the phase-A probe (issue 12). Parity at T = 16, width 64, 4 heads, 2
 /// layers, lr 1e-3, at most 2,000 steps with early stopping at 99.5% training accuracy,
-/// one seed; BOS and positions none / learned. Prints accuracies and wall time.
-/// `cargo test --release --test recipe_knobs -- --ignored --nocapture probe`
+/// one seed; BOS and positions none / learned (`PROBE_VARIANTS`, default
+/// `bos:none,bos:learned`; `nobos:rope` and the like for others). Prints accuracies and
+/// wall time: `cargo test --release --test recipe_knobs -- --ignored --nocapture probe`
 #[test]
 #[ignore]
 fn probe_parity_bos_and_positions() {
@@ -416,12 +417,14 @@ fn probe_parity_bos_and_positions() {
         r#"{"steps":2000,"batch_size":64,"lr":0.001,"warmup_steps":200,"eval_every":50,"target_acc":0.995,"window":2,"seed":0}"#,
     )
     .unwrap();
-    for (bos, pos) in [
-        (true, "none"),
-        (true, "learned"),
-        (false, "none"),
-        (false, "learned"),
-    ] {
+    let variants =
+        std::env::var("PROBE_VARIANTS").unwrap_or_else(|_| "bos:none,bos:learned".into());
+    for v in variants.split(',') {
+        let (bos, pos) = match v.split_once(':') {
+            Some(("bos", pos)) => (true, pos),
+            Some((_, pos)) => (false, pos),
+            None => (false, v),
+        };
         let mc = mcfg(&format!(
             r#"{{"family":"transformer","vocab":2,"n_classes":2,"width":64,"depth":2,"heads":4,"max_len":16,"pos":"{pos}","bos":{bos}}}"#
         ));
