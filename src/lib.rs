@@ -4,15 +4,21 @@
 //! [`spec`] (the YAML and its validation) → [`plan`] (sweep expansion into an
 //! instance DAG) → [`cache`] (keys, objects, index, locks) → [`exec`]
 //! (deciding what runs and running it) → [`stages`] (the kinds of work) →
-//! [`ops`] (one function per CLI command) → [`cli`] (argument parsing).
+//! [`ops`] (one function per CLI command) → [`cli`] (argument parsing). The
+//! engine knows the kinds only through their contract, [`kind`].
+//!
+//! The modules form layers; which may import which is the table in
+//! `docs/architecture.md`, enforced by `tests/layers.rs`.
 
 pub mod cache;
 pub mod cli;
+pub mod clock;
 pub mod datasets;
 pub mod exec;
 pub mod explain;
 pub mod fetch;
 pub mod fsutil;
+pub mod kind;
 pub mod metrics;
 pub mod models;
 pub mod ops;

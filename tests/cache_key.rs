@@ -10,7 +10,7 @@ use common::{counts, with_state, Work};
 use seqlab::cache::key::{KeyComponents, KEY_FORMAT};
 use seqlab::cache::Cache;
 use seqlab::exec::Outcome;
-use seqlab::stages::{Setting, Settings};
+use seqlab::kind::{Backend, Setting, Settings};
 use serde_json::{json, Value};
 
 // ------------------------------------------------- the encoding itself
@@ -370,7 +370,7 @@ fn backend_changes_the_key_only_for_kinds_that_declare_it() {
     let cache = Cache::open(&w.cache()).unwrap();
     let flex = Settings::default();
     let other = Settings {
-        backend: "other".into(),
+        backend: Backend::Cuda,
     };
     let p = plan(w.path(), &single("tiny", "{}"), &reg);
     assert_eq!(root_keys(&cache, &p, &flex), root_keys(&cache, &p, &other));
@@ -382,7 +382,7 @@ fn backend_changes_the_key_only_for_kinds_that_declare_it() {
 
     run(&cache, &pb, &flex, false);
     match &run(&cache, &pb, &other, true)[0] {
-        Outcome::WouldRun { reason } => assert_eq!(reason, "setting backend flex → other"),
+        Outcome::WouldRun { reason } => assert_eq!(reason, "setting backend flex → cuda"),
         o => panic!("expected stale, got {o:?}"),
     }
     run(&cache, &p, &flex, false);
@@ -397,7 +397,7 @@ fn backend_flag_keeps_command_stages_cached() {
     let w = Work::new();
     w.write("c.yaml", CHAIN);
     w.run("c.yaml", &[]).ok();
-    let st = w.status("c.yaml", &["--backend", "other"]);
+    let st = w.status("c.yaml", &["--backend", "cuda"]);
     assert_eq!(with_state(&st, "cached"), vec!["a", "b"]);
     let r = w.run("c.yaml", &["--backend", "cuda"]).ok();
     assert_eq!(r.summary(), counts(0, 2, 0, 0));

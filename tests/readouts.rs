@@ -2,8 +2,7 @@
 //! paper's, their Spearman correlation with ties, the longest accurate prefix (depth
 //! against length) read from `evaluate`'s per-position files, and the 95% half-width.
 
-use seqlab::plan::Coords;
-use seqlab::stages::InputDir;
+use seqlab::kind::{Coords, InputDir};
 use seqlab::study::prefix::min_depth_through;
 use seqlab::study::{
     aggregate, collect, depth_against_length, min_depths, paper_agreement, Axes, Cell,

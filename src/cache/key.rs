@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | key format version ([`KEY_FORMAT`]) | yes | bumped when this encoding changes |
 //! | stage kind name (`command`, `train`, …) | yes | |
-//! | kind implementation version ([`crate::stages::StageKind::version`]) | yes | a kind bumps it when its outputs could change |
+//! | kind implementation version ([`crate::kind::StageKind::version`]) | yes | a kind bumps it when its outputs could change |
 //! | resolved params, defaults filled in | yes | canonical: `1e-3` = `0.001`; a float param given as `1` = `1.0`; matrix values are params |
 //! | each input binding, in `needs` then `gather` order: gathered or not | yes | |
 //! | … each input instance's coordinate label (`i=1,mode=a`) | yes | it names the sub-directory a gathering stage reads |
@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::stages::JsonMap;
+use crate::kind::JsonMap;
 
 /// Bumped whenever the encoding below changes, invalidating every key.
 pub const KEY_FORMAT: u32 = 1;

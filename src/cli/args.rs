@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::kind::Backend;
+
 /// seqlab runs declarative, content-cached sequence-model experiments.
 ///
 /// A pipeline (YAML) is a graph of stages with parameter sweeps. `seqlab run`
@@ -42,8 +44,8 @@ pub struct PipelineArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
     /// Tensor backend for training stages (part of their cache key).
-    #[arg(long, default_value = "flex", value_name = "NAME")]
-    pub backend: String,
+    #[arg(long, value_enum, default_value_t = Backend::Flex)]
+    pub backend: Backend,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -142,8 +144,8 @@ pub enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
         /// Backend, as in `run` (with --rerun).
-        #[arg(long, default_value = "flex")]
-        backend: String,
+        #[arg(long, value_enum, default_value_t = Backend::Flex)]
+        backend: Backend,
         /// Output format: `text` for people, `json` for programs.
         #[arg(long, value_enum, default_value = "text")]
         format: TextOrJson,
@@ -152,6 +154,13 @@ pub enum Command {
     Bench {
         #[command(subcommand)]
         what: BenchWhat,
+    },
+    /// The stage kinds and their params (`--markdown`: the reference in
+    /// docs/kinds.md).
+    Kinds {
+        /// The full params reference as Markdown.
+        #[arg(long)]
+        markdown: bool,
     },
     /// Remove stored objects that no recorded execution references.
     Gc {

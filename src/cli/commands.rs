@@ -5,12 +5,12 @@ use std::process::ExitCode;
 use super::args::{BenchWhat, Cli, Command, GraphFormat, PipelineArgs, TextOrJson};
 use crate::cache::Cache;
 use crate::exec::RunOptions;
+use crate::kind::Settings;
 use crate::ops;
 use crate::plan::Plan;
-use crate::stages::{Registry, Settings};
 
 pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
-    let registry = Registry::builtin();
+    let registry = crate::stages::builtin_registry();
     let cache = || Cache::open(&cli.global.cache);
     let plan = |p: &PipelineArgs| -> anyhow::Result<Plan> {
         Ok(ops::load_plan(&p.pipeline, &p.sets, &registry)?.1)
@@ -27,7 +27,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             let mut opts = RunOptions {
                 dry_run: *dry_run,
                 settings: Settings {
-                    backend: pipeline.backend.clone(),
+                    backend: pipeline.backend,
                 },
                 progress: !cli.global.quiet,
                 ..RunOptions::default()
@@ -61,7 +61,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                 &cache()?,
                 &plan,
                 &Settings {
-                    backend: pipeline.backend.clone(),
+                    backend: pipeline.backend,
                 },
             )?;
             match format {
@@ -82,7 +82,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                     &cache,
                     &plan(pipeline)?,
                     &Settings {
-                        backend: pipeline.backend.clone(),
+                        backend: pipeline.backend,
                     },
                     stage,
                 )?,
@@ -143,14 +143,8 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                     .as_ref()
                     .expect("clap requires the pipeline with --rerun");
                 let plan = ops::load_plan(path, sets, &registry)?.1;
-                let r = ops::verify::rerun(
-                    &cache,
-                    &plan,
-                    instance,
-                    &Settings {
-                        backend: backend.clone(),
-                    },
-                )?;
+                let r =
+                    ops::verify::rerun(&cache, &plan, instance, &Settings { backend: *backend })?;
                 match format {
                     TextOrJson::Text => print!("{}", ops::verify::render_rerun(&r)),
                     TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&r)?),
@@ -181,6 +175,17 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                 models.clone()
             };
             print!("{}", ops::bench::train_speed(*steps, &names)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kinds { markdown } => {
+            print!(
+                "{}",
+                if *markdown {
+                    ops::kinds::markdown(&registry)
+                } else {
+                    ops::kinds::text(&registry)
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Gc { dry_run } => {

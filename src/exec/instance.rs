@@ -15,8 +15,8 @@ use crate::cache::lock::KeyLock;
 use crate::cache::manifest::Manifest;
 use crate::cache::store::remove_tree;
 use crate::cache::Cache;
+use crate::kind::{InputDir, NoProgress, Progress, RunContext, Settings, Upstream};
 use crate::plan::Plan;
-use crate::stages::{InputDir, Progress, RunContext, Settings, Upstream};
 
 /// One instance ready to execute: its key and its inputs' trees.
 pub struct Job {
@@ -265,8 +265,8 @@ pub fn rerun_detached(
     settings: &Settings,
 ) -> anyhow::Result<Manifest> {
     let tmp = tmp_dir(cache, &format!("verify-{}", job.key));
-    let result = run_in(cache, plan, job, settings, &crate::stages::NoProgress, &tmp)
-        .and_then(|out| Manifest::scan(&out));
+    let result =
+        run_in(cache, plan, job, settings, &NoProgress, &tmp).and_then(|out| Manifest::scan(&out));
     let _ = remove_tree(&tmp);
     result
 }

@@ -14,8 +14,8 @@ use super::progress::RunBars;
 use super::resolve::Resolver;
 use super::{Outcome, RunReport};
 use crate::cache::Cache;
+use crate::kind::Settings;
 use crate::plan::Plan;
-use crate::stages::Settings;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {

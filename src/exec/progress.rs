@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::stages::Progress;
+use crate::kind::Progress;
 
 pub struct RunBars {
     multi: MultiProgress,

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use crate::cache::filehash::FileHasher;
 use crate::cache::index::Index;
 use crate::cache::key::{InputArtifact, InputBinding, KeyComponents, KEY_FORMAT};
+use crate::kind::Settings;
 use crate::plan::Plan;
-use crate::stages::Settings;
 
 /// The hash recorded for a kind's data file that does not exist.
 pub const ABSENT: &str = "absent";
@@ -58,7 +58,7 @@ impl<'a> Resolver<'a> {
             let hash = self.hasher.hash(index, &self.plan.workspace.join(dep))?;
             deps.insert(dep.clone(), hash);
         }
-        for file in inst.kind.data_files(&inst.params) {
+        for file in inst.kind.data_files(&inst.params)? {
             let path = self.plan.workspace.join(&file);
             let hash = if path.is_file() {
                 self.hasher.hash(index, &path)?
@@ -71,12 +71,7 @@ impl<'a> Resolver<'a> {
             .kind
             .settings()
             .iter()
-            .map(|s| {
-                (
-                    format!("{s:?}").to_lowercase(),
-                    self.settings.value(*s).to_string(),
-                )
-            })
+            .map(|s| (s.name().to_string(), self.settings.value(*s).to_string()))
             .collect();
         Ok(Some(KeyComponents {
             format: KEY_FORMAT,

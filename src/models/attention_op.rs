@@ -405,7 +405,7 @@ mod tests {
     #[test]
     fn matches_tensor_attention_values_and_gradients() {
         let dev = Device::flex().autodiff();
-        let _turn = crate::train::rng_turn();
+        let _turn = crate::models::rng_turn();
         dev.seed(5);
         // dh = 4 takes the generic kernel, dh = 16 a monomorphised one.
         for (b, t, h, dh, hb) in [(5, 11, 3, 4, 1), (5, 11, 3, 4, 3), (3, 13, 2, 16, 2)] {

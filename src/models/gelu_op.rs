@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn matches_burn_gelu_values_and_gradient() {
         let dev = Device::flex().autodiff();
-        let _turn = crate::train::rng_turn();
+        let _turn = crate::models::rng_turn();
         dev.seed(1);
         let x = Tensor::<2>::random([37, 19], Distribution::Normal(0.0, 3.0), &dev).require_grad();
         let r = Tensor::<2>::random([37, 19], Distribution::Uniform(-1.0, 1.0), &dev);

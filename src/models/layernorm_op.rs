@@ -267,7 +267,7 @@ mod tests {
     #[test]
     fn matches_burn_layer_norm_values_and_gradients() {
         let dev = Device::flex().autodiff();
-        let _turn = crate::train::rng_turn();
+        let _turn = crate::models::rng_turn();
         dev.seed(2);
         let mut ln = LayerNormConfig::new(24).with_epsilon(EPS).init(&dev);
         // Non-trivial γ and β, so their gradients and their use are both checked.

@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn matches_burn_linear_values_and_gradients() {
         let dev = Device::flex().autodiff();
-        let _turn = crate::train::rng_turn();
+        let _turn = crate::models::rng_turn();
         dev.seed(8);
         let layer = LinearConfig::new(7, 5).init(&dev);
         let x = Tensor::<3>::random([4, 9, 7], Distribution::Normal(0.0, 1.0), &dev).require_grad();
@@ -339,7 +339,7 @@ mod tests {
                 .unwrap();
             pool.install(|| {
                 let dev = Device::flex().autodiff();
-                let _turn = crate::train::rng_turn();
+                let _turn = crate::models::rng_turn();
                 dev.seed(3);
                 let layer = LinearConfig::new(64, 256).init(&dev);
                 let x = Tensor::<3>::random([64, 32, 64], Distribution::Normal(0.0, 1.0), &dev)

@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn matches_linear_plus_residual_values_and_gradients() {
         let dev = Device::flex().autodiff();
-        let _turn = crate::train::rng_turn();
+        let _turn = crate::models::rng_turn();
         dev.seed(9);
         let layer = LinearConfig::new(7, 5).init(&dev);
         let x = Tensor::<3>::random([4, 9, 7], Distribution::Normal(0.0, 1.0), &dev).require_grad();

@@ -6,6 +6,7 @@
 //! JSON, e.g. `{"family": "lstm", "vocab": 2, "n_classes": 2, "width": 64, "depth": 1}`.
 
 pub mod attention_op;
+mod build;
 pub mod fused;
 pub mod gelu_op;
 pub mod gru;
@@ -21,16 +22,19 @@ pub mod mlp;
 pub mod recurrent_op;
 mod simd;
 pub mod transformer;
+mod turn;
 
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use build::{DataShape, Family, ModelShape};
 pub use gru::{Gru, GruConfig, GruLayer};
 pub use linear_rnn::{LinearRnn, LinearRnnConfig};
 pub use lstm::{FastLstmLayer, Lstm, LstmConfig, LstmImpl};
 pub use mlp::{Mlp, MlpConfig};
 pub use transformer::{PosEncoding, Transformer, TransformerConfig};
+pub use turn::rng_turn;
 
 /// Errors a forward pass can report instead of panicking.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -100,7 +104,7 @@ impl ModelConfig {
                 _ => None,
             },
             ModelConfig::Mlp(c) => Some(c.max_len),
-            _ => None,
+            ModelConfig::Lstm(_) | ModelConfig::Gru(_) | ModelConfig::LinearRnn(_) => None,
         }
     }
 
@@ -201,7 +205,7 @@ impl Model {
                     })
                     .collect()
             })),
-            _ => None,
+            Model::Lstm(_) | Model::Gru(_) | Model::Mlp(_) | Model::LinearRnn(_) => None,
         }
     }
 }

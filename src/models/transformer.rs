@@ -33,8 +33,13 @@ use super::recurrent_op::on_flex_f32;
 use super::ModelError;
 use super::{layernorm_op, linear_op, linear_residual_op};
 
-/// How positions enter the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// How positions enter the model; `none` adds no position signal (NoPE: a
+/// causal model can still tell positions apart, through a BOS token or the
+/// mask). (No doc comments on the variants: schemars would then describe the
+/// enum as `oneOf`, and the params reference would lose its value list.)
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PosEncoding {
     #[default]
@@ -42,7 +47,6 @@ pub enum PosEncoding {
     Sinusoidal,
     Rope,
     Alibi,
-    /// No positional encoding (NoPE).
     None,
 }
 

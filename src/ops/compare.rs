@@ -8,9 +8,8 @@ use serde_json::Value;
 
 use crate::cache::Cache;
 use crate::exec::{run_plan, RunOptions};
-use crate::plan::coords::display;
+use crate::kind::{display, Settings};
 use crate::plan::Plan;
-use crate::stages::Settings;
 use crate::study::tables::{csv_field, text_table};
 
 /// A table of text cells.

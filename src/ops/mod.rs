@@ -6,15 +6,16 @@ pub mod compare;
 pub mod dag;
 pub mod gc;
 pub mod history;
+pub mod kinds;
 pub mod run;
 pub mod status;
 pub mod verify;
 
 use std::path::Path;
 
+use crate::kind::Registry;
 use crate::plan::{expand, Plan};
 use crate::spec::{load_file, overrides::Override, validate::validate, LoadedPipeline, SpecErrors};
-use crate::stages::Registry;
 
 /// Read, override, validate and expand a pipeline file: everything that
 /// happens before anything runs.

@@ -89,7 +89,7 @@ pub fn publish(
     for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
         let (Some(tree), Some(rel)) = (
             o.tree(),
-            inst.kind.publish_dir(&inst.params, &plan.pipeline),
+            inst.kind.publish_dir(&inst.params, &plan.pipeline)?,
         ) else {
             continue;
         };

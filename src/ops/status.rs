@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::exec::{run_plan, Outcome, RunOptions};
+use crate::kind::Settings;
 use crate::plan::Plan;
-use crate::stages::Settings;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InstanceStatus {

@@ -11,8 +11,8 @@ use crate::cache::Cache;
 use crate::exec::instance::{rerun_detached, Job};
 use crate::exec::resolve::Resolver;
 use crate::exec::{run_plan, RunOptions};
+use crate::kind::{closest, Settings};
 use crate::plan::Plan;
-use crate::stages::Settings;
 
 #[derive(Debug, Default, Serialize)]
 pub struct VerifyReport {
@@ -108,7 +108,7 @@ pub fn rerun(
 ) -> anyhow::Result<RerunReport> {
     let i = plan.find(instance).ok_or_else(|| {
         let names: Vec<&str> = plan.instances.iter().map(|i| i.name.as_str()).collect();
-        let hint = crate::spec::closest(instance, names.iter().copied())
+        let hint = closest(instance, names.iter().copied())
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         anyhow::anyhow!(

@@ -7,9 +7,9 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Value;
 
 use super::filter::holds;
-use super::{Coords, InputRef, Instance, Plan};
+use super::{InputRef, Instance, Plan};
+use crate::kind::{Coords, JsonMap, Registry};
 use crate::spec::{LoadedPipeline, SpecError, SpecErrors, StageSpec};
-use crate::stages::{JsonMap, Registry};
 
 /// Expand a validated pipeline into its instances.
 pub fn expand(p: &LoadedPipeline, registry: &Registry) -> Result<Plan, SpecErrors> {

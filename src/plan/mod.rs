@@ -2,7 +2,6 @@
 //! (one per sweep cell), in an order where every instance follows its inputs.
 //! It decides *what* exists; whether it runs is the executor's business.
 
-pub mod coords;
 mod expand;
 mod filter;
 
@@ -11,10 +10,9 @@ use std::sync::Arc;
 
 use petgraph::graph::DiGraph;
 
-pub use coords::Coords;
 pub use expand::expand;
 
-use crate::stages::{JsonMap, StageKind};
+use crate::kind::{Coords, JsonMap, StageKind};
 
 /// One upstream binding of an instance.
 #[derive(Debug, Clone)]

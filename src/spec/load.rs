@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::error::{SpecError, SpecErrors};
 use super::locate::Locations;
 use super::model::PipelineSpec;
-use super::suggest::closest;
+use crate::kind::closest;
 
 /// A parsed pipeline with what is needed to report errors against its text.
 #[derive(Debug, Clone)]

@@ -11,11 +11,9 @@ mod load;
 mod locate;
 mod model;
 pub mod overrides;
-mod suggest;
 pub mod validate;
 
 pub use error::{SpecError, SpecErrors};
 pub use load::{load_file, load_str, LoadedPipeline};
 pub use locate::{Locations, Position};
 pub use model::{PipelineSpec, StageSpec, WhereClause};
-pub use suggest::closest;

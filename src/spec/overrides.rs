@@ -8,7 +8,7 @@ use serde_yaml::Value;
 
 use super::error::SpecError;
 use super::load::LoadedPipeline;
-use super::suggest::closest;
+use crate::kind::closest;
 
 /// One parsed `--set` argument.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,7 +142,8 @@ mod tests {
             .apply(&mut p)
             .unwrap();
         let a = &p.spec.stages["a"];
-        assert_eq!(a.params["model"]["layers"], Value::from(2));
+        let layers = a.params.get("model").and_then(|m| m.get("layers"));
+        assert_eq!(layers, Some(&Value::from(2)));
         assert_eq!(a.matrix["i"], vec![Value::from(1), Value::from(2)]);
     }
 

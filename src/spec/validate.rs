@@ -8,8 +8,7 @@ use serde_yaml::Value;
 
 use super::error::{SpecError, SpecErrors};
 use super::load::LoadedPipeline;
-use super::suggest::closest;
-use crate::stages::Registry;
+use crate::kind::{closest, Registry};
 
 fn is_identifier(s: &str) -> bool {
     !s.is_empty()

@@ -5,14 +5,30 @@
 //! Params are never spliced into the command line, so a value can never turn
 //! into shell syntax.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
-use serde_json::Value;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
+use crate::kind::{ParamSchema, Params, RunContext, Scalar, StageKind};
+
+/// Run a program in the pipeline's directory, with its outputs directory in
+/// `SEQLAB_OUT`, each input's directory in `SEQLAB_IN_<STAGE>` and every
+/// other param in `SEQLAB_PARAM_<NAME>`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CommandParams {
+    /// the program and its arguments, e.g. [python3, train.py]
+    pub cmd: Vec<String>,
+    /// Undeclared params: environment variables.
+    #[serde(flatten)]
+    pub env: BTreeMap<String, Scalar>,
+}
+
+impl Params for CommandParams {}
 
 pub struct CommandKind {
     schema: ParamSchema,
@@ -21,15 +37,7 @@ pub struct CommandKind {
 impl CommandKind {
     pub fn new() -> Self {
         CommandKind {
-            schema: ParamSchema {
-                params: vec![ParamSpec {
-                    name: "cmd",
-                    ty: ParamType::StringList,
-                    default: None,
-                    doc: "the program and its arguments, e.g. [python3, train.py]",
-                }],
-                open: true,
-            },
+            schema: ParamSchema::of::<CommandParams>(),
         }
     }
 }
@@ -40,7 +48,6 @@ impl Default for CommandKind {
     }
 }
 
-/// `train-set` → `TRAIN_SET`: the form an environment variable name takes.
 pub fn env_name(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -51,13 +58,6 @@ pub fn env_name(name: &str) -> String {
             }
         })
         .collect()
-}
-
-fn env_value(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 impl StageKind for CommandKind {
@@ -74,10 +74,8 @@ impl StageKind for CommandKind {
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let argv: Vec<String> = ctx.params["cmd"]
-            .as_array()
-            .map(|a| a.iter().map(env_value).collect())
-            .unwrap_or_default();
+        let p: CommandParams = ctx.params()?;
+        let argv = p.cmd;
         let Some((program, args)) = argv.split_first() else {
             bail!("`cmd` is empty: give the program and its arguments");
         };
@@ -92,10 +90,8 @@ impl StageKind for CommandKind {
             .stderr(log)
             .env("SEQLAB_OUT", ctx.out_dir)
             .env("SEQLAB_INSTANCE", ctx.instance);
-        for (k, v) in ctx.params {
-            if k != "cmd" {
-                command.env(format!("SEQLAB_PARAM_{}", env_name(k)), env_value(v));
-            }
+        for (k, v) in &p.env {
+            command.env(format!("SEQLAB_PARAM_{}", env_name(k)), v.text());
         }
         for input in ctx.inputs {
             command.env(format!("SEQLAB_IN_{}", env_name(&input.stage)), &input.path);

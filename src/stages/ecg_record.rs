@@ -13,11 +13,10 @@
 //! fitted on the training part only; persistence (the last sample, held for
 //! the whole window) is the baseline `evaluate` scores models against.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{
-    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
-};
 use crate::datasets::binned::Bins;
 use crate::datasets::ecg::beats::{extract_beats, BeatConfig, KACHUEE_FS};
 use crate::datasets::ecg::filters::resample_linear;
@@ -26,6 +25,66 @@ use crate::datasets::ecg::record::load_ecg_record;
 use crate::datasets::next_window::{write_splits, NextWindow};
 use crate::datasets::npy::write_npy;
 use crate::datasets::stock::features::{ChronoSplit, Scaler};
+use crate::kind::task::EcgRecordTask;
+use crate::kind::{ParamSchema, Params, RunContext, StageKind, TaskInfo};
+
+fn d_fs() -> f64 {
+    360.0
+}
+fn d_window() -> usize {
+    64
+}
+fn d_horizon() -> usize {
+    16
+}
+fn d_stride() -> usize {
+    4
+}
+fn d_train_fraction() -> f64 {
+    0.8
+}
+fn d_bins() -> usize {
+    32
+}
+fn d_clip() -> f64 {
+    4.0
+}
+
+/// A raw single-lead ECG record (`.npz` at 360 Hz) as its heartbeats
+/// (Pan–Tompkins R peaks, Kachuee et al.'s extraction) and as a
+/// next-window forecasting data set (binned token inputs, real targets),
+/// scored against persistence.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EcgRecordParams {
+    /// the record's sampling rate (Hz)
+    #[serde(default = "d_fs")]
+    pub fs: f64,
+    /// samples per input sequence (at 125 Hz)
+    #[serde(default = "d_window")]
+    #[schemars(range(min = 2))]
+    pub window: usize,
+    /// samples forecast after each window (at 125 Hz)
+    #[serde(default = "d_horizon")]
+    #[schemars(range(min = 1))]
+    pub horizon: usize,
+    /// keep every stride-th window
+    #[serde(default = "d_stride")]
+    #[schemars(range(min = 1))]
+    pub stride: usize,
+    /// share of the record (from its start) used for training
+    #[serde(default = "d_train_fraction")]
+    pub train_fraction: f64,
+    /// amplitude tokens
+    #[serde(default = "d_bins")]
+    #[schemars(range(min = 2))]
+    pub bins: usize,
+    /// standardised samples are clipped to ±clip before binning
+    #[serde(default = "d_clip")]
+    pub clip: f64,
+}
+
+impl Params for EcgRecordParams {}
 
 pub struct EcgRecordKind {
     schema: ParamSchema,
@@ -33,50 +92,8 @@ pub struct EcgRecordKind {
 
 impl EcgRecordKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         EcgRecordKind {
-            schema: ParamSchema {
-                params: vec![
-                    p(
-                        "fs",
-                        ParamType::Float,
-                        json!(360.0),
-                        "the record's sampling rate (Hz)",
-                    ),
-                    p(
-                        "window",
-                        ParamType::Int,
-                        json!(64),
-                        "samples per input sequence (at 125 Hz)",
-                    ),
-                    p(
-                        "horizon",
-                        ParamType::Int,
-                        json!(16),
-                        "samples forecast after each window (at 125 Hz)",
-                    ),
-                    p(
-                        "stride",
-                        ParamType::Int,
-                        json!(4),
-                        "keep every stride-th window",
-                    ),
-                    p(
-                        "train_fraction",
-                        ParamType::Float,
-                        json!(0.8),
-                        "share of the record (from its start) used for training",
-                    ),
-                    p("bins", ParamType::Int, json!(32), "amplitude tokens"),
-                    p(
-                        "clip",
-                        ParamType::Float,
-                        json!(4.0),
-                        "standardised samples are clipped to ±clip before binning",
-                    ),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<EcgRecordParams>(),
         }
     }
 }
@@ -100,17 +117,8 @@ impl StageKind for EcgRecordKind {
         &self.schema
     }
 
-    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
-        let params = self.schema.resolve(raw)?;
-        require_at_least(
-            &params,
-            &[("window", 2), ("horizon", 1), ("stride", 1), ("bins", 2)],
-        )?;
-        Ok(params)
-    }
-
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let p = ctx.params;
+        let p: EcgRecordParams = ctx.params()?;
         let path = ctx
             .input_files(&[".npz", ".dat"])
             .into_iter()
@@ -121,7 +129,7 @@ impl StageKind for EcgRecordKind {
                 )
             })?;
         let mv = load_ecg_record(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let fs = p["fs"].as_f64().unwrap_or(360.0);
+        let fs = p.fs;
 
         let beats = extract_beats(&mv, fs, &BeatConfig::default());
         let flat: Vec<f32> = beats.beats.iter().flat_map(|b| b.iter().copied()).collect();
@@ -142,36 +150,40 @@ impl StageKind for EcgRecordKind {
         )?;
 
         let x = resample_linear(&mv, fs, KACHUEE_FS);
-        let window = p["window"].as_u64().unwrap_or(64) as usize;
-        let split = ChronoSplit::new(
-            x.clone(),
-            p["train_fraction"].as_f64().unwrap_or(0.8),
-            window,
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let window = p.window;
+        let split = ChronoSplit::new(x.clone(), p.train_fraction, window)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let scaler = Scaler::fit(&split.train());
         let bins = Bins {
-            n: p["bins"].as_u64().unwrap_or(32) as usize,
-            clip: p["clip"].as_f64().unwrap_or(4.0),
+            n: p.bins,
+            clip: p.clip,
         };
         let cfg = NextWindow {
             window,
-            horizon: p["horizon"].as_u64().unwrap_or(16) as usize,
-            stride: p["stride"].as_u64().unwrap_or(4) as usize,
+            horizon: p.horizon,
+            stride: p.stride,
         };
         let w = write_splits(ctx.out_dir, &x, &split, &scaler, bins, cfg)?;
         let (n_train, n_test) = (w.train_windows, w.test_windows);
-        let info = json!({
-            "task": "ecg_record", "target": "real", "n_states": cfg.horizon, "n_actions_vocab": bins.n,
-            "length": window, "horizon": cfg.horizon, "fresh": false, "bins": bins.n, "clip": bins.clip,
-            "fs": KACHUEE_FS, "scaler_mean": scaler.mean(), "scaler_std": scaler.std(),
-            "train_windows": n_train, "test_windows": n_test, "beats": beats.beats.len(),
-            "persistence_rmse": w.persistence_rmse, "persistence_rmse_by_step": w.persistence_rmse_by_step,
-        });
-        std::fs::write(
-            ctx.out_dir.join("task.json"),
-            serde_json::to_vec_pretty(&info)?,
-        )?;
+        TaskInfo::EcgRecord(EcgRecordTask {
+            target: "real".into(),
+            n_states: cfg.horizon,
+            n_actions_vocab: bins.n,
+            length: window,
+            horizon: cfg.horizon,
+            fresh: false,
+            bins: bins.n,
+            clip: bins.clip,
+            fs: KACHUEE_FS,
+            scaler_mean: scaler.mean(),
+            scaler_std: scaler.std(),
+            train_windows: n_train,
+            test_windows: n_test,
+            beats: beats.beats.len(),
+            persistence_rmse: w.persistence_rmse,
+            persistence_rmse_by_step: w.persistence_rmse_by_step.clone(),
+        })
+        .write(ctx.out_dir)?;
         tracing::info!(
             "{}: {} beats; {n_train} training and {n_test} test windows",
             ctx.instance,

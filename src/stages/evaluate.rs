@@ -10,15 +10,56 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Context;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::train::data_input;
-use super::{ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind};
+use super::common::trained_model;
 use crate::datasets::{SequenceData, Target};
+use crate::kind::{ParamSchema, Params, RunContext, Setting, StageKind, TaskInfo};
 use crate::metrics::classification::ConfusionMatrix;
-use crate::models::{Model, ModelConfig};
-use crate::train::{backend, evaluate, load_checkpoint, masked_outputs, SeqDataset};
+use crate::models::Model;
+use crate::train::{evaluate, masked_outputs, SeqDataset};
+
+fn d_batch_size() -> usize {
+    256
+}
+
+/// Which split `evaluate` scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    #[default]
+    Test,
+    Train,
+}
+
+impl Split {
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Test => "test",
+            Split::Train => "train",
+        }
+    }
+}
+
+/// Score a trained model on its data set's test split: accuracy (per
+/// position, per sequence, by position), loss and latency for classes; CAFA
+/// F-max for GO terms; RMSE and MAE for real targets. Use it as
+/// `needs: [data, train]`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateParams {
+    /// sequences per forward pass
+    #[serde(default = "d_batch_size")]
+    #[schemars(range(min = 1))]
+    pub batch_size: usize,
+    /// which split to score
+    #[serde(default)]
+    pub split: Split,
+}
+
+impl Params for EvaluateParams {}
 
 pub struct EvaluateKind {
     schema: ParamSchema,
@@ -27,23 +68,7 @@ pub struct EvaluateKind {
 impl EvaluateKind {
     pub fn new() -> Self {
         EvaluateKind {
-            schema: ParamSchema {
-                params: vec![
-                    ParamSpec {
-                        name: "batch_size",
-                        ty: ParamType::Int,
-                        default: Some(json!(256)),
-                        doc: "sequences per forward pass",
-                    },
-                    ParamSpec {
-                        name: "split",
-                        ty: ParamType::Choice(&["test", "train"]),
-                        default: Some(json!("test")),
-                        doc: "which split to score",
-                    },
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<EvaluateParams>(),
         }
     }
 }
@@ -52,24 +77,6 @@ impl Default for EvaluateKind {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// The `train` output among the inputs: its model config and the model,
-/// loaded for inference on the run's backend.
-pub fn trained_model(ctx: &RunContext<'_>) -> anyhow::Result<(ModelConfig, Model)> {
-    let model_dir = ctx
-        .inputs
-        .iter()
-        .find(|i| !i.gathered && i.path.join("model.safetensors").is_file())
-        .map(|i| i.path.as_path())
-        .context(
-            "this stage needs a `train` stage among its `needs` (no input has a model.safetensors)",
-        )?;
-    let config: ModelConfig =
-        serde_json::from_slice(&std::fs::read(model_dir.join("model.json"))?)?;
-    let device = backend::device(&ctx.settings.backend)?;
-    let model = load_checkpoint(&config, &model_dir.join("model.safetensors"), &device)?;
-    Ok((config, model))
 }
 
 impl StageKind for EvaluateKind {
@@ -92,17 +99,17 @@ impl StageKind for EvaluateKind {
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let data_dir = data_input(ctx)?;
+        let p: EvaluateParams = ctx.params()?;
+        let (data_dir, task) = ctx.data_set()?;
         let (config, model) = trained_model(ctx)?;
-        let split = ctx.params["split"].as_str().unwrap_or("test");
-        let batch = ctx.params["batch_size"].as_u64().unwrap_or(256) as usize;
+        let (split, batch) = (p.split.name(), p.batch_size);
         let d = SequenceData::load(data_dir, split)?;
         match d.target {
             Target::Classes(_) => {}
             Target::MultiLabel { .. } => {
-                return super::evaluate_go::run(ctx, data_dir, &config, &model, split, batch)
+                return super::evaluate_go::run(ctx, data_dir, &task, &config, &model, split, batch)
             }
-            Target::Real { .. } => return regression(ctx, data_dir, &model, d, batch),
+            Target::Real { .. } => return regression(ctx, &task, &model, d, batch),
         }
         let data = SeqDataset::from_data(d)?;
         let r = evaluate(&model, &data, batch).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -113,8 +120,7 @@ impl StageKind for EvaluateKind {
         // Labelled classes (real data sets name them): macro-F1, per-class
         // scores and the confusion matrix, since accuracy alone flatters a
         // majority class (always-N scores 82.8% on MIT-BIH).
-        let task = super::train::read_json(&data_dir.join("task.json"))?;
-        if let Some(names) = task.get("class_names").and_then(|v| v.as_array()) {
+        if let Some(names) = task.class_names() {
             let (truth, pred): (Vec<usize>, Vec<usize>) = r
                 .predictions
                 .iter()
@@ -178,7 +184,7 @@ impl StageKind for EvaluateKind {
 /// each of the K steps goes to `regression.json`.
 fn regression(
     ctx: &RunContext<'_>,
-    data_dir: &std::path::Path,
+    task: &TaskInfo,
     model: &Model,
     d: SequenceData,
     batch: usize,
@@ -215,8 +221,18 @@ fn regression(
         "skill_vs_zero": 1.0 - rmse / zero_rmse,
         "n_positions": out.at.len(), "n_values": out.at.len() * k,
     });
-    let task = super::train::read_json(&data_dir.join("task.json"))?;
-    if let Some(p) = task.get("persistence_rmse").and_then(|v| v.as_f64()) {
+    let persistence = match task {
+        TaskInfo::EcgRecord(t) => Some(t),
+        TaskInfo::Automaton(_)
+        | TaskInfo::Prices(_)
+        | TaskInfo::Heartbeats(_)
+        | TaskInfo::Pfam(_)
+        | TaskInfo::GoTerms(_) => None,
+    };
+    if let Some(p) = persistence
+        .map(|t| t.persistence_rmse)
+        .filter(|p| !p.is_nan())
+    {
         metrics["persistence_rmse"] = json!(p);
         metrics["skill_vs_persistence"] = json!(1.0 - rmse / p);
     }
@@ -225,7 +241,7 @@ fn regression(
         ctx.out_dir.join("regression.json"),
         serde_json::to_vec_pretty(&json!({
             "rmse_by_step": by_step,
-            "persistence_rmse_by_step": task.get("persistence_rmse_by_step"),
+            "persistence_rmse_by_step": persistence.map(|t| &t.persistence_rmse_by_step),
         }))?,
     )?;
     std::fs::write(

@@ -36,12 +36,13 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
-use super::RunContext;
 use crate::datasets::npy::read_npy;
 use crate::datasets::protein::crop::{aggregate_items, ChunkReduce};
 use crate::datasets::protein::fmax::{self, FmaxConfig, FmaxReport};
 use crate::datasets::protein::{ia, GoAnnotations, GoGraph, GoId, Predictions};
 use crate::datasets::{SequenceData, Target};
+use crate::kind::task::ChunkInfo;
+use crate::kind::{RunContext, TaskInfo};
 use crate::models::{Model, ModelConfig};
 use crate::train::{masked_outputs, SeqDataset};
 
@@ -118,22 +119,6 @@ pub fn protein_scores(
     scores
 }
 
-/// The chunk policy recorded in `task.json` (window, stride, reduce), `None`
-/// under crop.
-fn chunk_policy(
-    task: &serde_json::Map<String, Value>,
-    path: &Path,
-) -> anyhow::Result<Option<(u64, u64, ChunkReduce)>> {
-    let Some(pol) = task.get("policy") else {
-        return Ok(None);
-    };
-    let reduce = pol["reduce"].as_str().and_then(ChunkReduce::parse);
-    match (pol["kind"].as_str(), pol["window"].as_u64(), pol["stride"].as_u64(), reduce) {
-        (Some("chunk"), Some(w), Some(s), Some(r)) => Ok(Some((w, s, r))),
-        _ => bail!("{}: field `policy` is {pol}, not {{kind: chunk, window, stride, reduce: max|mean}}; rerun the `go_terms` stage", path.display()),
-    }
-}
-
 /// Each test row's protein from `test_protein.npy`, checked against the
 /// split's rows and the `n` proteins of `test_proteins.tsv`.
 fn row_proteins(data_dir: &Path, rows: usize, n: usize) -> anyhow::Result<Vec<usize>> {
@@ -184,6 +169,7 @@ fn brief(r: &FmaxReport) -> Value {
 pub fn run(
     ctx: &RunContext<'_>,
     data_dir: &Path,
+    task: &TaskInfo,
     config: &ModelConfig,
     model: &Model,
     split: &str,
@@ -192,20 +178,20 @@ pub fn run(
     if split != "test" {
         bail!("GO F-max is scored on the test split (the ground truth is test_truth.tsv); remove `split: {split}`");
     }
-    let task = super::train::read_json(&data_dir.join("task.json"))?;
+    let TaskInfo::GoTerms(task) = task else {
+        bail!(
+            "{}: the test split has multi-label targets, but the data set is `{}`, not `go_terms`",
+            data_dir.display(),
+            task.name()
+        );
+    };
     let graph =
         GoGraph::read(&data_dir.join("go_subset.obo")).map_err(|e| anyhow::anyhow!("{e}"))?;
     let ia_w = ia::read(&data_dir.join("ia.tsv")).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let columns: Vec<GoId> = task["terms"]
-        .as_array()
-        .context("task.json lacks `terms`")?
+    let columns: Vec<GoId> = task
+        .terms
         .iter()
-        .map(|t| {
-            go_id(
-                t["id"].as_str().unwrap_or_default(),
-                &data_dir.join("task.json"),
-            )
-        })
+        .map(|t| go_id(&t.id, &data_dir.join(TaskInfo::FILE)))
         .collect::<anyhow::Result<_>>()?;
     let lengths_path = data_dir.join("test_proteins.tsv");
     let proteins: Vec<(String, usize)> = tsv_rows(&lengths_path)?
@@ -238,14 +224,14 @@ pub fn run(
 
     // The test split, cut for a model built for a fixed length (never
     // under chunk: rows are at most the window the model was built for).
-    let chunk = chunk_policy(&task, &data_dir.join("task.json"))?;
+    let chunk: Option<ChunkInfo> = task.policy;
     let mut d = SequenceData::load(data_dir, "test")?;
     let protein_of = match chunk {
         Some(_) => row_proteins(data_dir, d.n, proteins.len())?,
         None => (0..d.n).collect(),
     };
     let mut test_view = match chunk {
-        Some((w, s, r)) => format!("whole proteins in chunks of {w} residues starting every {s} (the last aligned to the protein's end), each protein's chunk scores combined by {}", r.name()),
+        Some(c) => format!("whole proteins in chunks of {} residues starting every {} (the last aligned to the protein's end), each protein's chunk scores combined by {}", c.window, c.stride, c.reduce.chunk_reduce().name()),
         None => format!("whole proteins up to {} residues", d.t),
     };
     if let Some(max) = config.max_len().filter(|&m| m < d.t) {
@@ -279,7 +265,7 @@ pub fn run(
         .collect();
     let k = columns.len();
     let rows: Vec<Vec<f32>> = (0..n_rows).map(|i| out.row(i).to_vec()).collect();
-    let reduce = chunk.map_or(ChunkReduce::Max, |c| c.2);
+    let reduce = chunk.map_or(ChunkReduce::Max, |c| c.reduce.chunk_reduce());
     let scores = protein_scores(&rows, &protein_of, proteins.len(), reduce, &ancestors);
     let names: Vec<String> = proteins.iter().map(|p| p.0.clone()).collect();
     let model_pred = Predictions::from_dense(&names, &columns, &scores);
@@ -295,7 +281,7 @@ pub fn run(
         }
     }
 
-    let crop = task["crop"].as_u64().unwrap_or(u64::MAX) as usize;
+    let crop = task.crop;
     let subset = |keep: &dyn Fn(usize) -> bool| {
         let mut s = GoAnnotations::new();
         for (p, len) in &proteins {
@@ -348,15 +334,15 @@ pub fn run(
         serde_json::to_vec_pretty(&metrics)?,
     )?;
     let mut summary = json!({
-        "test_view": test_view, "ia_source": task["ia_source"], "crop": crop,
+        "test_view": test_view, "ia_source": task.ia_source, "crop": crop,
         "n_terms": k, "reports": reports,
         "baselines": {
             "naive": "each test protein scores each of the K label terms with its training frequency",
             "naive_all": "each test protein scores every training term with its training frequency (CAFA's naive)",
         },
     });
-    if let Some((window, stride, reduce)) = chunk {
-        summary["policy"] = json!({ "kind": "chunk", "window": window, "stride": stride, "reduce": reduce.name(), "test_rows": n_rows });
+    if let Some(c) = chunk {
+        summary["policy"] = json!({ "kind": "chunk", "window": c.window, "stride": c.stride, "reduce": c.reduce.chunk_reduce().name(), "test_rows": n_rows });
     }
     std::fs::write(
         ctx.out_dir.join("go_eval.json"),

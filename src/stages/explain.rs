@@ -19,18 +19,18 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use burn::module::Module;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::train::data_input;
-use super::{
-    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting,
-    StageKind,
-};
+use super::common::read_model_config;
 use crate::datasets::npy::write_npy;
 use crate::datasets::SequenceData;
-use crate::explain::{self, Attribution, Baseline, Examples, OcclusionScore, Target};
-use crate::models::{Model, ModelConfig};
-use crate::stages::automaton::task_of;
+use crate::explain::{
+    self, Attribution, Baseline, Examples, OcclusionScore, Target, TargetClass, TargetPos,
+};
+use crate::kind::{ParamSchema, Params, RunContext, Setting, StageKind};
+use crate::models::Model;
 use crate::train::{backend, load_checkpoint, SplitMix64};
 
 /// Deletion-curve percentages.
@@ -38,28 +38,98 @@ const PERCENTS: [u32; 11] = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 /// Ridge strength of the probes, relative to the mean feature variance.
 const PROBE_RIDGE: f64 = 1e-3;
 
+fn d_n_examples() -> usize {
+    8
+}
+fn d_ig_steps() -> usize {
+    64
+}
+fn d_one() -> usize {
+    1
+}
+fn d_probe_sequences() -> usize {
+    512
+}
+
+/// The integrated-gradients baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IgBaseline {
+    /// no token
+    #[default]
+    Zeros,
+    /// 1/vocab everywhere
+    Uniform,
+}
+
+/// Which class's logit is explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetChoice {
+    #[default]
+    Predicted,
+    Label,
+}
+
+/// Which position's target is explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionChoice {
+    #[default]
+    Last,
+    Every,
+}
+
+/// Attributions (saliency, input × gradient, integrated gradients,
+/// occlusion, attention), linear probes and faithfulness checks for a
+/// trained model on its automaton's test split. Use it as
+/// `needs: [data, train]`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainParams {
+    /// test sequences explained (the first ones)
+    #[serde(default = "d_n_examples")]
+    #[schemars(range(min = 1))]
+    pub n_examples: usize,
+    /// integrated-gradients intervals (steps + 1 gradient evaluations)
+    #[serde(default = "d_ig_steps")]
+    #[schemars(range(min = 1))]
+    pub ig_steps: usize,
+    /// integrated-gradients baseline: no token, or 1/vocab everywhere
+    #[serde(default)]
+    pub ig_baseline: IgBaseline,
+    /// positions blanked together
+    #[serde(default = "d_one")]
+    #[schemars(range(min = 1))]
+    pub occlusion_window: usize,
+    /// positions between occlusion windows
+    #[serde(default = "d_one")]
+    #[schemars(range(min = 1))]
+    pub occlusion_stride: usize,
+    /// explain the logit of the predicted class or of the true state
+    #[serde(default)]
+    pub target: TargetChoice,
+    /// the target position: the last one, or every position with its own target (averaged)
+    #[serde(default)]
+    pub position: PositionChoice,
+    /// test sequences for the linear probes (half fit, half score)
+    #[serde(default = "d_probe_sequences")]
+    pub probe_sequences: usize,
+    /// seed of the random reference ranking
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl Params for ExplainParams {}
+
 pub struct ExplainKind {
     schema: ParamSchema,
 }
 
 impl ExplainKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         ExplainKind {
-            schema: ParamSchema {
-                params: vec![
-                    p("n_examples", ParamType::Int, json!(8), "test sequences explained (the first ones)"),
-                    p("ig_steps", ParamType::Int, json!(64), "integrated-gradients intervals (steps + 1 gradient evaluations)"),
-                    p("ig_baseline", ParamType::Choice(&["zeros", "uniform"]), json!("zeros"), "integrated-gradients baseline: no token, or 1/vocab everywhere"),
-                    p("occlusion_window", ParamType::Int, json!(1), "positions blanked together"),
-                    p("occlusion_stride", ParamType::Int, json!(1), "positions between occlusion windows"),
-                    p("target", ParamType::Choice(&["predicted", "label"]), json!("predicted"), "explain the logit of the predicted class or of the true state"),
-                    p("position", ParamType::Choice(&["last", "every"]), json!("last"), "the target position: the last one, or every position with its own target (averaged)"),
-                    p("probe_sequences", ParamType::Int, json!(512), "test sequences for the linear probes (half fit, half score)"),
-                    p("seed", ParamType::Int, json!(0), "seed of the random reference ranking"),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<ExplainParams>(),
         }
     }
 }
@@ -88,39 +158,26 @@ impl StageKind for ExplainKind {
         &[Setting::Backend]
     }
 
-    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
-        let params = self.schema.resolve(raw)?;
-        require_at_least(
-            &params,
-            &[
-                ("n_examples", 1),
-                ("ig_steps", 1),
-                ("occlusion_window", 1),
-                ("occlusion_stride", 1),
-                ("probe_sequences", 0),
-                ("seed", 0),
-            ],
-        )?;
-        Ok(params)
-    }
-
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let p = ctx.params;
-        let data_dir = data_input(ctx)?;
+        let p: ExplainParams = ctx.params()?;
+        let (data_dir, task_info) = ctx.data_set()?;
+        let Some(automaton) = task_info.automaton() else {
+            bail!(
+                "`explain` needs an automaton data set (its ground truth and probes use the automaton's states); `{}` is not one",
+                task_info.name()
+            );
+        };
         let model_dir = ctx
             .inputs
             .iter()
             .find(|i| !i.gathered && i.path.join("model.safetensors").is_file())
             .map(|i| i.path.as_path())
             .context("this stage needs a `train` stage among its `needs` (no input has a model.safetensors)")?;
-        let config: ModelConfig =
-            serde_json::from_slice(&std::fs::read(model_dir.join("model.json"))?)?;
-        let device = backend::device(&ctx.settings.backend)?;
+        let config = read_model_config(model_dir)?;
+        let device = backend::device(ctx.settings.backend)?;
         let model =
             load_checkpoint(&config, &model_dir.join("model.safetensors"), &device)?.valid();
-        let task_info: JsonMap =
-            serde_json::from_slice(&std::fs::read(data_dir.join("task.json"))?)?;
-        let task = task_of(&task_info)?;
+        let task = automaton.params.task()?;
         let test = SequenceData::load(data_dir, "test")?;
         if let Some(max) = config.max_len().filter(|&m| m < test.t) {
             bail!(
@@ -128,8 +185,7 @@ impl StageKind for ExplainKind {
                 test.t
             );
         }
-        let int = |k: &str| p[k].as_u64().unwrap_or(1) as usize;
-        let n = int("n_examples").min(test.n);
+        let n = p.n_examples.min(test.n);
         if n == 0 {
             bail!("the test split is empty");
         }
@@ -143,17 +199,19 @@ impl StageKind for ExplainKind {
         )?
         .with_mask(&test.mask[..n * t])?;
         let target = Target {
-            class: match p["target"].as_str() {
-                Some("label") => explain::TargetClass::Label,
-                _ => explain::TargetClass::Predicted,
+            class: match p.target {
+                TargetChoice::Label => TargetClass::Label,
+                TargetChoice::Predicted => TargetClass::Predicted,
             },
-            pos: match p["position"].as_str() {
-                Some("every") => explain::TargetPos::Every,
-                _ => explain::TargetPos::Last,
+            pos: match p.position {
+                PositionChoice::Every => TargetPos::Every,
+                PositionChoice::Last => TargetPos::Last,
             },
         };
-        let baseline = Baseline::parse(p["ig_baseline"].as_str().unwrap_or("zeros"))
-            .context("ig_baseline must be zeros or uniform")?;
+        let baseline = match p.ig_baseline {
+            IgBaseline::Zeros => Baseline::Zeros,
+            IgBaseline::Uniform => Baseline::Uniform,
+        };
         let sel = target.resolve(&model, &ex)?;
         let out = ctx.out_dir;
         write_npy(&out.join("tokens.npy"), &[n, t], &ex.tokens)?;
@@ -169,7 +227,7 @@ impl StageKind for ExplainKind {
             ),
         ];
         ctx.progress.update(1, steps, "integrated gradients");
-        let ig = explain::integrated_gradients(&model, &ex, &sel, int("ig_steps"), baseline)?;
+        let ig = explain::integrated_gradients(&model, &ex, &sel, p.ig_steps, baseline)?;
         let gaps = ig.completeness_gap();
         let rel_gap = (0..n)
             .map(|i| {
@@ -180,7 +238,7 @@ impl StageKind for ExplainKind {
             })
             .fold(0.0, f64::max);
         let ig_summary = json!({
-            "steps": int("ig_steps"), "baseline": p["ig_baseline"],
+            "steps": p.ig_steps, "baseline": p.ig_baseline,
             "f_input": ig.f_input, "f_baseline": ig.f_baseline,
             "gradient_evaluations": ig.evaluations,
             "max_completeness_gap": gaps.iter().copied().fold(0.0, f64::max),
@@ -194,16 +252,13 @@ impl StageKind for ExplainKind {
                 &model,
                 &ex,
                 &sel,
-                int("occlusion_window"),
-                int("occlusion_stride"),
+                p.occlusion_window,
+                p.occlusion_stride,
                 Baseline::Zeros,
                 OcclusionScore::Logit,
             )?,
         ));
-        methods.push((
-            "random",
-            random_attribution(n, t, p["seed"].as_u64().unwrap_or(0)),
-        ));
+        methods.push(("random", random_attribution(n, t, p.seed)));
         let mut not_applicable = Map::new();
         ctx.progress.update(3, steps, "attention");
         match explain::attention_maps(&model, &ex) {
@@ -266,14 +321,14 @@ impl StageKind for ExplainKind {
         }
 
         ctx.progress.update(4, steps, "faithfulness");
-        let faith = faithfulness(&model, &ex, &sel, &methods, &task, &task_info)?;
+        let faith = faithfulness(&model, &ex, &sel, &methods, &task)?;
         write_json(&out.join("faithfulness.json"), &faith)?;
 
         ctx.progress.update(5, steps, "probes");
         let probes = probes(
             &model,
             &test,
-            int("probe_sequences"),
+            p.probe_sequences,
             config.n_classes(),
             &mut not_applicable,
         )?;
@@ -281,15 +336,15 @@ impl StageKind for ExplainKind {
 
         let summary = json!({
             "family": config.family(),
-            "task": task_info["task"],
+            "task": automaton.params.task,
             "n_examples": n,
             "length": t,
-            "target": { "class": p["target"], "position": p["position"] },
+            "target": { "class": p.target, "position": p.position },
             "targets": sel.targets,
             "methods": methods.iter().map(|(m, _)| *m).collect::<Vec<_>>(),
             "not_applicable": not_applicable,
             "integrated_gradients": ig_summary,
-            "occlusion": { "window": p["occlusion_window"], "stride": p["occlusion_stride"], "baseline": "zeros", "score": "logit" },
+            "occlusion": { "window": p.occlusion_window, "stride": p.occlusion_stride, "baseline": "zeros", "score": "logit" },
         });
         write_json(&out.join("explain.json"), &summary)?;
         tracing::info!(
@@ -318,7 +373,6 @@ fn faithfulness(
     sel: &explain::Selection,
     methods: &[(&'static str, Attribution)],
     task: &crate::datasets::automata::Task,
-    task_info: &JsonMap,
 ) -> anyhow::Result<Value> {
     let gt = explain::ground_truth(task, ex, sel);
     let mut per_method = Map::new();
@@ -344,7 +398,7 @@ fn faithfulness(
         .as_ref()
         .map(|g| g.sets.iter().filter(|s| s.is_some()).count());
     Ok(json!({
-        "task": task_info["task"],
+        "task": task.name(),
         "ground_truth": gt.as_ref().map(|g| g.description),
         "ground_truth_metric": "precision@|G|: fraction of the |G| top-attributed positions (up to the target) in the ground-truth set G, mean over examples with a non-empty G",
         "ground_truth_chance": chance,

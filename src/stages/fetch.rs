@@ -16,10 +16,68 @@
 //! in the cache key: the download happens once per pin.
 
 use anyhow::Context;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
 use crate::fetch::{fetch, FetchSource};
+use crate::kind::{ParamIssue, ParamSchema, Params, RunContext, StageKind, Verbatim};
+
+/// One more member of a package `source` names.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AlsoMember {
+    pub member: String,
+    pub blake3: String,
+}
+
+/// Place one pinned file (a local file the user provides, or a member of a
+/// PyPI wheel, Debian package or npm tarball) in the outputs, checked
+/// against its blake3 pin.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FetchParams {
+    /// where the file comes from: {kind: local, path, blake3, instructions} | {kind: pip, package, version, member, blake3[, python_version, platform]} | {kind: apt, package[, version], member, blake3} | {kind: npm, package, version, member, blake3}
+    pub source: Verbatim<FetchSource>,
+    /// more members of the same package: [{member, blake3}, ...] (downloaded once)
+    #[serde(default)]
+    pub also: Verbatim<Vec<AlsoMember>>,
+}
+
+impl FetchParams {
+    /// The sources of `also`: `source` with each member and pin.
+    fn also_sources(&self) -> Result<Vec<FetchSource>, String> {
+        let main = self.source.get();
+        let also = self.also.get();
+        if !also.is_empty() && matches!(main, FetchSource::Local { .. }) {
+            return Err("`also` applies to package sources, not local files".into());
+        }
+        also.iter()
+            .map(|item| {
+                let mut v = self.source.raw().clone();
+                v["member"] = item.member.clone().into();
+                v["blake3"] = item.blake3.clone().into();
+                let src: FetchSource = serde_json::from_value(v).map_err(|e| e.to_string())?;
+                src.validate().map_err(|e| e.to_string())?;
+                Ok(src)
+            })
+            .collect()
+    }
+}
+
+impl Params for FetchParams {
+    fn check(&mut self) -> Result<(), Vec<ParamIssue>> {
+        self.source
+            .get()
+            .validate()
+            .map_err(|e| e.to_string())
+            .and_then(|()| self.also_sources().map(|_| ()))
+            .map_err(|message| {
+                vec![ParamIssue::new("source", message).with_help(
+                    "e.g. {kind: pip, package: NAME, version: X.Y, member: path/in/wheel, blake3: <64 hex>}",
+                )]
+            })
+    }
+}
 
 pub struct FetchKind {
     schema: ParamSchema,
@@ -28,22 +86,7 @@ pub struct FetchKind {
 impl FetchKind {
     pub fn new() -> Self {
         FetchKind {
-            schema: ParamSchema {
-                params: vec![
-                    ParamSpec::required(
-                        "source",
-                        ParamType::Any,
-                        "where the file comes from: {kind: local, path, blake3, instructions} | {kind: pip, package, version, member, blake3[, python_version, platform]} | {kind: apt, package[, version], member, blake3} | {kind: npm, package, version, member, blake3}",
-                    ),
-                    ParamSpec::optional(
-                        "also",
-                        ParamType::Any,
-                        json!([]),
-                        "more members of the same package: [{member, blake3}, ...] (downloaded once)",
-                    ),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<FetchParams>(),
         }
     }
 }
@@ -52,38 +95,6 @@ impl Default for FetchKind {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn source_of(params: &JsonMap) -> Result<FetchSource, String> {
-    let src: FetchSource =
-        serde_json::from_value(params["source"].clone()).map_err(|e| e.to_string())?;
-    src.validate().map_err(|e| e.to_string())?;
-    Ok(src)
-}
-
-/// The sources of `also`: the main source with another member and pin.
-fn also_of(params: &JsonMap, main: &FetchSource) -> Result<Vec<FetchSource>, String> {
-    let Some(items) = params.get("also").and_then(|v| v.as_array()) else {
-        return Ok(Vec::new());
-    };
-    if !items.is_empty() && matches!(main, FetchSource::Local { .. }) {
-        return Err("`also` applies to package sources, not local files".into());
-    }
-    items
-        .iter()
-        .map(|item| {
-            let mut v = params["source"].clone();
-            for k in ["member", "blake3"] {
-                let x = item
-                    .get(k)
-                    .ok_or_else(|| format!("each `also` entry needs `{k}`"))?;
-                v[k] = x.clone();
-            }
-            let src: FetchSource = serde_json::from_value(v).map_err(|e| e.to_string())?;
-            src.validate().map_err(|e| e.to_string())?;
-            Ok(src)
-        })
-        .collect()
 }
 
 impl StageKind for FetchKind {
@@ -99,24 +110,9 @@ impl StageKind for FetchKind {
         &self.schema
     }
 
-    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
-        let params = self.schema.resolve(raw)?;
-        source_of(&params)
-            .and_then(|main| also_of(&params, &main).map(|_| ()))
-            .map_err(|message| {
-            vec![ParamIssue {
-                param: "source".into(),
-                message,
-                help: Some(
-                    "e.g. {kind: pip, package: NAME, version: X.Y, member: path/in/wheel, blake3: <64 hex>}".into(),
-                ),
-            }]
-        })?;
-        Ok(params)
-    }
-
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let mut src = source_of(ctx.params).map_err(anyhow::Error::msg)?;
+        let p: FetchParams = ctx.params()?;
+        let mut src = p.source.get().clone();
         if let FetchSource::Local { path, .. } = &mut src {
             // Relative local paths are the user's files beside the pipeline.
             if path.is_relative() {
@@ -127,11 +123,12 @@ impl StageKind for FetchKind {
             .update(0, 1, &format!("fetching {}", src.describe()));
         let got = fetch(&src, ctx.out_dir, ctx.scratch_dir)
             .with_context(|| format!("{}: fetching {}", ctx.instance, src.describe()))?;
-        for more in also_of(ctx.params, &src).map_err(anyhow::Error::msg)? {
+        for more in p.also_sources().map_err(anyhow::Error::msg)? {
             fetch(&more, ctx.out_dir, ctx.scratch_dir)
                 .with_context(|| format!("{}: fetching {}", ctx.instance, more.describe()))?;
         }
-        let info = json!({ "file": got.file_name().and_then(|n| n.to_str()), "source": ctx.params["source"] });
+        let info =
+            json!({ "file": got.file_name().and_then(|n| n.to_str()), "source": p.source.raw() });
         std::fs::write(
             ctx.out_dir.join("fetched.json"),
             serde_json::to_vec_pretty(&info)?,

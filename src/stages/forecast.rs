@@ -11,18 +11,35 @@
 //!
 //! Use it as `needs: [data, train]` with a `prices` data stage.
 
-use anyhow::Context;
 use burn::tensor::activation::softmax;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::evaluate::trained_model;
-use super::train::{data_input, read_json};
-use super::{ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind};
+use super::common::trained_model;
 use crate::datasets::binned::Bins;
 use crate::datasets::npy::read_npy;
 use crate::datasets::SequenceData;
+use crate::kind::{ParamSchema, Params, RunContext, Setting, StageKind, TaskInfo};
 use crate::metrics::regression::{mae, mse, rmse};
 use crate::train::{model_device, Batch};
+
+fn d_batch_size() -> usize {
+    256
+}
+
+/// Score a model trained on a `prices` data set as a next-return
+/// forecaster, beside repeating the last return and a zero return: RMSE,
+/// MAE, MASE and skill. Use it as `needs: [data, train]`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastParams {
+    /// windows per forward pass
+    #[serde(default = "d_batch_size")]
+    pub batch_size: usize,
+}
+
+impl Params for ForecastParams {}
 
 pub struct ForecastKind {
     schema: ParamSchema,
@@ -31,15 +48,7 @@ pub struct ForecastKind {
 impl ForecastKind {
     pub fn new() -> Self {
         ForecastKind {
-            schema: ParamSchema {
-                params: vec![ParamSpec::optional(
-                    "batch_size",
-                    ParamType::Int,
-                    json!(256),
-                    "windows per forward pass",
-                )],
-                open: false,
-            },
+            schema: ParamSchema::of::<ForecastParams>(),
         }
     }
 }
@@ -74,20 +83,25 @@ impl StageKind for ForecastKind {
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let data_dir = data_input(ctx)?;
-        let info = read_json(&data_dir.join("task.json"))?;
+        let p: ForecastParams = ctx.params()?;
+        let (data_dir, info) = ctx.data_set()?;
+        let TaskInfo::Prices(info) = info else {
+            anyhow::bail!(
+                "`forecast` needs a `prices` data stage among its `needs` (this one is `{}`)",
+                info.name()
+            );
+        };
         if !data_dir.join("test_next_value.npy").is_file() {
-            anyhow::bail!("`forecast` needs a binned-series data stage (`prices`, `ecg_record`) among its `needs`");
+            anyhow::bail!(
+                "`forecast` needs a binned-series data stage (`prices`) among its `needs`"
+            );
         }
         let bins = Bins {
-            n: info["bins"].as_u64().context("task.json lacks bins")? as usize,
-            clip: info["clip"].as_f64().context("task.json lacks clip")?,
+            n: info.bins,
+            clip: info.clip,
         };
-        let (mean, std) = (
-            info["scaler_mean"].as_f64().unwrap_or(0.0),
-            info["scaler_std"].as_f64().unwrap_or(1.0),
-        );
-        let naive = info["naive_mae_train"].as_f64().unwrap_or(f64::NAN);
+        let (mean, std) = (info.scaler_mean, info.scaler_std);
+        let naive = info.naive_mae_train;
         let (_, model) = trained_model(ctx)?;
         let device = model_device(&model);
         let test = SequenceData::load(data_dir, "test")?;
@@ -102,7 +116,7 @@ impl StageKind for ForecastKind {
             .map(f64::from)
             .collect();
         let centres: Vec<f64> = (0..bins.n).map(|b| bins.centre(b) * std + mean).collect();
-        let batch = ctx.params["batch_size"].as_u64().unwrap_or(256).max(1) as usize;
+        let batch = p.batch_size.max(1);
         let mut pred = Vec::with_capacity(test.n);
         let mut start = 0;
         while start < test.n {

@@ -42,20 +42,130 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{
-    require_at_least, require_fraction, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType,
-    RunContext, StageKind,
-};
 use crate::datasets::npy::write_npy;
-use crate::datasets::protein::crop::{ChunkReduce, CropMode, LongSequencePolicy};
-use crate::datasets::protein::go_rows::{go_rows, ProteinRow};
+use crate::datasets::protein::crop::{CropMode, LongSequencePolicy};
+use crate::datasets::protein::go_rows::{go_rows, top_terms, ProteinRow};
 use crate::datasets::protein::go_term::{Aspect, GoId};
 use crate::datasets::protein::tokenize::{tokenize, VOCAB_SIZE};
 use crate::datasets::protein::{go_sqlite, ia, obo, swissprot, GoGraph, IaWeights};
 use crate::datasets::rng::SplitMix64;
 use crate::datasets::SequenceData;
+use crate::kind::task::{ChunkInfo, GoColumn, GoTermsTask, PolicyTag, Reduce};
+use crate::kind::{
+    require_fraction, ParamIssue, ParamSchema, Params, RunContext, StageKind, TaskInfo,
+};
+
+fn d_top_k() -> usize {
+    32
+}
+fn d_train_fraction() -> f64 {
+    0.8
+}
+fn d_crop() -> usize {
+    256
+}
+fn d_max_len() -> usize {
+    1024
+}
+
+/// How long proteins are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// the first `crop` (training) / `max_len` (test) residues
+    #[default]
+    Crop,
+    /// overlapping windows, scores combined per protein
+    Chunk,
+}
+
+/// Multi-label GO-term prediction from Swiss-Prot flat files and the GO
+/// ontology among the `needs` inputs: the `top_k` most frequent training
+/// terms of each ontology as label columns, after propagation; long
+/// proteins cropped or cut into chunks.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoTermsParams {
+    /// label terms per ontology (most frequent in training, roots excluded)
+    #[serde(default = "d_top_k")]
+    #[schemars(range(min = 1))]
+    pub top_k: usize,
+    /// share of proteins for training
+    #[serde(default = "d_train_fraction")]
+    pub train_fraction: f64,
+    /// training proteins keep their first `crop` residues
+    #[serde(default = "d_crop")]
+    #[schemars(range(min = 1))]
+    pub crop: usize,
+    /// test proteins keep their first `max_len` residues
+    #[serde(default = "d_max_len")]
+    #[schemars(range(min = 1))]
+    pub max_len: usize,
+    /// long proteins: `crop` (first `crop` / `max_len` residues) or `chunk` (overlapping windows, scores combined per protein)
+    #[serde(default)]
+    pub policy: Policy,
+    /// chunk length (policy chunk; default: `crop`)
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub window: Option<usize>,
+    /// distance between chunk starts, 1..=window (policy chunk; default: half the window)
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub stride: Option<usize>,
+    /// how `evaluate` combines a protein's chunk scores (policy chunk)
+    #[serde(default)]
+    pub reduce: Reduce,
+    /// split seed
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl Params for GoTermsParams {
+    fn check(&mut self) -> Result<(), Vec<ParamIssue>> {
+        require_fraction(&[("train_fraction", self.train_fraction)])?;
+        match self.policy {
+            Policy::Crop => Ok(()),
+            Policy::Chunk => {
+                let window = *self.window.get_or_insert(self.crop);
+                let stride = *self.stride.get_or_insert((window / 2).max(1));
+                if stride > window {
+                    return Err(vec![ParamIssue::new(
+                        "stride",
+                        format!("`stride` ({stride}) is larger than `window` ({window}): residues between chunks would be skipped"),
+                    )
+                    .with_help(format!("set `stride` to at most {window}, e.g. {}", (window / 2).max(1)))]);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Under crop the chunk params are null, so they do not split the cache
+    /// key of crop instances (as `train` does with other families' params).
+    fn unused(&self) -> Vec<&'static str> {
+        match self.policy {
+            Policy::Crop => vec!["window", "stride", "reduce"],
+            Policy::Chunk => Vec::new(),
+        }
+    }
+}
+
+impl GoTermsParams {
+    /// The chunk policy, `None` under crop.
+    pub fn chunk_policy(&self) -> Option<LongSequencePolicy> {
+        match self.policy {
+            Policy::Crop => None,
+            Policy::Chunk => Some(LongSequencePolicy::Chunk {
+                window: self.window.unwrap_or(self.crop),
+                stride: self.stride.unwrap_or(1),
+                reduce: self.reduce.chunk_reduce(),
+            }),
+        }
+    }
+}
 
 pub struct GoTermsKind {
     schema: ParamSchema,
@@ -63,62 +173,8 @@ pub struct GoTermsKind {
 
 impl GoTermsKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         GoTermsKind {
-            schema: ParamSchema {
-                params: vec![
-                    p(
-                        "top_k",
-                        ParamType::Int,
-                        json!(32),
-                        "label terms per ontology (most frequent in training, roots excluded)",
-                    ),
-                    p(
-                        "train_fraction",
-                        ParamType::Float,
-                        json!(0.8),
-                        "share of proteins for training",
-                    ),
-                    p(
-                        "crop",
-                        ParamType::Int,
-                        json!(256),
-                        "training proteins keep their first `crop` residues",
-                    ),
-                    p(
-                        "max_len",
-                        ParamType::Int,
-                        json!(1024),
-                        "test proteins keep their first `max_len` residues",
-                    ),
-                    p(
-                        "policy",
-                        ParamType::Choice(&["crop", "chunk"]),
-                        json!("crop"),
-                        "long proteins: `crop` (first `crop` / `max_len` residues) or `chunk` (overlapping windows, scores combined per protein)",
-                    ),
-                    p(
-                        "window",
-                        ParamType::Int,
-                        Value::Null,
-                        "chunk length (policy chunk; default: `crop`)",
-                    ),
-                    p(
-                        "stride",
-                        ParamType::Int,
-                        Value::Null,
-                        "distance between chunk starts, 1..=window (policy chunk; default: half the window)",
-                    ),
-                    p(
-                        "reduce",
-                        ParamType::Choice(&["max", "mean"]),
-                        json!("max"),
-                        "how `evaluate` combines a protein's chunk scores (policy chunk)",
-                    ),
-                    p("seed", ParamType::Int, json!(0), "split seed"),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<GoTermsParams>(),
         }
     }
 }
@@ -136,27 +192,6 @@ struct Protein {
     terms: BTreeSet<GoId>,
 }
 
-/// The `top_k` most frequent non-root terms of each aspect among `sets`
-/// (ties by id), in BPO, CCO, MFO order, with their counts.
-pub fn top_terms(graph: &GoGraph, sets: &[BTreeSet<GoId>], top_k: usize) -> Vec<(GoId, usize)> {
-    let mut counts: BTreeMap<GoId, usize> = BTreeMap::new();
-    for &t in sets.iter().flatten() {
-        *counts.entry(t).or_default() += 1;
-    }
-    let roots: HashSet<GoId> = Aspect::ALL.iter().map(|a| a.root()).collect();
-    let mut out = Vec::new();
-    for a in Aspect::ALL {
-        let mut ranked: Vec<(GoId, usize)> = counts
-            .iter()
-            .filter(|(t, _)| !roots.contains(t) && graph.aspect(**t) == Some(a))
-            .map(|(&t, &c)| (t, c))
-            .collect();
-        ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-        out.extend(ranked.into_iter().take(top_k));
-    }
-    out
-}
-
 /// The rows of `proteins` under `policy` (see [`go_rows`]) and each row's
 /// protein.
 fn split_data(
@@ -172,20 +207,6 @@ fn split_data(
         })
         .collect();
     go_rows(&rows, policy, columns)
-}
-
-/// The chunk policy of resolved params, `None` under `policy: crop`.
-pub fn chunk_policy(params: &JsonMap) -> Option<LongSequencePolicy> {
-    if params["policy"].as_str() != Some("chunk") {
-        return None;
-    }
-    let int = |k: &str| params[k].as_u64().unwrap_or(0) as usize;
-    Some(LongSequencePolicy::Chunk {
-        window: int("window"),
-        stride: int("stride"),
-        reduce: ChunkReduce::parse(params["reduce"].as_str().unwrap_or_default())
-            .unwrap_or(ChunkReduce::Max),
-    })
 }
 
 /// The terms of `sets` (closed under ancestors already) as OBO stanzas.
@@ -236,41 +257,9 @@ impl StageKind for GoTermsKind {
         &self.schema
     }
 
-    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
-        let params = self.schema.resolve(raw)?;
-        require_fraction(&params, &["train_fraction"])?;
-        let mut params = params;
-        require_at_least(&params, &[("top_k", 1), ("crop", 1), ("max_len", 1)])?;
-        if params["policy"].as_str() != Some("chunk") {
-            // Unused under crop: null, so they do not split the cache key
-            // of crop instances (as `train` does with other families' params).
-            for k in ["window", "stride", "reduce"] {
-                params.insert(k.into(), Value::Null);
-            }
-            return Ok(params);
-        }
-        require_at_least(&params, &[("window", 1), ("stride", 1)])?;
-        let window = params["window"]
-            .as_u64()
-            .or(params["crop"].as_u64())
-            .unwrap_or(1);
-        let stride = params["stride"].as_u64().unwrap_or((window / 2).max(1));
-        if stride > window {
-            return Err(vec![ParamIssue {
-                param: "stride".into(),
-                message: format!("`stride` ({stride}) is larger than `window` ({window}): residues between chunks would be skipped"),
-                help: Some(format!("set `stride` to at most {window}, e.g. {}", (window / 2).max(1))),
-            }]);
-        }
-        params.insert("window".into(), json!(window));
-        params.insert("stride".into(), json!(stride));
-        Ok(params)
-    }
-
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let p = ctx.params;
-        let int = |k: &str| p[k].as_u64().unwrap_or(0) as usize;
-        let (top_k, crop, max_len) = (int("top_k"), int("crop"), int("max_len"));
+        let p: GoTermsParams = ctx.params()?;
+        let (top_k, crop, max_len) = (p.top_k, p.crop, p.max_len);
         let dat = ctx.input_files(&[".dat", ".dat.gz"]);
         if dat.is_empty() {
             bail!("`go_terms` needs Swiss-Prot flat files (.dat or .dat.gz) among its inputs; add a `fetch` stage for them to `needs`");
@@ -334,8 +323,8 @@ impl StageKind for GoTermsKind {
             );
         }
         let mut order: Vec<usize> = (0..proteins.len()).collect();
-        SplitMix64::new(p["seed"].as_u64().unwrap_or(0)).shuffle(&mut order);
-        let frac = p["train_fraction"].as_f64().unwrap_or(0.8);
+        SplitMix64::new(p.seed).shuffle(&mut order);
+        let frac = p.train_fraction;
         let n_train =
             ((proteins.len() as f64 * frac).round() as usize).clamp(1, proteins.len() - 1);
         let train: Vec<&Protein> = order[..n_train].iter().map(|&i| &proteins[i]).collect();
@@ -354,7 +343,7 @@ impl StageKind for GoTermsKind {
         };
         let columns = top_terms(&graph, &train_sets, top_k);
         let column_ids: Vec<GoId> = columns.iter().map(|c| c.0).collect();
-        let chunk = chunk_policy(p);
+        let chunk = p.chunk_policy();
         let cut = |max_len| LongSequencePolicy::Crop {
             max_len,
             mode: CropMode::Start,
@@ -408,15 +397,21 @@ impl StageKind for GoTermsKind {
             .collect();
         out("go_subset.obo", subset_obo(&graph, &all_terms, &onto_name))?;
 
-        let terms: Vec<_> = columns
+        let terms: Vec<GoColumn> = columns
             .iter()
-            .map(|&(t, c)| json!({ "id": t.to_string(), "name": graph.name(t), "ontology": graph.aspect(t).map(|a| a.code()), "ia": ia_weights.get(t), "train_count": c }))
+            .map(|&(t, c)| GoColumn {
+                id: t.to_string(),
+                name: graph.name(t).map(String::from),
+                ontology: graph.aspect(t).map(|a| a.code().to_string()),
+                ia: ia_weights.get(t),
+                train_count: c,
+            })
             .collect();
-        let per_aspect: BTreeMap<&str, usize> = Aspect::ALL
+        let per_aspect: BTreeMap<String, usize> = Aspect::ALL
             .iter()
             .map(|&a| {
                 (
-                    a.code(),
+                    a.code().to_string(),
                     columns
                         .iter()
                         .filter(|c| graph.aspect(c.0) == Some(a))
@@ -424,22 +419,38 @@ impl StageKind for GoTermsKind {
                 )
             })
             .collect();
-        let mut info = json!({
-            "task": "go_terms", "n_states": columns.len(), "n_actions_vocab": VOCAB_SIZE,
-            "length": test_data.t.max(train_data.t), "train_length": train_data.t,
-            "fixed_window": train_data.t, "crop": crop, "max_len": max_len, "fresh": false,
-            "terms": terms, "terms_per_ontology": per_aspect, "top_k": top_k,
-            "ia_source": ia_source, "ontology": onto_name, "ontology_terms": graph.len(),
-            "ontology_version": obo.data_version,
-            "train_proteins": train.len(), "test_proteins": test.len(),
-            "test_longer_than_crop": test.iter().filter(|p| p.tokens.len() > crop).count(),
-            "test_cut_to_max_len": test.iter().filter(|p| p.tokens.len() > max_len).count(),
-            "files": dat.iter().map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect::<Vec<_>>(),
-            "notes": [
+        let mut info = GoTermsTask {
+            n_states: columns.len(),
+            n_actions_vocab: VOCAB_SIZE,
+            length: test_data.t.max(train_data.t),
+            train_length: train_data.t,
+            fixed_window: train_data.t,
+            crop,
+            max_len,
+            fresh: false,
+            terms,
+            terms_per_ontology: per_aspect,
+            top_k,
+            ia_source,
+            ontology: onto_name,
+            ontology_terms: graph.len(),
+            ontology_version: obo.data_version.clone(),
+            train_proteins: train.len(),
+            test_proteins: test.len(),
+            test_longer_than_crop: test.iter().filter(|p| p.tokens.len() > crop).count(),
+            test_cut_to_max_len: test.iter().filter(|p| p.tokens.len() > max_len).count(),
+            files: dat
+                .iter()
+                .map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect(),
+            notes: vec![
                 format!("{dropped_terms} GO annotations to terms the ontology lacks (obsolete or unknown) were dropped"),
                 format!("{no_go} entries without a known GO term and {duplicates} duplicate accessions were skipped"),
             ],
-        });
+            policy: None,
+            train_rows: None,
+            test_rows: None,
+        };
         if let Some(LongSequencePolicy::Chunk {
             window,
             stride,
@@ -448,21 +459,19 @@ impl StageKind for GoTermsKind {
         {
             // Rows are at most `window` long: a fixed-length model is built
             // for all of them, so it reads every residue of every protein.
-            let length = test_data.t.max(train_data.t);
-            let o = info.as_object_mut().expect("an object");
-            o.insert("fixed_window".into(), json!(length));
-            o.insert("test_cut_to_max_len".into(), json!(0));
-            o.insert(
-                "policy".into(),
-                json!({ "kind": "chunk", "window": window, "stride": stride, "reduce": reduce.name() }),
-            );
-            o.insert("train_rows".into(), json!(train_data.n));
-            o.insert("test_rows".into(), json!(test_data.n));
+            info.fixed_window = test_data.t.max(train_data.t);
+            info.test_cut_to_max_len = 0;
+            info.policy = Some(ChunkInfo {
+                kind: PolicyTag::Chunk,
+                window,
+                stride,
+                reduce: p.reduce,
+            });
+            debug_assert_eq!(reduce, p.reduce.chunk_reduce());
+            info.train_rows = Some(train_data.n);
+            info.test_rows = Some(test_data.n);
         }
-        std::fs::write(
-            ctx.out_dir.join("task.json"),
-            serde_json::to_vec_pretty(&info)?,
-        )?;
+        TaskInfo::GoTerms(info).write(ctx.out_dir)?;
         Ok(())
     }
 }

@@ -11,16 +11,84 @@
 //! The files are the user's (`dir`, default `data/heartbeat`); their content
 //! is part of the cache key. Missing files fail with the download steps.
 
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{
-    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, StageKind,
-};
 use crate::datasets::ecg::kaggle::{
     load_mitbih, load_ptb_split, Beats, BEAT_LEN, KAGGLE_FILES, MITBIH_CLASSES,
 };
 use crate::datasets::rng::SplitMix64;
 use crate::datasets::SequenceData;
+use crate::kind::task::HeartbeatsTask;
+use crate::kind::{read_params, JsonMap, ParamSchema, Params, RunContext, StageKind, TaskInfo};
+
+fn d_dir() -> String {
+    "data/heartbeat".into()
+}
+fn d_bins() -> usize {
+    32
+}
+fn d_train_fraction() -> f64 {
+    0.8
+}
+
+/// Which of the Kaggle data sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Dataset {
+    /// MIT-BIH: 5 classes, official split
+    #[default]
+    Mitbih,
+    /// PTB: normal/abnormal, seeded split
+    Ptb,
+}
+
+impl Dataset {
+    fn name(self) -> &'static str {
+        match self {
+            Dataset::Mitbih => "mitbih",
+            Dataset::Ptb => "ptb",
+        }
+    }
+}
+
+/// The Kaggle ECG heartbeat CSVs (`shayanfazeli/heartbeat`, Kachuee et al.
+/// 2018) as sequence classification: each beat a sequence of amplitude
+/// tokens labelled at its last position; training beats may be cropped while
+/// test beats stay whole. The files are the user's; their content is part
+/// of the cache key.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatsParams {
+    /// MIT-BIH (5 classes, official split) or PTB (normal/abnormal, seeded split)
+    #[serde(default)]
+    pub dataset: Dataset,
+    /// where the Kaggle CSVs are, relative to the pipeline file
+    #[serde(default = "d_dir")]
+    pub dir: String,
+    /// amplitude tokens: equal-width bins of [0, 1]
+    #[serde(default = "d_bins")]
+    #[schemars(range(min = 2))]
+    pub bins: usize,
+    /// training beats keep only their first `crop` samples (0: whole beats)
+    #[serde(default)]
+    #[schemars(range(max = BEAT_LEN))]
+    pub crop: usize,
+    /// PTB: share of each class for training
+    #[serde(default = "d_train_fraction")]
+    pub train_fraction: f64,
+    /// seeded subsample of the training beats, for a CPU budget (0: all)
+    #[serde(default)]
+    pub max_train: usize,
+    /// seeded subsample of the test beats (0: all)
+    #[serde(default)]
+    pub max_test: usize,
+    /// split and subsample seed
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl Params for HeartbeatsParams {}
 
 pub struct HeartbeatsKind {
     schema: ParamSchema,
@@ -28,21 +96,8 @@ pub struct HeartbeatsKind {
 
 impl HeartbeatsKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         HeartbeatsKind {
-            schema: ParamSchema {
-                params: vec![
-                    p("dataset", ParamType::Choice(&["mitbih", "ptb"]), json!("mitbih"), "MIT-BIH (5 classes, official split) or PTB (normal/abnormal, seeded split)"),
-                    p("dir", ParamType::String, json!("data/heartbeat"), "where the Kaggle CSVs are, relative to the pipeline file"),
-                    p("bins", ParamType::Int, json!(32), "amplitude tokens: equal-width bins of [0, 1]"),
-                    p("crop", ParamType::Int, json!(0), "training beats keep only their first `crop` samples (0: whole beats)"),
-                    p("train_fraction", ParamType::Float, json!(0.8), "PTB: share of each class for training"),
-                    p("max_train", ParamType::Int, json!(0), "seeded subsample of the training beats, for a CPU budget (0: all)"),
-                    p("max_test", ParamType::Int, json!(0), "seeded subsample of the test beats (0: all)"),
-                    p("seed", ParamType::Int, json!(0), "split and subsample seed"),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<HeartbeatsParams>(),
         }
     }
 }
@@ -99,52 +154,31 @@ impl StageKind for HeartbeatsKind {
         &self.schema
     }
 
-    fn data_files(&self, params: &JsonMap) -> Vec<String> {
-        let dir = params["dir"].as_str().unwrap_or("data/heartbeat");
-        let files = if params["dataset"] == "ptb" {
-            &KAGGLE_FILES[2..]
-        } else {
-            &KAGGLE_FILES[..2]
+    fn data_files(&self, params: &JsonMap) -> anyhow::Result<Vec<String>> {
+        let p: HeartbeatsParams = read_params(params)?;
+        let files = match p.dataset {
+            Dataset::Ptb => &KAGGLE_FILES[2..],
+            Dataset::Mitbih => &KAGGLE_FILES[..2],
         };
-        files.iter().map(|f| format!("{dir}/{f}")).collect()
-    }
-
-    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
-        let params = self.schema.resolve(raw)?;
-        let crop = params["crop"].as_i64().unwrap_or(0);
-        if crop < 0 || crop as usize > BEAT_LEN {
-            return Err(vec![ParamIssue {
-                param: "crop".into(),
-                message: format!("`crop` must be between 0 and {BEAT_LEN}"),
-                help: None,
-            }]);
-        }
-        require_at_least(&params, &[("bins", 2)])?;
-        Ok(params)
+        Ok(files.iter().map(|f| format!("{}/{f}", p.dir)).collect())
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let p = ctx.params;
-        let dir = ctx
-            .workspace
-            .join(p["dir"].as_str().unwrap_or("data/heartbeat"));
-        let seed = p["seed"].as_u64().unwrap_or(0);
-        let ptb = p["dataset"] == "ptb";
+        let p: HeartbeatsParams = ctx.params()?;
+        let dir = ctx.workspace.join(&p.dir);
+        let seed = p.seed;
+        let ptb = p.dataset == Dataset::Ptb;
         let (train, test) = if ptb {
-            load_ptb_split(&dir, p["train_fraction"].as_f64().unwrap_or(0.8), seed)
+            load_ptb_split(&dir, p.train_fraction, seed)
         } else {
             load_mitbih(&dir)
         }
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut rng = SplitMix64::new(seed ^ 0x4EA7);
-        let train = subsample(
-            train,
-            p["max_train"].as_u64().unwrap_or(0) as usize,
-            &mut rng,
-        );
-        let test = subsample(test, p["max_test"].as_u64().unwrap_or(0) as usize, &mut rng);
-        let bins = p["bins"].as_u64().unwrap_or(32) as usize;
-        let crop = match p["crop"].as_u64().unwrap_or(0) as usize {
+        let train = subsample(train, p.max_train, &mut rng);
+        let test = subsample(test, p.max_test, &mut rng);
+        let bins = p.bins;
+        let crop = match p.crop {
             0 => BEAT_LEN,
             c => c,
         };
@@ -155,17 +189,17 @@ impl StageKind for HeartbeatsKind {
         } else {
             MITBIH_CLASSES.to_vec()
         };
-        let info = json!({
-            "task": "heartbeats", "dataset": p["dataset"],
-            "n_states": classes.len(), "n_actions_vocab": bins, "length": BEAT_LEN,
-            "train_length": crop, "fresh": false, "class_names": classes,
-            "train_class_counts": train.class_counts(classes.len()),
-            "test_class_counts": test.class_counts(classes.len()),
-        });
-        std::fs::write(
-            ctx.out_dir.join("task.json"),
-            serde_json::to_vec_pretty(&info)?,
-        )?;
-        Ok(())
+        TaskInfo::Heartbeats(HeartbeatsTask {
+            dataset: p.dataset.name().into(),
+            n_states: classes.len(),
+            n_actions_vocab: bins,
+            length: BEAT_LEN,
+            train_length: crop,
+            fresh: false,
+            class_names: classes.iter().map(|c| c.to_string()).collect(),
+            train_class_counts: train.class_counts(classes.len()),
+            test_class_counts: test.class_counts(classes.len()),
+        })
+        .write(ctx.out_dir)
     }
 }

@@ -8,16 +8,54 @@
 //! longer proteins. Sequences are padded at the end to the split's longest
 //! (token 0, unlabelled); the label sits at each sequence's last residue.
 
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{
-    require_at_least, require_fraction, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType,
-    RunContext, StageKind,
-};
 use crate::datasets::protein::stockholm;
 use crate::datasets::protein::tokenize::{tokenize, VOCAB_SIZE};
 use crate::datasets::rng::SplitMix64;
 use crate::datasets::SequenceData;
+use crate::kind::task::{PfamFamily, PfamTask};
+use crate::kind::{
+    require_fraction, ParamIssue, ParamSchema, Params, RunContext, StageKind, TaskInfo,
+};
+
+fn d_train_fraction() -> f64 {
+    0.7
+}
+fn d_crop() -> usize {
+    64
+}
+fn d_max_len() -> usize {
+    512
+}
+
+/// Pfam family classification from Stockholm seed alignments (one family
+/// per file, gaps stripped), as amino-acid token sequences labelled at
+/// their last residue; training sequences cropped, test sequences whole.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PfamParams {
+    /// share of each family for training
+    #[serde(default = "d_train_fraction")]
+    pub train_fraction: f64,
+    /// training sequences keep their first `crop` residues (0: whole)
+    #[serde(default = "d_crop")]
+    pub crop: usize,
+    /// longer sequences are cut to this length
+    #[serde(default = "d_max_len")]
+    #[schemars(range(min = 1))]
+    pub max_len: usize,
+    /// split seed
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl Params for PfamParams {
+    fn check(&mut self) -> Result<(), Vec<ParamIssue>> {
+        require_fraction(&[("train_fraction", self.train_fraction)])
+    }
+}
 
 pub struct PfamKind {
     schema: ParamSchema,
@@ -25,32 +63,8 @@ pub struct PfamKind {
 
 impl PfamKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         PfamKind {
-            schema: ParamSchema {
-                params: vec![
-                    p(
-                        "train_fraction",
-                        ParamType::Float,
-                        json!(0.7),
-                        "share of each family for training",
-                    ),
-                    p(
-                        "crop",
-                        ParamType::Int,
-                        json!(64),
-                        "training sequences keep their first `crop` residues (0: whole)",
-                    ),
-                    p(
-                        "max_len",
-                        ParamType::Int,
-                        json!(512),
-                        "longer sequences are cut to this length",
-                    ),
-                    p("seed", ParamType::Int, json!(0), "split seed"),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<PfamParams>(),
         }
     }
 }
@@ -88,26 +102,19 @@ impl StageKind for PfamKind {
         &self.schema
     }
 
-    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
-        let params = self.schema.resolve(raw)?;
-        require_fraction(&params, &["train_fraction"])?;
-        require_at_least(&params, &[("max_len", 1), ("crop", 0)])?;
-        Ok(params)
-    }
-
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let p = ctx.params;
+        let p: PfamParams = ctx.params()?;
         let files = ctx.input_files(&[".sto", ".sto.gz"]);
         if files.len() < 2 {
             anyhow::bail!("`pfam` needs at least two Stockholm files (.sto, .sto.gz) among its inputs, one per family; found {}", files.len());
         }
-        let max_len = p["max_len"].as_u64().unwrap_or(512) as usize;
-        let crop = match p["crop"].as_u64().unwrap_or(0) as usize {
+        let max_len = p.max_len;
+        let crop = match p.crop {
             0 => max_len,
             c => c.min(max_len),
         };
-        let frac = p["train_fraction"].as_f64().unwrap_or(0.7);
-        let mut rng = SplitMix64::new(p["seed"].as_u64().unwrap_or(0));
+        let frac = p.train_fraction;
+        let mut rng = SplitMix64::new(p.seed);
         let (mut train, mut test) = (Vec::new(), Vec::new());
         let mut families = Vec::new();
         for path in &files {
@@ -140,21 +147,25 @@ impl StageKind for PfamKind {
                     test.push((s, label));
                 }
             }
-            families.push(json!({ "family": name, "file": path.file_name().and_then(|n| n.to_str()), "train": n_train, "sequences": alignments.iter().map(|a| a.sequences.len()).sum::<usize>() }));
+            families.push(PfamFamily {
+                family: name,
+                file: path.file_name().and_then(|n| n.to_str()).map(String::from),
+                train: n_train,
+                sequences: alignments.iter().map(|a| a.sequences.len()).sum(),
+            });
         }
         let (train, test) = (pad(&train), pad(&test));
         train.save(ctx.out_dir, "train")?;
         test.save(ctx.out_dir, "test")?;
-        let names: Vec<_> = families.iter().map(|f| f["family"].clone()).collect();
-        let info = json!({
-            "task": "pfam", "n_states": families.len(), "n_actions_vocab": VOCAB_SIZE,
-            "length": test.t.max(train.t), "train_length": train.t, "fresh": false,
-            "class_names": names, "families": families,
-        });
-        std::fs::write(
-            ctx.out_dir.join("task.json"),
-            serde_json::to_vec_pretty(&info)?,
-        )?;
-        Ok(())
+        TaskInfo::Pfam(PfamTask {
+            n_states: families.len(),
+            n_actions_vocab: VOCAB_SIZE,
+            length: test.t.max(train.t),
+            train_length: train.t,
+            fresh: false,
+            class_names: families.iter().map(|f| f.family.clone()).collect(),
+            families,
+        })
+        .write(ctx.out_dir)
     }
 }

@@ -9,12 +9,55 @@
 
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ParamSchema, ParamSpec, ParamType, RunContext, StageKind};
-use crate::plan::coords::display;
+use crate::kind::{display, ParamSchema, Params, RunContext, StageKind};
 use crate::study::tables::csv_field;
 use crate::study::{aggregate, collect, min_depths, summary_text, Axes};
+
+fn d_task_axis() -> String {
+    "task".into()
+}
+fn d_depth_axis() -> String {
+    "layers".into()
+}
+fn d_seed_axis() -> String {
+    "seed".into()
+}
+fn d_metric() -> String {
+    "acc".into()
+}
+fn d_thresholds() -> Vec<f64> {
+    vec![0.95, 0.99]
+}
+
+/// Gather a sweep (its `train`, `evaluate`, `length_generalize`, `timing`
+/// and `automaton` instances) into the study's tables: results over seeds,
+/// the smallest Transformer depth reaching each threshold next to the
+/// paper's, and time growth exponents; `seqlab run` prints `summary.txt`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummarizeParams {
+    /// the coordinate naming the task
+    #[serde(default = "d_task_axis")]
+    pub task_axis: String,
+    /// the coordinate giving the depth
+    #[serde(default = "d_depth_axis")]
+    pub depth_axis: String,
+    /// the coordinate aggregated over
+    #[serde(default = "d_seed_axis")]
+    pub seed_axis: String,
+    /// the metric the depth thresholds apply to
+    #[serde(default = "d_metric")]
+    pub metric: String,
+    /// accuracy thresholds of the min-depth table
+    #[serde(default = "d_thresholds")]
+    pub thresholds: Vec<f64>,
+}
+
+impl Params for SummarizeParams {}
 
 pub struct SummarizeKind {
     schema: ParamSchema,
@@ -22,43 +65,8 @@ pub struct SummarizeKind {
 
 impl SummarizeKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         SummarizeKind {
-            schema: ParamSchema {
-                params: vec![
-                    p(
-                        "task_axis",
-                        ParamType::String,
-                        json!("task"),
-                        "the coordinate naming the task",
-                    ),
-                    p(
-                        "depth_axis",
-                        ParamType::String,
-                        json!("layers"),
-                        "the coordinate giving the depth",
-                    ),
-                    p(
-                        "seed_axis",
-                        ParamType::String,
-                        json!("seed"),
-                        "the coordinate aggregated over",
-                    ),
-                    p(
-                        "metric",
-                        ParamType::String,
-                        json!("acc"),
-                        "the metric the depth thresholds apply to",
-                    ),
-                    p(
-                        "thresholds",
-                        ParamType::FloatList,
-                        json!([0.95, 0.99]),
-                        "accuracy thresholds of the min-depth table",
-                    ),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<SummarizeParams>(),
         }
     }
 }
@@ -87,23 +95,19 @@ impl StageKind for SummarizeKind {
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let p = ctx.params;
-        let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+        let p: SummarizeParams = ctx.params()?;
         let axes = Axes {
-            task: s("task_axis"),
-            depth: s("depth_axis"),
-            seed: s("seed_axis"),
+            task: p.task_axis,
+            depth: p.depth_axis,
+            seed: p.seed_axis,
         };
-        let thresholds: Vec<f64> = p["thresholds"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
-            .unwrap_or_default();
+        let thresholds = p.thresholds;
         let collected = collect(ctx.inputs)?;
         if collected.cells.is_empty() && collected.timing.is_empty() {
             anyhow::bail!("nothing to summarize: gather `train`, `evaluate`, `length_generalize` or `timing` stages");
         }
         let groups = aggregate(&collected.cells, &axes);
-        let min = min_depths(&groups, &s("metric"), &thresholds);
+        let min = min_depths(&groups, &p.metric, &thresholds);
         let timing: Vec<(String, Option<f64>, Option<f64>)> = collected
             .timing
             .iter()

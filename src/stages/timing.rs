@@ -20,15 +20,105 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use burn::module::Module;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::train::{model_config, FAMILIES};
-use super::{
-    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting,
-    StageKind,
-};
+use super::train::transformer_fits;
+use crate::kind::{ParamIssue, ParamSchema, Params, RunContext, Setting, StageKind};
+use crate::models::{DataShape, Family, ModelConfig, ModelShape, PosEncoding};
 use crate::study::stats::loglog_slope;
 use crate::train::{backend, train, Batch, Batches, SplitMix64, TrainConfig};
+
+fn d_layers() -> usize {
+    2
+}
+fn d_width() -> usize {
+    64
+}
+fn d_heads() -> usize {
+    4
+}
+fn d_pos() -> PosEncoding {
+    PosEncoding::Rope
+}
+fn d_lengths() -> Vec<usize> {
+    vec![16, 64, 256, 1024]
+}
+fn d_batch_size() -> usize {
+    8
+}
+fn d_repeats() -> usize {
+    3
+}
+fn d_two() -> usize {
+    2
+}
+
+/// How one model family's train-step time, inference latency and peak
+/// memory grow with sequence length T, with the fitted growth exponents.
+/// Needs no inputs; runs alone (nothing beside it in the process).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimingParams {
+    /// model family
+    pub model: Family,
+    /// depth L
+    #[serde(default = "d_layers")]
+    #[schemars(range(min = 1))]
+    pub layers: usize,
+    /// hidden width d
+    #[serde(default = "d_width")]
+    #[schemars(range(min = 1))]
+    pub width: usize,
+    /// attention heads (transformer)
+    #[serde(default = "d_heads")]
+    #[schemars(range(min = 1))]
+    pub heads: usize,
+    /// positional encoding (transformer)
+    #[serde(default = "d_pos")]
+    pub pos: PosEncoding,
+    /// linear RNN gate range
+    #[serde(default)]
+    pub negative_eigenvalues: bool,
+    /// sequence lengths T to time
+    #[serde(default = "d_lengths")]
+    pub lengths: Vec<usize>,
+    /// sequences per step
+    #[serde(default = "d_batch_size")]
+    #[schemars(range(min = 1))]
+    pub batch_size: usize,
+    /// timed steps and forward passes per length (the median is kept)
+    #[serde(default = "d_repeats")]
+    #[schemars(range(min = 1))]
+    pub repeats: usize,
+    /// input tokens
+    #[serde(default = "d_two")]
+    #[schemars(range(min = 1))]
+    pub vocab: usize,
+    /// output classes
+    #[serde(default = "d_two")]
+    #[schemars(range(min = 1))]
+    pub n_classes: usize,
+    /// weights and token seed
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl Params for TimingParams {
+    fn check(&mut self) -> Result<(), Vec<ParamIssue>> {
+        if self.lengths.is_empty() || self.lengths.contains(&0) {
+            return Err(vec![ParamIssue::new(
+                "lengths",
+                "`lengths` must be a non-empty list of integers >= 1",
+            )]);
+        }
+        match self.model {
+            Family::Transformer => transformer_fits(self.width, self.heads, self.pos),
+            Family::Lstm | Family::Gru | Family::Mlp | Family::LinearRnn => Ok(()),
+        }
+    }
+}
 
 pub struct TimingKind {
     schema: ParamSchema,
@@ -36,50 +126,8 @@ pub struct TimingKind {
 
 impl TimingKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         TimingKind {
-            schema: ParamSchema {
-                params: vec![
-                    ParamSpec::required("model", ParamType::Choice(FAMILIES), "model family"),
-                    p("layers", ParamType::Int, json!(2), "depth L"),
-                    p("width", ParamType::Int, json!(64), "hidden width d"),
-                    p(
-                        "heads",
-                        ParamType::Int,
-                        json!(4),
-                        "attention heads (transformer)",
-                    ),
-                    p(
-                        "pos",
-                        ParamType::Choice(&["learned", "sinusoidal", "rope", "alibi"]),
-                        json!("rope"),
-                        "positional encoding (transformer)",
-                    ),
-                    p(
-                        "negative_eigenvalues",
-                        ParamType::Bool,
-                        json!(false),
-                        "linear RNN gate range",
-                    ),
-                    p(
-                        "lengths",
-                        ParamType::IntList,
-                        json!([16, 64, 256, 1024]),
-                        "sequence lengths T to time",
-                    ),
-                    p("batch_size", ParamType::Int, json!(8), "sequences per step"),
-                    p(
-                        "repeats",
-                        ParamType::Int,
-                        json!(3),
-                        "timed steps and forward passes per length (the median is kept)",
-                    ),
-                    p("vocab", ParamType::Int, json!(2), "input tokens"),
-                    p("n_classes", ParamType::Int, json!(2), "output classes"),
-                    p("seed", ParamType::Int, json!(0), "weights and token seed"),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<TimingParams>(),
         }
     }
 }
@@ -160,61 +208,36 @@ impl StageKind for TimingKind {
         true
     }
 
-    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
-        let params = self.schema.resolve(raw)?;
-        let lengths = params["lengths"].as_array().cloned().unwrap_or_default();
-        if lengths.is_empty() || lengths.iter().any(|l| l.as_i64().unwrap_or(0) < 1) {
-            return Err(vec![ParamIssue {
-                param: "lengths".into(),
-                message: "`lengths` must be a non-empty list of integers >= 1".into(),
-                help: None,
-            }]);
-        }
-        require_at_least(
-            &params,
-            &[
-                ("layers", 1),
-                ("width", 1),
-                ("batch_size", 1),
-                ("repeats", 1),
-                ("vocab", 1),
-                ("n_classes", 1),
-            ],
-        )?;
-        Ok(params)
-    }
-
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let p = ctx.params;
-        let device = backend::device(&ctx.settings.backend)?;
-        let lengths: Vec<usize> = p["lengths"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_u64)
-                    .map(|v| v as usize)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let b = p["batch_size"].as_u64().unwrap_or(8) as usize;
-        let repeats = p["repeats"].as_u64().unwrap_or(3) as usize;
-        let vocab = p["vocab"].as_u64().unwrap_or(2) as u32;
-        let classes = p["n_classes"].as_u64().unwrap_or(2) as u32;
-        let seed = p["seed"].as_u64().unwrap_or(0);
-        let family = p["model"].as_str().unwrap_or_default().to_string();
+        let p: TimingParams = ctx.params()?;
+        let device = backend::device(ctx.settings.backend)?;
+        let (b, repeats, seed) = (p.batch_size, p.repeats, p.seed);
+        let (vocab, classes) = (p.vocab as u32, p.n_classes as u32);
+        let family = p.model.name();
+        let shape = ModelShape {
+            family: p.model,
+            layers: p.layers,
+            width: p.width,
+            heads: p.heads,
+            pos: p.pos,
+            dropout: 0.0,
+            negative_eigenvalues: p.negative_eigenvalues,
+        };
 
         let mut points = Vec::new();
         let mut csv = String::from("length,train_step_ms,infer_ms,peak_rss_mib,peak_growth_mib\n");
-        for (i, &t) in lengths.iter().enumerate() {
+        for (i, &t) in p.lengths.iter().enumerate() {
             ctx.progress
-                .update(i as u64, lengths.len() as u64, &format!("T = {t}"));
-            let mut params = p.clone();
-            params.insert("model".into(), json!(family));
-            params.insert("dropout".into(), json!(0.0));
-            let task = serde_json::from_value::<JsonMap>(
-                json!({ "n_actions_vocab": vocab, "n_states": classes, "length": t }),
-            )?;
-            let config = model_config(&params, &task)?;
+                .update(i as u64, p.lengths.len() as u64, &format!("T = {t}"));
+            let config = ModelConfig::for_data(
+                &shape,
+                &DataShape {
+                    vocab: p.vocab,
+                    n_classes: p.n_classes,
+                    length: t,
+                    fixed_window: None,
+                },
+            );
             let cfg = TrainConfig {
                 steps: 1 + repeats,
                 batch_size: b,

@@ -9,31 +9,129 @@
 //! cache entry is written.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use anyhow::{bail, Context};
-use serde_json::{json, Value};
+use anyhow::bail;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::{
-    require_at_least, JsonMap, ParamIssue, ParamSchema, ParamSpec, ParamType, RunContext, Setting,
-    StageKind,
-};
+use super::common::model_config;
 use crate::datasets::automata::try_generate;
 use crate::datasets::SequenceData;
-use crate::models::ModelConfig;
-use crate::stages::automaton::{gen_config, task_of};
+use crate::kind::{ParamIssue, ParamSchema, Params, RunContext, Setting, StageKind};
+use crate::models::{Family, ModelShape, PosEncoding};
 use crate::train::{backend, save_checkpoint, train, Batch, Batches, SeqDataset, TrainConfig};
 
-pub const FAMILIES: &[&str] = &["transformer", "lstm", "gru", "mlp", "linear_rnn"];
+// The optimisation defaults are `TrainConfig`'s, written once there.
+fn d_steps() -> usize {
+    TrainConfig::default().steps
+}
+fn d_batch_size() -> usize {
+    TrainConfig::default().batch_size
+}
+fn d_lr() -> f64 {
+    TrainConfig::default().lr
+}
+fn d_warmup_steps() -> usize {
+    TrainConfig::default().warmup_steps
+}
+fn d_weight_decay() -> f64 {
+    TrainConfig::default().weight_decay
+}
+fn d_grad_clip() -> f64 {
+    TrainConfig::default().grad_clip.unwrap_or(0.0)
+}
+fn d_eval_every() -> usize {
+    TrainConfig::default().eval_every
+}
+/// Above 1: never reached.
+fn d_target_acc() -> f64 {
+    TrainConfig::default().target_acc.unwrap_or(1.1)
+}
+fn d_window() -> usize {
+    TrainConfig::default().window
+}
+fn d_layers() -> usize {
+    1
+}
+fn d_width() -> usize {
+    64
+}
+fn d_heads() -> usize {
+    4
+}
 
-/// Which model params each family uses; the others are dropped from the
-/// resolved params so that, say, `heads` never reruns an LSTM.
-fn family_params(family: &str) -> &'static [&'static str] {
+/// Fit one model to a data set (its only `needs`: an `automaton` or a real
+/// data set, with class, multi-label or real targets) with AdamW, warm-up +
+/// cosine schedule, global-norm clipping and early stopping.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainParams {
+    /// model family
+    pub model: Family,
+    /// depth L
+    #[serde(default = "d_layers")]
+    #[schemars(range(min = 1))]
+    pub layers: usize,
+    /// hidden width d
+    #[serde(default = "d_width")]
+    #[schemars(range(min = 1))]
+    pub width: usize,
+    /// attention heads (transformer)
+    #[serde(default = "d_heads")]
+    #[schemars(range(min = 1))]
+    pub heads: usize,
+    /// positional encoding (transformer)
+    #[serde(default)]
+    pub pos: PosEncoding,
+    /// dropout (transformer)
+    #[serde(default)]
+    pub dropout: f64,
+    /// linear RNN gate in [-1, 1] instead of [0, 1]
+    #[serde(default)]
+    pub negative_eigenvalues: bool,
+    /// optimizer steps (at most, with early stopping)
+    #[serde(default = "d_steps")]
+    #[schemars(range(min = 1))]
+    pub steps: usize,
+    /// sequences per step
+    #[serde(default = "d_batch_size")]
+    #[schemars(range(min = 1))]
+    pub batch_size: usize,
+    /// peak learning rate
+    #[serde(default = "d_lr")]
+    pub lr: f64,
+    /// linear warm-up steps before the cosine decay
+    #[serde(default = "d_warmup_steps")]
+    pub warmup_steps: usize,
+    /// AdamW decoupled weight decay
+    #[serde(default = "d_weight_decay")]
+    pub weight_decay: f64,
+    /// maximum global gradient norm (0 disables)
+    #[serde(default = "d_grad_clip")]
+    pub grad_clip: f64,
+    /// initialisation and batch-sampling seed
+    #[serde(default)]
+    pub seed: u64,
+    /// steps between early-stopping checks
+    #[serde(default = "d_eval_every")]
+    #[schemars(range(min = 1))]
+    pub eval_every: usize,
+    /// stop once the training accuracy since the last check is at least this (above 1: never)
+    #[serde(default = "d_target_acc")]
+    pub target_acc: f64,
+    /// consecutive checks at the target before stopping
+    #[serde(default = "d_window")]
+    #[schemars(range(min = 1))]
+    pub window: usize,
+}
+
+/// Which model params each family uses.
+fn family_params(family: Family) -> &'static [&'static str] {
     match family {
-        "transformer" => &["layers", "width", "heads", "pos", "dropout"],
-        "lstm" | "gru" => &["layers", "width"],
-        "mlp" => &["layers", "width"],
-        _ => &["layers", "width", "negative_eigenvalues"],
+        Family::Transformer => &["layers", "width", "heads", "pos", "dropout"],
+        Family::Lstm | Family::Gru | Family::Mlp => &["layers", "width"],
+        Family::LinearRnn => &["layers", "width", "negative_eigenvalues"],
     }
 }
 
@@ -46,36 +144,88 @@ const MODEL_PARAMS: &[&str] = &[
     "negative_eigenvalues",
 ];
 
+impl TrainParams {
+    /// The model part.
+    pub fn shape(&self) -> ModelShape {
+        ModelShape {
+            family: self.model,
+            layers: self.layers,
+            width: self.width,
+            heads: self.heads,
+            pos: self.pos,
+            dropout: self.dropout,
+            negative_eigenvalues: self.negative_eigenvalues,
+        }
+    }
+
+    /// The optimisation part.
+    pub fn train_config(&self) -> TrainConfig {
+        TrainConfig {
+            steps: self.steps,
+            batch_size: self.batch_size,
+            lr: self.lr,
+            warmup_steps: self.warmup_steps,
+            weight_decay: self.weight_decay,
+            grad_clip: (self.grad_clip > 0.0).then_some(self.grad_clip),
+            seed: self.seed,
+            eval_every: self.eval_every,
+            target_acc: (self.target_acc <= 1.0).then_some(self.target_acc),
+            window: self.window,
+            ..TrainConfig::default()
+        }
+    }
+}
+
+impl Params for TrainParams {
+    fn check(&mut self) -> Result<(), Vec<ParamIssue>> {
+        match self.model {
+            Family::Transformer => transformer_fits(self.width, self.heads, self.pos),
+            Family::Lstm | Family::Gru | Family::Mlp | Family::LinearRnn => Ok(()),
+        }
+    }
+
+    /// Another family's model params, so that, say, `heads` never reruns
+    /// an LSTM.
+    fn unused(&self) -> Vec<&'static str> {
+        let used = family_params(self.model);
+        MODEL_PARAMS
+            .iter()
+            .copied()
+            .filter(|k| !used.contains(k))
+            .collect()
+    }
+}
+
+/// What a Transformer's constructor would otherwise refuse by panicking:
+/// heads that do not divide the width, and RoPE on an odd head size.
+pub fn transformer_fits(
+    width: usize,
+    heads: usize,
+    pos: PosEncoding,
+) -> Result<(), Vec<ParamIssue>> {
+    if width % heads != 0 {
+        return Err(vec![ParamIssue::new(
+            "heads",
+            format!("the width ({width}) must be a multiple of `heads` ({heads})"),
+        )]);
+    }
+    if pos == PosEncoding::Rope && (width / heads) % 2 != 0 {
+        return Err(vec![ParamIssue::new(
+            "pos",
+            format!("`rope` needs an even head size; width / heads = {width} / {heads} is odd"),
+        )]);
+    }
+    Ok(())
+}
+
 pub struct TrainKind {
     schema: ParamSchema,
 }
 
 impl TrainKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         TrainKind {
-            schema: ParamSchema {
-                params: vec![
-                    ParamSpec::required("model", ParamType::Choice(FAMILIES), "model family"),
-                    p("layers", ParamType::Int, json!(1), "depth L"),
-                    p("width", ParamType::Int, json!(64), "hidden width d"),
-                    p("heads", ParamType::Int, json!(4), "attention heads (transformer)"),
-                    p("pos", ParamType::Choice(&["learned", "sinusoidal", "rope", "alibi"]), json!("learned"), "positional encoding (transformer)"),
-                    p("dropout", ParamType::Float, json!(0.0), "dropout (transformer)"),
-                    p("negative_eigenvalues", ParamType::Bool, json!(false), "linear RNN gate in [-1, 1] instead of [0, 1]"),
-                    p("steps", ParamType::Int, json!(1000), "optimizer steps (at most, with early stopping)"),
-                    p("batch_size", ParamType::Int, json!(64), "sequences per step"),
-                    p("lr", ParamType::Float, json!(0.001), "peak learning rate"),
-                    p("warmup_steps", ParamType::Int, json!(100), "linear warm-up steps before the cosine decay"),
-                    p("weight_decay", ParamType::Float, json!(0.01), "AdamW decoupled weight decay"),
-                    p("grad_clip", ParamType::Float, json!(1.0), "maximum global gradient norm (0 disables)"),
-                    p("seed", ParamType::Int, json!(0), "initialisation and batch-sampling seed"),
-                    p("eval_every", ParamType::Int, json!(50), "steps between early-stopping checks"),
-                    p("target_acc", ParamType::Float, json!(1.1), "stop once the training accuracy since the last check is at least this (above 1: never)"),
-                    p("window", ParamType::Int, json!(2), "consecutive checks at the target before stopping"),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<TrainParams>(),
         }
     }
 }
@@ -84,61 +234,6 @@ impl Default for TrainKind {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// The `automaton` output among the inputs.
-pub fn data_input<'a>(ctx: &'a RunContext<'_>) -> anyhow::Result<&'a Path> {
-    ctx.inputs
-        .iter()
-        .find(|i| !i.gathered && i.path.join("task.json").is_file())
-        .map(|i| i.path.as_path())
-        .context(
-            "this stage needs an `automaton` stage among its `needs` (no input has a task.json)",
-        )
-}
-
-/// The model config for resolved train params and a task.
-pub fn model_config(params: &JsonMap, task: &JsonMap) -> anyhow::Result<ModelConfig> {
-    let family = params["model"].as_str().unwrap_or_default();
-    let vocab = task["n_actions_vocab"]
-        .as_u64()
-        .context("task.json lacks n_actions_vocab")?;
-    let classes = task["n_states"]
-        .as_u64()
-        .context("task.json lacks n_states")?;
-    let length = task["length"].as_u64().context("task.json lacks length")?;
-    let mut cfg = json!({ "family": family, "vocab": vocab, "n_classes": classes });
-    let obj = cfg.as_object_mut().expect("an object");
-    obj.insert("depth".into(), params["layers"].clone());
-    obj.insert("width".into(), params["width"].clone());
-    match family {
-        "transformer" => {
-            for k in ["heads", "pos", "dropout"] {
-                obj.insert(k.into(), params[k].clone());
-            }
-            obj.insert("max_len".into(), json!(length));
-        }
-        "mlp" => {
-            // Without weight sharing over time the MLP has parameters per
-            // position: a data set may build it for its training window only
-            // (`fixed_window`, the protein crop) rather than the test length.
-            let window = task.get("fixed_window").and_then(|v| v.as_u64());
-            obj.insert("max_len".into(), json!(window.unwrap_or(length)));
-        }
-        "linear_rnn" => {
-            obj.insert(
-                "negative_eigenvalues".into(),
-                params["negative_eigenvalues"].clone(),
-            );
-        }
-        _ => {}
-    }
-    serde_json::from_value(cfg).context("building the model configuration")
-}
-
-pub fn read_json(path: &Path) -> anyhow::Result<JsonMap> {
-    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 impl StageKind for TrainKind {
@@ -160,52 +255,16 @@ impl StageKind for TrainKind {
         &[Setting::Backend]
     }
 
-    fn resolve_params(&self, raw: &JsonMap) -> Result<JsonMap, Vec<ParamIssue>> {
-        let mut params = self.schema.resolve(raw)?;
-        let family = params["model"].as_str().unwrap_or_default().to_string();
-        for k in MODEL_PARAMS {
-            if !family_params(&family).contains(k) {
-                params.insert(k.to_string(), Value::Null);
-            }
-        }
-        require_at_least(
-            &params,
-            &[
-                ("steps", 1),
-                ("batch_size", 1),
-                ("eval_every", 1),
-                ("window", 1),
-                ("width", 1),
-                ("layers", 1),
-            ],
-        )?;
-        Ok(params)
-    }
-
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let p = ctx.params;
-        let data_dir = data_input(ctx)?;
-        let task_info = read_json(&data_dir.join("task.json"))?;
-        let model_cfg = model_config(p, &task_info)?;
-        let clip = p["grad_clip"].as_f64().unwrap_or(0.0);
-        let target = p["target_acc"].as_f64().unwrap_or(1.1);
-        let cfg: TrainConfig = serde_json::from_value(json!({
-            "steps": p["steps"], "batch_size": p["batch_size"], "lr": p["lr"],
-            "warmup_steps": p["warmup_steps"], "weight_decay": p["weight_decay"],
-            "grad_clip": if clip > 0.0 { json!(clip) } else { Value::Null },
-            "seed": p["seed"], "eval_every": p["eval_every"],
-            "target_acc": if target <= 1.0 { json!(target) } else { Value::Null },
-            "window": p["window"],
-        }))?;
-        let device = backend::device(&ctx.settings.backend)?;
-        let fresh = task_info
-            .get("fresh")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let p: TrainParams = ctx.params()?;
+        let (data_dir, task_info) = ctx.data_set()?;
+        let model_cfg = model_config(&p.shape(), &task_info);
+        let cfg = p.train_config();
+        let device = backend::device(ctx.settings.backend)?;
         let fixed;
-        let batches = if fresh {
-            let task = task_of(&task_info)?;
-            let gen = gen_config(&task_info, task_info["p_reveal"].as_f64().unwrap_or(1.0));
+        let batches = if let Some(a) = task_info.fresh_automaton() {
+            let task = a.task()?;
+            let gen = a.gen_config(a.p_reveal);
             Batches::Fresh(Box::new(move |b, rng| {
                 let s = try_generate(&task, b, &gen, rng.next_u64())
                     .expect("validated generator settings");

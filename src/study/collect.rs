@@ -15,8 +15,7 @@ use serde_json::Value;
 
 use super::paper::task_label;
 use crate::datasets::automata::Task;
-use crate::plan::Coords;
-use crate::stages::InputDir;
+use crate::kind::{Coords, InputDir, TaskInfo};
 
 /// One trained model's results.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +26,7 @@ pub struct Cell {
     /// The paper's name for the task (from the data's `task.json`).
     pub task_label: Option<String>,
     /// The data stage's `task.json` (automaton or real data set).
-    pub data_info: Option<Value>,
+    pub data_info: Option<TaskInfo>,
     /// The data stage's output directory (e.g. an ECG record's `beats.npy`).
     pub data_dir: Option<PathBuf>,
     /// The train instance's output directory (curves, model).
@@ -80,16 +79,15 @@ fn accuracy_curve(v: &Value) -> Vec<f64> {
         .collect()
 }
 
-/// A readable name for a real data set's `task.json` (`None` for automata).
-pub fn real_data_label(info: &Value) -> Option<String> {
-    let s = |k: &str| info[k].as_str().unwrap_or("?").to_string();
-    Some(match info["task"].as_str()? {
-        "prices" => format!("{} daily returns", s("ticker")),
-        "heartbeats" => format!("ECG heartbeats ({})", s("dataset")),
-        "ecg_record" => "ECG record, next window".to_string(),
-        "pfam" => "Pfam families".to_string(),
-        "go_terms" => "GO terms (Swiss-Prot)".to_string(),
-        _ => return None,
+/// A readable name for a real data set (`None` for automata).
+pub fn real_data_label(info: &TaskInfo) -> Option<String> {
+    Some(match info {
+        TaskInfo::Prices(t) => format!("{} daily returns", t.ticker),
+        TaskInfo::Heartbeats(t) => format!("ECG heartbeats ({})", t.dataset),
+        TaskInfo::EcgRecord(_) => "ECG record, next window".to_string(),
+        TaskInfo::Pfam(_) => "Pfam families".to_string(),
+        TaskInfo::GoTerms(_) => "GO terms (Swiss-Prot)".to_string(),
+        TaskInfo::Automaton(_) => return None,
     })
 }
 
@@ -97,7 +95,7 @@ pub fn real_data_label(info: &Value) -> Option<String> {
 pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
     let mut cells: BTreeMap<String, Cell> = BTreeMap::new();
     let mut data: Vec<(Coords, String)> = Vec::new();
-    let mut infos: Vec<(Coords, Value, PathBuf)> = Vec::new();
+    let mut infos: Vec<(Coords, TaskInfo, PathBuf)> = Vec::new();
     let mut out = Collected::default();
     for input in inputs.iter().filter(|i| i.gathered) {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(&input.path)
@@ -110,9 +108,8 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
             let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("_");
             let coords = Coords::parse_label(name);
             if dir.join("task.json").is_file() && !dir.join("model.safetensors").is_file() {
-                let info = read_json(&dir.join("task.json"))?;
-                let map = info.as_object().cloned().unwrap_or_default();
-                if let Ok(task) = crate::stages::automaton::task_of(&map) {
+                let info = TaskInfo::read_dir(&dir)?;
+                if let Some(Ok(task)) = info.automaton().map(|a| a.params.task()) {
                     data.push((coords.clone(), task_label(&task)));
                 }
                 infos.push((coords, info, dir.clone()));

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::collect::Cell;
 use super::paper;
 use super::stats::Spread;
-use crate::plan::Coords;
+use crate::kind::{display, Coords};
 
 /// Which coordinates play which role.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,8 +89,8 @@ pub fn arch_label(coords: &Coords, axes: &Axes, model_config: Option<&Value>) ->
         match v {
             Value::Bool(true) => parts.push(short.to_string()),
             Value::Bool(false) => {}
-            _ if k == "model" => parts.push(crate::plan::coords::display(v)),
-            _ => parts.push(format!("{short}={}", crate::plan::coords::display(v))),
+            _ if k == "model" => parts.push(display(v)),
+            _ => parts.push(format!("{short}={}", display(v))),
         }
     }
     if !coords.0.contains_key("model") {
@@ -112,7 +112,7 @@ fn task_of(cell: &Cell, axes: &Axes) -> String {
         cell.coords
             .0
             .get(&axes.task)
-            .map(crate::plan::coords::display)
+            .map(display)
             .unwrap_or_else(|| "task".into())
     })
 }

@@ -3,23 +3,17 @@
 
 use burn::tensor::Device;
 
-/// Backends this build can run.
-pub fn available() -> &'static [&'static str] {
-    if cfg!(feature = "cuda") {
-        &["flex", "cuda"]
-    } else {
-        &["flex"]
-    }
-}
+use crate::kind::Backend;
 
-/// The device for a backend name.
-pub fn device(name: &str) -> anyhow::Result<Device> {
-    match name {
-        "flex" => Ok(Device::flex()),
+/// The device for a backend.
+pub fn device(backend: Backend) -> anyhow::Result<Device> {
+    match backend {
+        Backend::Flex => Ok(Device::flex()),
         #[cfg(feature = "cuda")]
-        "cuda" => Ok(Device::cuda(0)),
+        Backend::Cuda => Ok(Device::cuda(0)),
         #[cfg(not(feature = "cuda"))]
-        "cuda" => anyhow::bail!("this seqlab was built without CUDA: rebuild with `cargo build --release --features cuda`"),
-        other => anyhow::bail!("unknown backend `{other}`; available: {}", available().join(", ")),
+        Backend::Cuda => anyhow::bail!(
+            "this seqlab was built without CUDA: rebuild with `cargo build --release --features cuda`"
+        ),
     }
 }

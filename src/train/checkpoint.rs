@@ -81,7 +81,7 @@ pub fn load_checkpoint(
     device: &Device,
 ) -> Result<Model, CheckpointError> {
     let mut model = {
-        let _turn = super::trainer::rng_turn();
+        let _turn = crate::models::rng_turn();
         cfg.init(device)
     };
     let mut store = SafetensorsStore::from_file(path);

@@ -11,9 +11,10 @@ pub mod objective;
 pub mod schedule;
 pub mod trainer;
 
+pub use crate::models::rng_turn;
 pub use alloc::tune_allocator;
 pub use checkpoint::{load_checkpoint, renumber_params, save_checkpoint, CheckpointError};
 pub use data::{Batch, Batches, DataError, SeqDataset, SplitMix64, Target};
 pub use eval::{evaluate, masked_outputs, model_device, EvalReport, MaskedOutputs};
 pub use schedule::LrSchedule;
-pub use trainer::{rng_turn, train, EvalPoint, StepInfo, TrainConfig, TrainError, TrainOutcome};
+pub use trainer::{train, EvalPoint, StepInfo, TrainConfig, TrainError, TrainOutcome};

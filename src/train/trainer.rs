@@ -17,88 +17,35 @@ use super::eval::evaluate;
 use super::grad::clip_global_norm;
 use super::objective::{objective, Objective};
 use super::schedule::LrSchedule;
-use crate::models::{Model, ModelConfig, ModelError};
+use crate::models::{rng_turn, Model, ModelConfig, ModelError};
 
-fn d_steps() -> usize {
-    1000
-}
-fn d_batch() -> usize {
-    64
-}
-fn d_lr() -> f64 {
-    1e-3
-}
-fn d_warmup() -> usize {
-    50
-}
-fn d_floor() -> f64 {
-    0.1
-}
-fn d_wd() -> f64 {
-    0.01
-}
-fn d_beta1() -> f64 {
-    0.9
-}
-fn d_beta2() -> f64 {
-    0.999
-}
-fn d_eps() -> f64 {
-    1e-8
-}
-fn d_clip() -> Option<f64> {
-    Some(1.0)
-}
-fn d_eval_every() -> usize {
-    50
-}
-fn d_window() -> usize {
-    3
-}
-fn d_eval_batch() -> usize {
-    256
-}
-
-/// Training hyperparameters (serde: every field has a default except none are required).
+/// Training hyperparameters. A field left out of the JSON takes its value
+/// from [`TrainConfig::default`], the one place they are written: the `train`
+/// kind's params default to them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct TrainConfig {
-    #[serde(default = "d_steps")]
     pub steps: usize,
-    #[serde(default = "d_batch")]
     pub batch_size: usize,
     /// Peak learning rate.
-    #[serde(default = "d_lr")]
     pub lr: f64,
-    #[serde(default = "d_warmup")]
     pub warmup_steps: usize,
     /// Final learning rate of the cosine, as a fraction of `lr`.
-    #[serde(default = "d_floor")]
     pub lr_floor_frac: f64,
     /// Decoupled weight decay (AdamW; PyTorch's default 0.01).
-    #[serde(default = "d_wd")]
     pub weight_decay: f64,
-    #[serde(default = "d_beta1")]
     pub beta1: f64,
-    #[serde(default = "d_beta2")]
     pub beta2: f64,
-    #[serde(default = "d_eps")]
     pub eps: f64,
     /// Max global gradient norm; `None` disables clipping.
-    #[serde(default = "d_clip")]
     pub grad_clip: Option<f64>,
-    #[serde(default)]
     pub seed: u64,
     /// Evaluate (for early stopping) every this many steps.
-    #[serde(default = "d_eval_every")]
     pub eval_every: usize,
     /// Stop once accuracy ≥ target for `window` consecutive evaluations.
-    #[serde(default)]
     pub target_acc: Option<f64>,
-    #[serde(default = "d_window")]
     pub window: usize,
     /// Batch size for held-out evaluation during training.
-    #[serde(default = "d_eval_batch")]
     pub eval_batch: usize,
     /// Random lengths (Delétang et al.): when set, each training batch is cut to a
     /// length drawn uniformly from `min_length..=T` (T: the batch's length), with the
@@ -107,13 +54,29 @@ pub struct TrainConfig {
     /// every batch at its full length (no draw, so the bits of runs without it stay).
     /// The generator's per-row `random_length` (padding, Liu et al.) supervises a causal
     /// model's positions alike (for `min_length` 1) but runs every batch at full length.
-    #[serde(default)]
     pub min_length: Option<usize>,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        serde_json::from_str("{}").expect("all fields have defaults")
+        TrainConfig {
+            steps: 1000,
+            batch_size: 64,
+            lr: 1e-3,
+            warmup_steps: 100,
+            lr_floor_frac: 0.1,
+            weight_decay: 0.01,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            grad_clip: Some(1.0),
+            seed: 0,
+            eval_every: 50,
+            target_acc: None,
+            window: 2,
+            eval_batch: 256,
+            min_length: None,
+        }
     }
 }
 
@@ -232,15 +195,6 @@ pub enum TrainError {
     Model(#[from] ModelError),
     #[error("invalid training configuration: {0}")]
     Invalid(String),
-}
-
-static TRAINING_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Exclusive use of the devices' random state (seeding, initialising, dropout)
-/// in this process. `train` takes it; so must any other code that seeds a
-/// device or builds a model while trainings may run.
-pub fn rng_turn() -> std::sync::MutexGuard<'static, ()> {
-    TRAINING_TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Trains a fresh model described by `model_cfg`.

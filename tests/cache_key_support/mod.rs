@@ -7,15 +7,28 @@ use seqlab::cache::key::{canonical_json, InputArtifact, InputBinding, KeyCompone
 use seqlab::cache::Cache;
 use seqlab::exec::resolve::Resolver;
 use seqlab::exec::{run_plan, Outcome, RunOptions};
+use seqlab::kind::{ParamSchema, Params, Registry, RunContext, Setting, Settings, StageKind};
 use seqlab::plan::Plan;
-use seqlab::stages::{
-    ParamSchema, ParamSpec, ParamType, Registry, RunContext, Setting, Settings, StageKind,
-};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- helpers
 
+fn d_lr() -> f64 {
+    0.001
+}
+
 /// A tiny stage kind: one float param `lr` (default 0.001); writes its params.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TinyParams {
+    /// learning rate
+    #[serde(default = "d_lr")]
+    lr: f64,
+}
+
+impl Params for TinyParams {}
+
 struct Tiny {
     name: &'static str,
     version: u32,
@@ -28,15 +41,7 @@ pub fn tiny(name: &'static str, version: u32, settings: &[Setting]) -> Arc<dyn S
         name,
         version,
         settings: settings.to_vec(),
-        schema: ParamSchema {
-            params: vec![ParamSpec {
-                name: "lr",
-                ty: ParamType::Float,
-                default: Some(json!(0.001)),
-                doc: "learning rate",
-            }],
-            open: false,
-        },
+        schema: ParamSchema::of::<TinyParams>(),
     })
 }
 
@@ -61,7 +66,7 @@ impl StageKind for Tiny {
 }
 
 pub fn registry(kinds: Vec<Arc<dyn StageKind>>) -> Registry {
-    let mut r = Registry::builtin();
+    let mut r = seqlab::stages::builtin_registry();
     for k in kinds {
         r.add(k);
     }

@@ -12,5 +12,5 @@ pub mod perm;
 pub mod task;
 
 pub use generate::{generate, sample_row, try_generate, GenConfig, Samples};
-pub use params::{TaskError, TASK_NAMES};
+pub use params::{TaskError, TaskSizes, TASK_NAMES};
 pub use task::Task;

@@ -133,6 +133,28 @@ impl Params<'_> {
     }
 }
 
+impl TaskError {
+    /// The parameter the error is about, where it names one (`task` for an
+    /// unknown task name).
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            TaskError::UnknownTask { .. } => Some("task"),
+            TaskError::UnknownParam { key, .. } | TaskError::BadParam { key, .. } => Some(key),
+            TaskError::BadConfig(_) => None,
+        }
+    }
+}
+
+/// The size parameters a task may take (which ones, depends on the task);
+/// unset ones take the task's defaults.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskSizes {
+    pub n: Option<usize>,
+    pub n_actions: Option<usize>,
+    pub k: Option<usize>,
+    pub max_depth: Option<usize>,
+}
+
 /// Label ids are u32, and so are input tokens.
 const MAX_VOCAB: usize = u32::MAX as usize;
 
@@ -205,6 +227,45 @@ impl Task {
         };
         t.validate()?;
         Ok(t)
+    }
+
+    /// [`Task::from_params`] from typed sizes: the set ones are the params.
+    pub fn from_sizes(name: &str, sizes: &TaskSizes) -> Result<Task, TaskError> {
+        let map: Map<String, Value> = [
+            ("n", sizes.n),
+            ("n_actions", sizes.n_actions),
+            ("k", sizes.k),
+            ("max_depth", sizes.max_depth),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_string(), Value::from(v?))))
+        .collect();
+        Task::from_params(name, &map)
+    }
+
+    /// The sizes of this task with its defaults made explicit (the inverse
+    /// of [`Task::from_sizes`]), so that writing a default value and leaving
+    /// it out describe the same task.
+    pub fn sizes(&self) -> TaskSizes {
+        let none = TaskSizes::default();
+        match *self {
+            Task::Parity | Task::Quaternion => none,
+            Task::Cyclic { n, n_actions } | Task::Symmetric { n, n_actions } => TaskSizes {
+                n: Some(n),
+                n_actions: Some(n_actions),
+                ..none
+            },
+            Task::Dihedral { n }
+            | Task::Alternating { n }
+            | Task::FlipFlop { n }
+            | Task::Gridworld { n } => TaskSizes { n: Some(n), ..none },
+            Task::Dyck { k, max_depth } => TaskSizes {
+                k: Some(k),
+                max_depth: Some(max_depth),
+                ..none
+            },
+            Task::ProductC2 { k } => TaskSizes { k: Some(k), ..none },
+        }
     }
 
     /// Config name of this task (inverse of [`Task::from_params`]).

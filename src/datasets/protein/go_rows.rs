@@ -9,11 +9,32 @@
 //! protein a row came from is returned beside the rows so that `evaluate`
 //! can combine a protein's chunk scores.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::crop::{expand, LongSequencePolicy};
-use super::GoId;
+use super::{Aspect, GoGraph, GoId};
 use crate::datasets::{SequenceData, Target};
+
+/// The `top_k` most frequent non-root terms of each aspect among `sets`
+/// (ties by id), in BPO, CCO, MFO order, with their counts.
+pub fn top_terms(graph: &GoGraph, sets: &[BTreeSet<GoId>], top_k: usize) -> Vec<(GoId, usize)> {
+    let mut counts: BTreeMap<GoId, usize> = BTreeMap::new();
+    for &t in sets.iter().flatten() {
+        *counts.entry(t).or_default() += 1;
+    }
+    let roots: HashSet<GoId> = Aspect::ALL.iter().map(|a| a.root()).collect();
+    let mut out = Vec::new();
+    for a in Aspect::ALL {
+        let mut ranked: Vec<(GoId, usize)> = counts
+            .iter()
+            .filter(|(t, _)| !roots.contains(t) && graph.aspect(**t) == Some(a))
+            .map(|(&t, &c)| (t, c))
+            .collect();
+        ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        out.extend(ranked.into_iter().take(top_k));
+    }
+    out
+}
 
 /// One protein as the row builder sees it.
 pub struct ProteinRow<'a> {

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::real_data::real_data_sections;
+use super::ReportParams;
 use crate::datasets::npy::read_npy;
+use crate::kind::RunContext;
 use crate::report::model as rm;
-use crate::stages::RunContext;
 use crate::study::{aggregate, collect, min_depths, Axes, Cell, Group};
 
 pub(super) fn read_json(path: &Path) -> Option<Value> {
@@ -66,7 +67,7 @@ fn generalization_curves(g: &Group, cells: &[&Cell]) -> (Option<rm::Curve>, Opti
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|p| Some((p[x].as_f64()?, p["acc"].as_f64()?)))
+                    .filter_map(|pt| Some((pt[x].as_f64()?, pt["acc"].as_f64()?)))
                     .collect()
             })
             .collect()
@@ -75,7 +76,7 @@ fn generalization_curves(g: &Group, cells: &[&Cell]) -> (Option<rm::Curve>, Opti
         .as_array()
         .into_iter()
         .flatten()
-        .find_map(|p| p["not_applicable"].as_str().map(str::to_string));
+        .find_map(|pt| pt["not_applicable"].as_str().map(str::to_string));
     let length = rm::Curve {
         title: format!("{}: accuracy vs test length", g.task),
         group: g.task.clone(),
@@ -178,23 +179,22 @@ fn explanations(
             deletion_auc: m["deletion_auc"].as_f64(),
         });
     }
-    let probe = read_json(&dir.join("probes.json")).map(|p| rm::ProbeSeries {
+    let probe = read_json(&dir.join("probes.json")).map(|probes| rm::ProbeSeries {
         task: g.task.clone(),
         model: model_label(g),
-        layer_acc: p["layers"]
+        layer_acc: probes["layers"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|l| Some((l["layer"].as_u64()? as u32, l["acc"].as_f64()?)))
             .collect(),
-        chance: p["chance"].as_f64().unwrap_or(0.0),
+        chance: probes["chance"].as_f64().unwrap_or(0.0),
     });
     (out, probe)
 }
 
 /// Builds the report's input from the gathered results.
-pub fn build_input(ctx: &RunContext<'_>) -> anyhow::Result<rm::ReportInput> {
-    let p = ctx.params;
+pub fn build_input(ctx: &RunContext<'_>, p: &ReportParams) -> anyhow::Result<rm::ReportInput> {
     let axes = Axes::default();
     let collected = collect(ctx.inputs)?;
     let groups = aggregate(&collected.cells, &axes);
@@ -205,9 +205,9 @@ pub fn build_input(ctx: &RunContext<'_>) -> anyhow::Result<rm::ReportInput> {
         .filter_map(|u| Some((u.instance.clone(), u.seconds?)))
         .collect();
     let mut input = rm::ReportInput {
-        title: p["title"].as_str().unwrap_or_default().to_string(),
+        title: p.title.clone(),
         pipeline: ctx.pipeline.to_string(),
-        intro: p["intro"].as_str().unwrap_or_default().to_string(),
+        intro: p.intro.clone(),
         ..Default::default()
     };
     let tasks: Vec<String> = groups.iter().map(|g| g.task.clone()).collect();
@@ -215,7 +215,7 @@ pub fn build_input(ctx: &RunContext<'_>) -> anyhow::Result<rm::ReportInput> {
         .into_iter()
         .filter(|r| tasks.contains(&r.task))
         .collect();
-    let rows = p["explain_examples"].as_u64().unwrap_or(4) as usize;
+    let rows = p.explain_examples;
     for g in &groups {
         let cells = cells_of(&collected.cells, g, &axes);
         let Some(acc) = g.metrics.get("acc") else {
@@ -325,14 +325,9 @@ pub fn build_input(ctx: &RunContext<'_>) -> anyhow::Result<rm::ReportInput> {
     input.versions = rm::Versions {
         seqlab: env!("CARGO_PKG_VERSION").into(),
         burn: crate::BURN_VERSION.into(),
-        backend: ctx.settings.backend.clone(),
-        generated_at: crate::cache::index::now_utc_text(),
+        backend: ctx.settings.backend.as_str().into(),
+        generated_at: crate::clock::now_utc_text(),
     };
-    input.notes = p["notes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n.as_str().map(str::to_string))
-        .collect();
+    input.notes = p.notes.clone();
     Ok(input)
 }

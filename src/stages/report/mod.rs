@@ -16,14 +16,11 @@ mod real_data;
 
 use std::path::PathBuf;
 
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{JsonMap, ParamSchema, ParamSpec, ParamType, RunContext, Setting, StageKind};
+use crate::kind::{read_params, JsonMap, ParamSchema, Params, RunContext, Setting, StageKind};
 pub use input::build_input;
-
-pub struct ReportKind {
-    schema: ParamSchema,
-}
 
 const DEFAULT_INTRO: &str = "Liu et al. (2023) showed that shallow Transformers learn \
 \"shortcuts\" to automata: instead of stepping a state through time like a recurrent \
@@ -33,20 +30,59 @@ on those automata: accuracy by depth, behaviour past the training length and und
 inputs, cost as sequences grow, and what each model looks at. Every number below was \
 measured by this pipeline; the paper's numbers are shown beside ours for reference.";
 
+fn d_title() -> String {
+    "How do Transformers implement recurrence?".into()
+}
+fn d_intro() -> String {
+    DEFAULT_INTRO.into()
+}
+fn d_dir() -> String {
+    "reports/{pipeline}".into()
+}
+fn d_explain_examples() -> usize {
+    4
+}
+
+/// Gather a study's cached results into one self-contained HTML page
+/// (`index.html`, figures as inline SVG) and `report.md`, published to
+/// `dir` after every run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// page title
+    #[serde(default = "d_title")]
+    pub title: String,
+    /// opening paragraph
+    #[serde(default = "d_intro")]
+    pub intro: String,
+    /// caveats listed before the appendix
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// where the page is published, relative to the working directory like the cache ({pipeline} = the pipeline's name)
+    #[serde(default = "d_dir")]
+    pub dir: String,
+    /// example rows shown per explanation heatmap
+    #[serde(default = "d_explain_examples")]
+    pub explain_examples: usize,
+}
+
+impl Params for ReportParams {}
+
+impl ReportParams {
+    /// Where the report is published, relative to the working directory.
+    pub fn publish_dir(&self, pipeline: &str) -> PathBuf {
+        PathBuf::from(self.dir.replace("{pipeline}", pipeline))
+    }
+}
+
+pub struct ReportKind {
+    schema: ParamSchema,
+}
+
 impl ReportKind {
     pub fn new() -> Self {
-        let p = ParamSpec::optional;
         ReportKind {
-            schema: ParamSchema {
-                params: vec![
-                    p("title", ParamType::String, json!("How do Transformers implement recurrence?"), "page title"),
-                    p("intro", ParamType::String, json!(DEFAULT_INTRO), "opening paragraph"),
-                    p("notes", ParamType::StringList, json!([]), "caveats listed before the appendix"),
-                    p("dir", ParamType::String, json!("reports/{pipeline}"), "where the page is published, relative to the working directory like the cache ({pipeline} = the pipeline's name)"),
-                    p("explain_examples", ParamType::Int, json!(4), "example rows shown per explanation heatmap"),
-                ],
-                open: false,
-            },
+            schema: ParamSchema::of::<ReportParams>(),
         }
     }
 }
@@ -55,16 +91,6 @@ impl Default for ReportKind {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Where the report of `params` is published, relative to the working directory.
-pub fn publish_dir(params: &JsonMap, pipeline: &str) -> PathBuf {
-    PathBuf::from(
-        params["dir"]
-            .as_str()
-            .unwrap_or("reports/{pipeline}")
-            .replace("{pipeline}", pipeline),
-    )
 }
 
 impl StageKind for ReportKind {
@@ -88,12 +114,14 @@ impl StageKind for ReportKind {
         true
     }
 
-    fn publish_dir(&self, params: &JsonMap, pipeline: &str) -> Option<PathBuf> {
-        Some(publish_dir(params, pipeline))
+    fn publish_dir(&self, params: &JsonMap, pipeline: &str) -> anyhow::Result<Option<PathBuf>> {
+        Ok(Some(
+            read_params::<ReportParams>(params)?.publish_dir(pipeline),
+        ))
     }
 
     fn run(&self, ctx: &RunContext<'_>) -> anyhow::Result<()> {
-        let input = build_input(ctx)?;
+        let input = build_input(ctx, &ctx.params()?)?;
         std::fs::write(
             ctx.out_dir.join("report_input.json"),
             serde_json::to_vec_pretty(&input)?,

@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use super::input::{cells_of, model_label, read_json};
 use crate::datasets::npy::read_npy;
+use crate::kind::task::GoTermsTask;
+use crate::kind::TaskInfo;
 use crate::report::model as rm;
 use crate::study::{Axes, Cell, Group};
 
@@ -44,47 +46,51 @@ const BASELINE_ROWS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A value as JSON prints it (lists as `["a","b"]`, absent as `null`).
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 /// What the data set is, from its `task.json`.
-fn real_data_text(info: &Value) -> String {
-    match info["task"].as_str().unwrap_or_default() {
-        "prices" => format!(
+fn real_data_text(info: &TaskInfo) -> String {
+    let or_q = |s: &Option<String>| s.clone().unwrap_or_else(|| "?".into());
+    match info {
+        TaskInfo::Prices(t) => format!(
             "Next-day log returns of {} from windows of {} days; trained on {} windows up to {}, tested on {} days from {} to {}. The scaler saw the training period only. Forecasts are scored against repeating the last return and against a zero return (tomorrow's price = today's).",
-            info["ticker"].as_str().unwrap_or("?"), info["length"], info["train_windows"], info["test_start"].as_str().unwrap_or("?"), info["test_windows"], info["test_start"].as_str().unwrap_or("?"), info["test_end"].as_str().unwrap_or("?")
+            t.ticker, t.length, t.train_windows, or_q(&t.test_start), t.test_windows, or_q(&t.test_start), or_q(&t.test_end)
         ),
-        "heartbeats" => format!(
+        TaskInfo::Heartbeats(t) => format!(
             "ECG beats ({}): classes {}; training beats cropped to {} samples, test beats whole ({}). Training class counts {}, test {}. Accuracy flatters the majority class, so macro-F1 is shown beside it.",
-            info["dataset"].as_str().unwrap_or("?"), info["class_names"], info["train_length"], info["length"], info["train_class_counts"], info["test_class_counts"]
+            t.dataset, json(&t.class_names), t.train_length, t.length, json(&t.train_class_counts), json(&t.test_class_counts)
         ),
-        "ecg_record" => format!(
+        TaskInfo::EcgRecord(t) => format!(
             "A raw ECG record: {} beats found by Pan–Tompkins (drawn below). The record has no beat labels, so the models forecast: from {}-sample windows (125 Hz) they predict the next {} samples, a regression scored in standardised units against persistence (holding the last sample) on the last part of the record, which no model or scaler saw.",
-            info["beats"], info["length"], info["horizon"]
+            t.beats, t.length, t.horizon
         ),
-        "go_terms" => format!(
+        TaskInfo::GoTerms(t) => format!(
             "GO-term prediction on {} Swiss-Prot proteins ({}): the {} most frequent training terms of each ontology (roots excluded; {} in all) after propagation over is_a + part_of with {} ({}), predicted at the last residue. {} CAFA F-max per ontology, scores propagated to ancestors; IA {}. The naive rows give every test protein each term's training frequency.",
-            info["train_proteins"].as_u64().unwrap_or(0) + info["test_proteins"].as_u64().unwrap_or(0), info["files"], info["top_k"], info["n_states"], info["ontology"].as_str().unwrap_or("?"), info["ontology_version"].as_str().unwrap_or("?"), go_policy_text(info), info["ia_source"].as_str().unwrap_or("?")
+            t.train_proteins + t.test_proteins, json(&t.files), t.top_k, t.n_states, t.ontology, or_q(&t.ontology_version), go_policy_text(t), t.ia_source
         ),
-        "pfam" => format!(
+        TaskInfo::Pfam(t) => format!(
             "Pfam family classification: {} families ({}), trained on the first {} residues of each sequence and tested on whole sequences (up to {}).",
-            info["n_states"], info["class_names"], info["train_length"], info["length"]
+            t.n_states, json(&t.class_names), t.train_length, t.length
         ),
-        _ => String::new(),
+        TaskInfo::Automaton(_) => String::new(),
     }
 }
 
 /// How a `go_terms` data set reads long proteins (its `policy`; none is crop).
-fn go_policy_text(info: &Value) -> String {
-    let pol = &info["policy"];
-    if pol["kind"] == "chunk" {
-        format!(
+fn go_policy_text(t: &GoTermsTask) -> String {
+    match &t.policy {
+        Some(pol) => format!(
             "Chunked: training and test proteins cut into windows of {} residues starting every {} (the last aligned to the protein's end; {} training and {} test rows, {} of the {} test proteins longer than {}), each window labelled with its protein's terms; a test protein's window scores are combined by {} before propagation, so every model, the MLP included, reads whole proteins.",
-            pol["window"], pol["stride"], info["train_rows"], info["test_rows"], info["test_longer_than_crop"], info["test_proteins"], info["crop"], pol["reduce"].as_str().unwrap_or("?")
-        )
-    } else {
+            pol.window, pol.stride, json(&t.train_rows), json(&t.test_rows), t.test_longer_than_crop, t.test_proteins, t.crop, pol.reduce.chunk_reduce().name()
+        ),
         // The text before chunking existed, word for word.
-        format!(
+        None => format!(
             "Trained on the first {} residues, tested on {} proteins up to {} residues ({} longer than the crop).",
-            info["crop"], info["test_proteins"], info["max_len"], info["test_longer_than_crop"]
-        )
+            t.crop, t.test_proteins, t.max_len, t.test_longer_than_crop
+        ),
     }
 }
 
@@ -204,13 +210,15 @@ pub(super) fn real_data_sections(
             Some(i) => {
                 // A `policy` matrix puts crop and chunk rows in one section:
                 // say how each reads long proteins.
-                let policy = go_policy_text(&info);
-                if info["task"] == "go_terms" && !out[i].text.contains(&policy) {
-                    let joined = match info["policy"].is_null() {
-                        true => format!("Cropped: t{}", policy.trim_start_matches('T')),
-                        false => policy,
-                    };
-                    out[i].text = format!("{} {joined}", out[i].text);
+                if let TaskInfo::GoTerms(t) = &info {
+                    let policy = go_policy_text(t);
+                    if !out[i].text.contains(&policy) {
+                        let joined = match t.policy {
+                            None => format!("Cropped: t{}", policy.trim_start_matches('T')),
+                            Some(_) => policy,
+                        };
+                        out[i].text = format!("{} {joined}", out[i].text);
+                    }
                 }
                 i
             }

@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 use rusqlite::Connection;
 
 use super::super::go_graph::GoGraph;
+use super::super::go_rows::top_terms;
 use super::super::go_sqlite;
 use super::super::go_term::{Aspect, GoId};
 use super::super::ia;
 use super::super::obo;
 use super::write;
-use crate::stages::go_terms::top_terms;
 
 fn go(n: u32) -> GoId {
     GoId::from_number(n).unwrap()
