@@ -3,6 +3,7 @@
 //! depth against length, and the paper's reference numbers. Used by the
 //! `summarize` stage, `seqlab compare` and the report.
 
+pub mod anchors;
 pub mod collect;
 pub mod paper;
 pub mod prefix;
@@ -10,6 +11,7 @@ pub mod rank;
 pub mod stats;
 pub mod tables;
 
+pub use anchors::{cannot_run_longer, length_rows, length_text, LengthRow};
 pub use collect::{collect, Cell, Collected, TimingResult};
 pub use prefix::{depth_against_length, depth_length_text, longest_prefix, DepthLength};
 pub use rank::{agreement_text, paper_agreement, spearman, PaperAgreement, SeedStatistic};

@@ -88,32 +88,47 @@ pub fn min_depth_through(rows: &[DepthLength], task: &str, arch: &str, t: usize)
         .min()
 }
 
-/// The rows as a printed table.
+/// The rows as a printed table: one line per (task, architecture), one column per
+/// depth, each cell the best seed's longest prefix with the mean over seeds in
+/// brackets when there are several; `T` is the evaluated length.
 pub fn depth_length_text(rows: &[DepthLength], threshold: f64) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let header: Vec<String> = ["task", "model", "L", "T", "seeds", "best", "mean", "worst"]
+    let mut depths: Vec<u32> = rows.iter().filter_map(|r| r.depth).collect();
+    depths.sort_unstable();
+    depths.dedup();
+    let mut lines: Vec<(&str, &str, usize)> = Vec::new();
+    for r in rows {
+        let key = (r.task.as_str(), r.arch.as_str(), r.length);
+        if !lines.contains(&key) {
+            lines.push(key);
+        }
+    }
+    let mut header: Vec<String> = ["task", "model", "T"]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let table: Vec<Vec<String>> = rows
+    header.extend(depths.iter().map(|d| format!("L={d}")));
+    let table: Vec<Vec<String>> = lines
         .iter()
-        .map(|r| {
-            vec![
-                r.task.clone(),
-                r.arch.clone(),
-                r.depth.map(|d| d.to_string()).unwrap_or_default(),
-                r.length.to_string(),
-                r.seeds.to_string(),
-                r.best.to_string(),
-                format!("{:.1}", r.mean),
-                r.worst.to_string(),
-            ]
+        .map(|&(task, arch, length)| {
+            let mut row = vec![task.to_string(), arch.to_string(), length.to_string()];
+            for d in &depths {
+                let cell = rows.iter().find(|r| {
+                    r.task == task && r.arch == arch && r.length == length && r.depth == Some(*d)
+                });
+                row.push(match cell {
+                    Some(r) if r.seeds > 1 => format!("{} ({:.1})", r.best, r.mean),
+                    Some(r) => r.best.to_string(),
+                    None => String::new(),
+                });
+            }
+            row
         })
         .collect();
     format!(
-        "\nLongest prefix with per-position accuracy ≥ {:.0}% at every position (positions of T; Merrill et al.'s depth-against-length readout)\n{}",
+        "\nDepth against length (Merrill et al.): the longest prefix t with per-position test accuracy ≥ {:.0}% at every position 1..t, best seed (mean over seeds); t = T: accurate throughout\n{}",
         100.0 * threshold,
         super::tables::text_table(&header, &table)
     )

@@ -303,11 +303,13 @@ pub fn text_table(header: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// The summary printed at the end of a run.
+/// The summary printed at the end of a run; `readouts` (already formatted
+/// sections) go after the min-depth table and before the timing.
 pub fn summary_text(
     groups: &[Group],
     min: &[MinDepth],
     timing: &[(String, Option<f64>, Option<f64>)],
+    readouts: &[String],
 ) -> String {
     let metrics = shown_metrics(groups);
     let mut header = vec![
@@ -384,6 +386,9 @@ pub fn summary_text(
             .collect();
         out.push_str(&text_table(&header, &rows));
     }
+    for r in readouts {
+        out.push_str(r);
+    }
     if !timing.is_empty() {
         out.push_str("\nGrowth of time with sequence length (log-log slope)\n");
         let header: Vec<String> = ["model", "train step", "inference"]
@@ -451,7 +456,7 @@ mod tests {
             .find(|m| m.arch == "transformer" && m.threshold == 0.95)
             .unwrap();
         assert_eq!((t95.best_of_seeds, t95.mean_over_seeds), (Some(2), Some(4)));
-        let text = summary_text(&groups, &min, &[]);
+        let text = summary_text(&groups, &min, &[], &[]);
         assert!(text.contains("65.0 [60.0, 70.0]"), "{text}");
     }
 }
