@@ -1,8 +1,10 @@
 //! `summarize`: gather a sweep (its `train`, `evaluate`, `length_generalize`,
 //! `timing` and `automaton` instances) into the study's tables: results
 //! aggregated over seeds (mean, min, max, 95% interval), the smallest
-//! Transformer depth reaching each threshold next to the paper's, and time
-//! growth exponents.
+//! Transformer depth reaching each threshold next to the paper's with their
+//! Spearman rank correlation, depth against length (the longest accurate
+//! prefix per depth), length generalization and shifted inputs beside the
+//! published anchors, and time growth exponents.
 //!
 //! Outputs: `summary.json`, `results.csv` (one row per group of seeds),
 //! `min_depth.csv`, and `summary.txt`, which `seqlab run` prints at the end.
@@ -15,14 +17,12 @@ use serde_json::json;
 
 use crate::kind::{display, ParamSchema, Params, RunContext, StageKind};
 use crate::study::prefix::THRESHOLD as PREFIX_THRESHOLD;
+use crate::study::rank::MIN_TASKS_FOR_RHO;
 use crate::study::tables::csv_field;
 use crate::study::{
     aggregate, agreement_text, cannot_run_longer, collect, depth_against_length, depth_length_text,
     length_rows, length_text, min_depths, paper_agreement, summary_text, Axes,
 };
-
-/// Fewest tasks a rank correlation is printed over (two always give ±1).
-const MIN_TASKS_FOR_RHO: usize = 3;
 
 fn d_task_axis() -> String {
     "task".into()

@@ -9,12 +9,10 @@ use std::collections::BTreeMap;
 use crate::report::model as rm;
 use crate::study::anchors::{scaled_accuracy, Anchor};
 use crate::study::prefix::THRESHOLD;
+use crate::study::rank::MIN_TASKS_FOR_RHO;
 use crate::study::{
     depth_against_length, length_rows, paper_agreement, Axes, Cell, Group, MinDepth,
 };
-
-/// Fewest tasks a rank correlation is shown over (two always give ±1).
-const MIN_TASKS_FOR_RHO: usize = 3;
 
 fn anchor_text(a: &Anchor) -> String {
     if a.scaled {
