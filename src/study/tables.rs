@@ -99,7 +99,9 @@ pub fn arch_label(coords: &Coords, axes: &Axes, model_config: Option<&Value>) ->
             .and_then(|m| m["family"].as_str())
             .unwrap_or("model");
         let mut head = family.to_string();
-        if let Some(pos) = model_config.and_then(|m| m["pos"].as_str()) {
+        // The positions from the config, unless an axis already names them.
+        let pos = model_config.and_then(|m| m["pos"].as_str());
+        if let (Some(pos), false) = (pos, coords.0.contains_key("pos")) {
             head.push_str(&format!(" pos={pos}"));
         }
         parts.insert(0, head);
@@ -500,6 +502,11 @@ mod label_tests {
         // without a model axis the config names the family
         assert_eq!(
             arch_label(&c("task=parity,layers=2"), &axes, Some(&tf)),
+            "transformer pos=rope"
+        );
+        // … and its positions once, when they are an axis too
+        assert_eq!(
+            arch_label(&c("task=parity,layers=2,pos=rope"), &axes, Some(&tf)),
             "transformer pos=rope"
         );
         // `bos` reads as a flag where the model has it, and drops out where it has not
