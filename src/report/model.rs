@@ -27,6 +27,16 @@ pub struct ReportInput {
     /// Liu et al. Table 1 rows for comparison
     pub paper_table: Vec<PaperRow>,
     pub min_depth: Vec<MinDepthRow>,
+    /// Spearman's ρ of the min depths against the paper's, one per
+    /// (architecture, threshold, seed statistic)
+    pub paper_agreement: Vec<AgreementRow>,
+    /// x = depth L, y = longest prefix (positions) with per-position accuracy
+    /// ≥ 90% (best seed); one figure per task, a line per (model, T)
+    pub depth_length: Vec<Curve>,
+    /// past the training length, beside Delétang's and Grazzi's numbers
+    pub length_anchors: Vec<LengthAnchorRow>,
+    /// x = training length T, y = test accuracy at T; one per (task, MLP)
+    pub mlp_by_length: Vec<Curve>,
     /// one row per trained model (all archs), for the summary table
     pub results: Vec<ResultRow>,
     /// x = test length, y = accuracy; one per (task, model)
@@ -79,6 +89,39 @@ pub struct MinDepthRow {
     pub mean_over_seeds: Option<u32>,
     #[serde(default)]
     pub paper: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgreementRow {
+    pub arch: String,
+    pub threshold: f64,
+    /// "best of seeds" or "mean over seeds"
+    pub statistic: String,
+    /// None: undefined (one side constant)
+    #[serde(default)]
+    pub rho: Option<f64>,
+    /// (task, ours (None: never reached), paper)
+    #[serde(default)]
+    pub tasks: Vec<(String, Option<u32>, u32)>,
+    /// the depth a "never reached" counts as
+    pub unreached_as: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LengthAnchorRow {
+    pub task: String,
+    /// e.g. "transformer pos=none bos L=2"
+    pub model: String,
+    pub n_seeds: u32,
+    /// (factor K, mean accuracy at the last position at K·T)
+    #[serde(default)]
+    pub last: Vec<(u32, f64)>,
+    /// parity: Grazzi et al.'s scaled accuracy at the largest factor
+    #[serde(default)]
+    pub scaled: Option<f64>,
+    /// e.g. "Delétang et al. 2023: 52.0%"
+    #[serde(default)]
+    pub anchors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

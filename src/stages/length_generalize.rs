@@ -10,8 +10,16 @@
 //! (learned absolute positions past their table, the MLP past its window)
 //! records "not applicable" with the reason instead of failing.
 //!
+//! On an automaton each length also records the accuracy at the **last**
+//! position (the state after all the inputs: the one output Delétang et al.
+//! and Grazzi et al. score, so their numbers can stand beside ours) and the
+//! mean accuracy over the positions **past** the training length only (the
+//! per-position mean `acc` also counts the first T positions, which the model
+//! was trained on).
+//!
 //! Outputs: `length_generalization.json` (the curves), `by_length.csv`,
-//! `by_p1.csv`, and `metrics.json` with flat entries `acc_x<factor>` and
+//! `by_p1.csv`, and `metrics.json` with flat entries `acc_x<factor>`,
+//! `acc_last_x<factor>`, `acc_past_x<factor>` (factors above 1) and
 //! `acc_p1_<p1>` for `seqlab show` and `compare`.
 
 use std::fmt::Write as _;
@@ -131,6 +139,19 @@ fn not_applicable(config: &ModelConfig, length: usize) -> Option<String> {
     })
 }
 
+/// Accuracies of a model on one test condition.
+struct Scores {
+    /// Per position, over every position.
+    acc: f64,
+    seq_acc: f64,
+    /// At the last position.
+    last: f64,
+    /// Per position, over the positions past `train_len` (NaN when none are).
+    past: f64,
+    /// Accuracy at each position.
+    by_pos: Vec<f64>,
+}
+
 /// Accuracy of `model` on `n` fresh sequences drawn with `gen`.
 fn score(
     model: &Model,
@@ -139,11 +160,34 @@ fn score(
     n: usize,
     seed: u64,
     batch: usize,
-) -> anyhow::Result<(f64, f64)> {
+    train_len: usize,
+) -> anyhow::Result<Scores> {
     let s = try_generate(task, n, gen, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
     let data = SeqDataset::new(s.inputs, s.labels, s.mask, s.n, s.t)?;
     let r = evaluate(model, &data, batch).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok((r.acc, r.seq_acc))
+    Ok(Scores {
+        acc: r.acc,
+        seq_acc: r.seq_acc,
+        last: r.acc_by_pos.last().copied().unwrap_or(f64::NAN),
+        past: past_mean(&r.acc_by_pos, train_len),
+        by_pos: r.acc_by_pos,
+    })
+}
+
+/// Mean of the per-position accuracies past the first `train_len` positions.
+/// Every position of an automaton's fresh test set carries a label, so each
+/// position weighs the same as in the per-position mean.
+fn past_mean(acc_by_pos: &[f64], train_len: usize) -> f64 {
+    let past: Vec<f64> = acc_by_pos
+        .iter()
+        .skip(train_len)
+        .copied()
+        .filter(|a| a.is_finite())
+        .collect();
+    if past.is_empty() {
+        return f64::NAN;
+    }
+    past.iter().sum::<f64>() / past.len() as f64
 }
 
 /// A seed for one test condition, distinct per condition and from the
@@ -160,7 +204,8 @@ impl StageKind for LengthGeneralizeKind {
 
     fn version(&self) -> u32 {
         // 2: recurrent layers run as whole-sequence ops (other float bits).
-        2
+        // 3: last-position and past-the-training-length accuracies.
+        3
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -198,14 +243,14 @@ fn run_automaton(
 
     let mut metrics = JsonMap::new();
     let mut by_length = Vec::new();
-    let mut csv = String::from("factor,length,acc,seq_acc,not_applicable\n");
+    let mut csv = String::from("factor,length,acc,seq_acc,acc_last,acc_past,not_applicable\n");
     for &f in factors {
         let length = base_len * f;
         ctx.progress
             .update(done, total, &format!("length {length}"));
         done += 1;
         if let Some(reason) = not_applicable(&config, length) {
-            let _ = writeln!(csv, "{f},{length},,,\"{reason}\"");
+            let _ = writeln!(csv, "{f},{length},,,,,\"{reason}\"");
             by_length.push(json!({ "factor": f, "length": length, "not_applicable": reason }));
             continue;
         }
@@ -213,17 +258,31 @@ fn run_automaton(
             length,
             ..automaton.params.gen_config(1.0)
         };
-        let (acc, seq_acc) = score(
+        let s = score(
             &model,
             &task,
             &gen,
             n,
             condition_seed(seed, test_seed, f as u64),
             batch,
+            base_len,
         )?;
-        let _ = writeln!(csv, "{f},{length},{acc},{seq_acc},");
-        metrics.insert(format!("acc_x{f}"), json!(acc));
-        by_length.push(json!({ "factor": f, "length": length, "acc": acc, "seq_acc": seq_acc }));
+        let past = s.past.is_finite().then_some(s.past);
+        let past_text = past.map(|p| p.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            csv,
+            "{f},{length},{},{},{},{past_text},",
+            s.acc, s.seq_acc, s.last
+        );
+        metrics.insert(format!("acc_x{f}"), json!(s.acc));
+        metrics.insert(format!("acc_last_x{f}"), json!(s.last));
+        if let Some(p) = past {
+            metrics.insert(format!("acc_past_x{f}"), json!(p));
+        }
+        by_length.push(json!({
+            "factor": f, "length": length, "acc": s.acc, "seq_acc": s.seq_acc,
+            "acc_last": s.last, "acc_past": past, "acc_by_pos": s.by_pos,
+        }));
     }
     std::fs::write(ctx.out_dir.join("by_length.csv"), csv)?;
 
@@ -243,13 +302,14 @@ fn run_automaton(
                 p1: q,
                 ..automaton.params.gen_config(1.0)
             };
-            let (acc, seq_acc) = score(
+            let Scores { acc, seq_acc, .. } = score(
                 &model,
                 &task,
                 &gen,
                 n,
                 condition_seed(seed, test_seed, 1_000_000 + (q * 1e6) as u64),
                 batch,
+                base_len,
             )?;
             let _ = writeln!(csv, "{q},{acc},{seq_acc}");
             metrics.insert(format!("acc_p1_{q}"), json!(acc));
@@ -345,4 +405,18 @@ fn run_prefixes(
     ctx.progress
         .update(factors.len() as u64, factors.len() as u64, "done");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::past_mean;
+
+    #[test]
+    fn past_mean_counts_only_positions_past_training() {
+        let acc = [1.0, 1.0, 0.5, 0.75, f64::NAN, 0.25];
+        // positions 3.. (0-based 2..): 0.5, 0.75, 0.25 (the unscored one left out)
+        assert_eq!(past_mean(&acc, 2), 0.5);
+        assert!(past_mean(&acc, 6).is_nan());
+        assert_eq!(past_mean(&acc[..2], 0), 1.0);
+    }
 }

@@ -1,8 +1,10 @@
 //! `summarize`: gather a sweep (its `train`, `evaluate`, `length_generalize`,
 //! `timing` and `automaton` instances) into the study's tables: results
 //! aggregated over seeds (mean, min, max, 95% interval), the smallest
-//! Transformer depth reaching each threshold next to the paper's, and time
-//! growth exponents.
+//! Transformer depth reaching each threshold next to the paper's with their
+//! Spearman rank correlation, depth against length (the longest accurate
+//! prefix per depth), length generalization and shifted inputs beside the
+//! published anchors, and time growth exponents.
 //!
 //! Outputs: `summary.json`, `results.csv` (one row per group of seeds),
 //! `min_depth.csv`, and `summary.txt`, which `seqlab run` prints at the end.
@@ -14,8 +16,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::kind::{display, ParamSchema, Params, RunContext, StageKind};
+use crate::study::prefix::THRESHOLD as PREFIX_THRESHOLD;
+use crate::study::rank::MIN_TASKS_FOR_RHO;
 use crate::study::tables::csv_field;
-use crate::study::{aggregate, collect, min_depths, summary_text, Axes};
+use crate::study::{
+    aggregate, agreement_text, cannot_run_longer, collect, depth_against_length, depth_length_text,
+    length_rows, length_text, min_depths, paper_agreement, summary_text, Axes,
+};
 
 fn d_task_axis() -> String {
     "task".into()
@@ -83,7 +90,9 @@ impl StageKind for SummarizeKind {
     }
 
     fn version(&self) -> u32 {
-        2
+        // 3: the Spearman agreement with Table 1, depth against length, and
+        // length generalization beside the anchors (summary.txt, summary.json).
+        3
     }
 
     fn schema(&self) -> &ParamSchema {
@@ -108,6 +117,13 @@ impl StageKind for SummarizeKind {
         }
         let groups = aggregate(&collected.cells, &axes);
         let min = min_depths(&groups, &p.metric, &thresholds);
+        let agreement: Vec<_> = paper_agreement(&min)
+            .into_iter()
+            .filter(|a| a.tasks.len() >= MIN_TASKS_FOR_RHO)
+            .collect();
+        let depth_length = depth_against_length(&collected.cells, &axes, PREFIX_THRESHOLD);
+        let lengths = length_rows(&groups);
+        let cannot = cannot_run_longer(&groups, &lengths);
         let timing: Vec<(String, Option<f64>, Option<f64>)> = collected
             .timing
             .iter()
@@ -169,15 +185,28 @@ impl StageKind for SummarizeKind {
             .iter()
             .map(|t| json!({ "coords": t.coords.0, "timing": t.timing }))
             .collect();
-        let summary =
-            json!({ "axes": axes, "groups": groups, "min_depth": min, "timing": timing_json });
+        let summary = json!({
+            "axes": axes, "groups": groups, "min_depth": min, "paper_agreement": agreement,
+            "depth_against_length": { "threshold": PREFIX_THRESHOLD, "rows": depth_length },
+            "length_generalization": { "rows": lengths, "cannot_run_longer": cannot },
+            "timing": timing_json,
+        });
         std::fs::write(
             ctx.out_dir.join("summary.json"),
             serde_json::to_vec_pretty(&summary)?,
         )?;
         std::fs::write(
             ctx.out_dir.join("summary.txt"),
-            summary_text(&groups, &min, &timing),
+            summary_text(
+                &groups,
+                &min,
+                &timing,
+                &[
+                    agreement_text(&agreement),
+                    depth_length_text(&depth_length, PREFIX_THRESHOLD),
+                    length_text(&lengths, &cannot),
+                ],
+            ),
         )?;
         Ok(())
     }

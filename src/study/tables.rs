@@ -58,7 +58,15 @@ pub struct MinDepth {
 
 /// Train params that configure the model; a family that does not use one
 /// leaves it out of its `model.json`.
-const MODEL_PARAMS: &[&str] = &["heads", "pos", "dropout", "negative_eigenvalues", "width"];
+const MODEL_PARAMS: &[&str] = &[
+    "heads",
+    "pos",
+    "dropout",
+    "negative_eigenvalues",
+    "width",
+    "bos",
+    "d_ff",
+];
 
 /// The architecture of a cell: every coordinate except task, depth and seed
 /// (`model` by its value alone), leaving out model params the family does not
@@ -91,7 +99,9 @@ pub fn arch_label(coords: &Coords, axes: &Axes, model_config: Option<&Value>) ->
             .and_then(|m| m["family"].as_str())
             .unwrap_or("model");
         let mut head = family.to_string();
-        if let Some(pos) = model_config.and_then(|m| m["pos"].as_str()) {
+        // The positions from the config, unless an axis already names them.
+        let pos = model_config.and_then(|m| m["pos"].as_str());
+        if let (Some(pos), false) = (pos, coords.0.contains_key("pos")) {
             head.push_str(&format!(" pos={pos}"));
         }
         parts.insert(0, head);
@@ -295,11 +305,13 @@ pub fn text_table(header: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// The summary printed at the end of a run.
+/// The summary printed at the end of a run; `readouts` (already formatted
+/// sections) go after the min-depth table and before the timing.
 pub fn summary_text(
     groups: &[Group],
     min: &[MinDepth],
     timing: &[(String, Option<f64>, Option<f64>)],
+    readouts: &[String],
 ) -> String {
     let metrics = shown_metrics(groups);
     let mut header = vec![
@@ -376,6 +388,9 @@ pub fn summary_text(
             .collect();
         out.push_str(&text_table(&header, &rows));
     }
+    for r in readouts {
+        out.push_str(r);
+    }
     if !timing.is_empty() {
         out.push_str("\nGrowth of time with sequence length (log-log slope)\n");
         let header: Vec<String> = ["model", "train step", "inference"]
@@ -443,7 +458,7 @@ mod tests {
             .find(|m| m.arch == "transformer" && m.threshold == 0.95)
             .unwrap();
         assert_eq!((t95.best_of_seeds, t95.mean_over_seeds), (Some(2), Some(4)));
-        let text = summary_text(&groups, &min, &[]);
+        let text = summary_text(&groups, &min, &[], &[]);
         assert!(text.contains("65.0 [60.0, 70.0]"), "{text}");
     }
 }
@@ -488,6 +503,22 @@ mod label_tests {
         assert_eq!(
             arch_label(&c("task=parity,layers=2"), &axes, Some(&tf)),
             "transformer pos=rope"
+        );
+        // … and its positions once, when they are an axis too
+        assert_eq!(
+            arch_label(&c("task=parity,layers=2,pos=rope"), &axes, Some(&tf)),
+            "transformer pos=rope"
+        );
+        // `bos` reads as a flag where the model has it, and drops out where it has not
+        let tfb = json!({"family": "transformer", "bos": true, "d_ff": null});
+        assert_eq!(
+            arch_label(&c("model=transformer,bos=true,d_ff=128"), &axes, Some(&tfb)),
+            "transformer bos d_ff=128"
+        );
+        let lstm = json!({"family": "lstm"});
+        assert_eq!(
+            arch_label(&c("model=lstm,bos=true,d_ff=128"), &axes, Some(&lstm)),
+            "lstm"
         );
     }
 }

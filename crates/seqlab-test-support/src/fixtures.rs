@@ -558,6 +558,62 @@ pub fn sample_input() -> ReportInput {
                 `seqlab run pipelines/automata.yaml` to rebuild this page."
             .into(),
         min_depth: min_depth(&depth, &paper),
+        paper_agreement: vec![AgreementRow {
+            arch: "transformer".into(),
+            threshold: 0.99,
+            statistic: "best of seeds".into(),
+            rho: Some(0.95),
+            tasks: vec![
+                ("C_2".into(), Some(2), 2),
+                ("D_8".into(), Some(2), 3),
+                ("A_5".into(), Some(5), 7),
+                ("S_5".into(), None, 13),
+            ],
+            unreached_as: 7,
+        }],
+        depth_length: ["A_5", "S_5"]
+            .iter()
+            .flat_map(|task| {
+                [16.0, 32.0].map(|t| Curve {
+                    title: format!("{task}: depth against length"),
+                    group: task.to_string(),
+                    label: format!("transformer T={t}"),
+                    x_label: "depth L".into(),
+                    y_label: "longest prefix ≥ 90%".into(),
+                    points: (1..=6)
+                        .map(|l| (l as f64, (t * l as f64 / 6.0).min(t).floor()))
+                        .collect(),
+                    not_applicable: None,
+                })
+            })
+            .collect(),
+        length_anchors: vec![
+            LengthAnchorRow {
+                task: "C_2".into(),
+                model: "transformer pos=none bos L=2".into(),
+                n_seeds: 2,
+                last: vec![(2, 0.53), (4, 0.51)],
+                scaled: Some(0.02),
+                anchors: vec!["Delétang et al. 2023 52.0%".into()],
+            },
+            LengthAnchorRow {
+                task: "C_2".into(),
+                model: "linear_rnn neg-eig".into(),
+                n_seeds: 1,
+                last: vec![(2, 1.0), (4, 1.0)],
+                scaled: Some(1.0),
+                anchors: vec!["Grazzi et al. 2025 Tab. 3 1.000 scaled".into()],
+            },
+        ],
+        mlp_by_length: vec![Curve {
+            title: "C_2: MLP against training length".into(),
+            group: "C_2".into(),
+            label: "mlp".into(),
+            x_label: "training length T".into(),
+            y_label: "accuracy".into(),
+            points: vec![(8.0, 0.99), (16.0, 0.81), (32.0, 0.62)],
+            not_applicable: None,
+        }],
         depth_table: depth,
         paper_table: paper,
         results: results(),

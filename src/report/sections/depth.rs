@@ -2,10 +2,10 @@
 //! by task and depth, the paper's Table 1 with the same colours, and the
 //! minimum depth for 95 % / 99 %.
 
-use super::{figure, make_section, NO_DATA};
+use super::{curve_figures, figure, make_section, NO_DATA};
 use crate::report::doc::{Block, Cell, FigureIds, Section, Table};
 use crate::report::figures::{heatmap, Heatmap};
-use crate::report::model::{DepthCell, MinDepthRow, PaperRow, ReportInput};
+use crate::report::model::{AgreementRow, DepthCell, MinDepthRow, PaperRow, ReportInput};
 use crate::report::util::{acc_colour, group_by, pct, text_on};
 
 pub fn section(input: &ReportInput, ids: &mut FigureIds) -> Section {
@@ -45,7 +45,57 @@ pub fn section(input: &ReportInput, ids: &mut FigureIds) -> Section {
         blocks.push(Block::Text(min_depth_summary(thr, &rows)));
         blocks.push(Block::Table(min_depth_table(thr, &rows)));
     }
+    if !input.paper_agreement.is_empty() {
+        blocks.push(Block::Heading(
+            "Rank agreement with the paper (Spearman's ρ)".into(),
+        ));
+        blocks.push(Block::List(
+            input.paper_agreement.iter().map(agreement_line).collect(),
+        ));
+    }
+    if !input.depth_length.is_empty() {
+        blocks.push(Block::Heading("Depth against length".into()));
+        blocks.push(Block::Text(
+            "Merrill, Petty and Sabharwal (2024) read depth against length: how far \
+             into the sequence a model of each depth stays accurate. For every depth, \
+             the longest prefix whose per-position test accuracy stays at or above 90% \
+             (best seed)."
+                .into(),
+        ));
+        blocks.extend(curve_figures(
+            ids,
+            "depth-length",
+            &input.depth_length,
+            |group, _| format!("{group}: longest accurate prefix against depth."),
+        ));
+    }
     make_section(1, "q1-depth", blocks)
+}
+
+/// "transformer, 99%, best of seeds: ρ = 0.95 over 4 tasks (C_2 2/2, …)".
+fn agreement_line(a: &AgreementRow) -> String {
+    let rho = a
+        .rho
+        .map(|r| format!("{r:.2}"))
+        .unwrap_or_else(|| "undefined".into());
+    let pairs: Vec<String> = a
+        .tasks
+        .iter()
+        .map(|(t, ours, paper)| {
+            let ours = ours
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| format!("none (= {})", a.unreached_as));
+            format!("{t} {ours}/{paper}")
+        })
+        .collect();
+    format!(
+        "{}, {}%, {}: ρ = {rho} over {} tasks (ours/paper: {})",
+        a.arch,
+        pct(a.threshold),
+        a.statistic,
+        a.tasks.len(),
+        pairs.join(", ")
+    )
 }
 
 fn depth_figure(

@@ -29,7 +29,24 @@ pub fn section(input: &ReportInput, ids: &mut FigureIds) -> Section {
         .filter(|c| is_mlp(&c.label))
         .cloned()
         .collect();
-    if rows.is_empty() && curves.is_empty() {
+    if !input.mlp_by_length.is_empty() {
+        blocks.push(Block::Heading(
+            "Accuracy against the training length".into(),
+        ));
+        let lines: Vec<String> = input.mlp_by_length.iter().filter_map(trend).collect();
+        if !lines.is_empty() {
+            blocks.push(Block::List(lines));
+        }
+        blocks.extend(curve_figures(
+            ids,
+            "mlp-trained-length",
+            &input.mlp_by_length,
+            |group, _| {
+                format!("{group}: MLPs trained and tested at each length T (test accuracy).")
+            },
+        ));
+    }
+    if rows.is_empty() && curves.is_empty() && input.mlp_by_length.is_empty() {
         blocks.push(Block::Empty(NO_DATA.into()));
         return make_section(4, "q4-mlp", blocks);
     }

@@ -280,7 +280,9 @@ pub fn build_input(ctx: &RunContext<'_>, p: &ReportParams) -> anyhow::Result<rm:
             s.curves.push(c);
         }
     }
-    input.min_depth = min_depths(&groups, "acc", &[0.95, 0.99])
+    let min = min_depths(&groups, "acc", &[0.95, 0.99]);
+    super::readouts::add_readouts(&mut input, &groups, &min, &collected.cells, &axes);
+    input.min_depth = min
         .into_iter()
         .filter(|m| m.arch.starts_with("transformer"))
         .map(|m| rm::MinDepthRow {

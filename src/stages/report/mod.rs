@@ -12,6 +12,7 @@
 //! reports the report as differing, by design.
 
 mod input;
+mod readouts;
 mod real_data;
 
 use std::path::PathBuf;
