@@ -57,6 +57,10 @@ pub struct ModelShape {
     pub pos: PosEncoding,
     /// Dropout (transformer).
     pub dropout: f64,
+    /// Prepend a beginning-of-sequence token (transformer).
+    pub bos: bool,
+    /// Feed-forward width; `None`: 4 × width (transformer).
+    pub d_ff: Option<usize>,
     /// Gate range [-1, 1] (linear RNN).
     pub negative_eigenvalues: bool,
 }
@@ -85,6 +89,8 @@ impl ModelConfig {
                 heads: shape.heads,
                 pos: shape.pos,
                 dropout: shape.dropout,
+                bos: shape.bos,
+                d_ff: shape.d_ff,
                 max_len: data.length,
                 ..TransformerConfig::new(vocab, n_classes)
             }),
@@ -140,6 +146,8 @@ mod tests {
             heads: 4,
             pos: PosEncoding::Rope,
             dropout: 0.1,
+            bos: false,
+            d_ff: None,
             negative_eigenvalues: true,
         };
         let cases = [
@@ -173,5 +181,42 @@ mod tests {
             );
             assert_eq!(got.family(), family.name());
         }
+    }
+
+    /// `bos` and `d_ff` reach the Transformer's config (and `model.json`);
+    /// the other families have neither.
+    #[test]
+    fn bos_and_d_ff_reach_the_transformer_only() {
+        let data = DataShape {
+            vocab: 2,
+            n_classes: 2,
+            length: 16,
+            fixed_window: None,
+        };
+        let shape = ModelShape {
+            family: Family::Transformer,
+            layers: 1,
+            width: 32,
+            heads: 4,
+            pos: PosEncoding::None,
+            dropout: 0.0,
+            bos: true,
+            d_ff: Some(48),
+            negative_eigenvalues: false,
+        };
+        let want: ModelConfig = serde_json::from_str(
+            r#"{"family":"transformer","vocab":2,"n_classes":2,"depth":1,"width":32,"heads":4,"pos":"none","d_ff":48,"max_len":16,"bos":true}"#,
+        )
+        .unwrap();
+        assert_eq!(ModelConfig::for_data(&shape, &data), want);
+        let lstm = ModelConfig::for_data(
+            &ModelShape {
+                family: Family::Lstm,
+                ..shape
+            },
+            &data,
+        );
+        let json = serde_json::to_string(&lstm).unwrap();
+        assert!(!json.contains("bos") && !json.contains("d_ff"), "{json}");
     }
 }

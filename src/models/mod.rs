@@ -185,12 +185,26 @@ impl Model {
 
     /// Attention weights per layer, each `[B, heads, T, T]` (rows sum to 1; entries above
     /// the diagonal are 0). `None` for families without attention.
+    ///
+    /// With a BOS token the maps cover the input tokens only: the BOS row (its output is
+    /// dropped) and column are left out, so a row sums to 1 minus the weight that position
+    /// puts on the BOS token.
     pub fn attention_weights(
         &self,
         tokens: Tensor<2, Int>,
     ) -> Option<Result<Vec<Tensor<4>>, ModelError>> {
         match self {
-            Model::Transformer(m) => Some(m.forward_with_attention(tokens).map(|(_, w)| w)),
+            Model::Transformer(m) => Some(m.forward_with_attention(tokens).map(|(_, ws)| {
+                if !m.bos {
+                    return ws;
+                }
+                ws.into_iter()
+                    .map(|w| {
+                        let t = w.dims()[2] - 1;
+                        w.narrow(2, 1, t).narrow(3, 1, t)
+                    })
+                    .collect()
+            })),
             Model::Lstm(_) | Model::Gru(_) | Model::Mlp(_) | Model::LinearRnn(_) => None,
         }
     }

@@ -10,6 +10,14 @@
 //! * `sinusoidal`: fixed sin/cos added to the embedding, computed for any length.
 //! * `rope`: rotary encoding of q and k per head (head dim must be even), any length.
 //! * `alibi`: per-head linear distance penalty on the scores (Press et al. 2022), any length.
+//! * `none` (NoPE): no position signal at all; only the causal mask breaks the symmetry
+//!   between positions (Kazemnejad et al. 2023), any length.
+//!
+//! `bos: true` prepends a beginning-of-sequence token (id `vocab`, its own embedding row)
+//! inside every entry point and drops the model's output at it, so callers pass and get
+//! back the same `T` positions as without it. It gives attention a fixed place to look:
+//! with relative or no positions a causal layer cannot otherwise tell where the sequence
+//! starts (science.md: the anchors all prepend one).
 
 use burn::module::Module;
 use burn::nn::{
@@ -25,7 +33,10 @@ use super::recurrent_op::on_flex_f32;
 use super::ModelError;
 use super::{layernorm_op, linear_op, linear_residual_op};
 
-/// How positions enter the model.
+/// How positions enter the model; `none` adds no position signal (NoPE: a
+/// causal model can still tell positions apart, through a BOS token or the
+/// mask). (No doc comments on the variants: schemars would then describe the
+/// enum as `oneOf`, and the params reference would lose its value list.)
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
 )]
@@ -36,6 +47,7 @@ pub enum PosEncoding {
     Sinusoidal,
     Rope,
     Alibi,
+    None,
 }
 
 fn d_width() -> usize {
@@ -70,9 +82,14 @@ pub struct TransformerConfig {
     pub dropout: f64,
     #[serde(default)]
     pub pos: PosEncoding,
-    /// Rows of the learned position table (only used by `pos: learned`).
+    /// Longest input the learned position table covers (only used by `pos: learned`;
+    /// with `bos` the table has one more row, for the BOS position).
     #[serde(default = "d_max_len")]
     pub max_len: usize,
+    /// Prepend a beginning-of-sequence token (see the module docs). Left out of the JSON
+    /// when false, so configs written before it existed are written the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bos: bool,
 }
 
 impl TransformerConfig {
@@ -88,6 +105,7 @@ impl TransformerConfig {
             dropout: 0.0,
             pos: PosEncoding::Learned,
             max_len: d_max_len(),
+            bos: false,
         }
     }
 
@@ -121,10 +139,11 @@ impl TransformerConfig {
                 heads: self.heads,
             })
             .collect();
+        let extra = usize::from(self.bos);
         Transformer {
-            tok: EmbeddingConfig::new(self.vocab, d).init(device),
+            tok: EmbeddingConfig::new(self.vocab + extra, d).init(device),
             pos_table: (self.pos == PosEncoding::Learned)
-                .then(|| EmbeddingConfig::new(self.max_len, d).init(device)),
+                .then(|| EmbeddingConfig::new(self.max_len + extra, d).init(device)),
             blocks,
             ln_f: LayerNormConfig::new(d)
                 .with_epsilon(layernorm_op::EPS)
@@ -134,6 +153,7 @@ impl TransformerConfig {
             pos_kind: pos_code(self.pos),
             heads: self.heads,
             max_len: self.max_len,
+            bos: self.bos,
         }
     }
 }
@@ -144,6 +164,7 @@ fn pos_code(p: PosEncoding) -> usize {
         PosEncoding::Sinusoidal => 1,
         PosEncoding::Rope => 2,
         PosEncoding::Alibi => 3,
+        PosEncoding::None => 4,
     }
 }
 
@@ -171,11 +192,15 @@ pub struct Transformer {
     pub ln_f: LayerNorm,
     pub head: Linear,
     pub drop: Dropout,
-    /// 0 learned, 1 sinusoidal, 2 rope, 3 alibi (a plain integer: module fields must be
-    /// modules or primitives).
+    /// 0 learned, 1 sinusoidal, 2 rope, 3 alibi, 4 none (a plain integer: module fields
+    /// must be modules or primitives).
     pub pos_kind: usize,
     pub heads: usize,
+    /// Longest input (without the BOS token) the learned table covers.
     pub max_len: usize,
+    /// A BOS token (the last row of `tok`) is prepended; its output is dropped. It is row
+    /// and column 0 of the maps of [`Transformer::forward_with_attention`].
+    pub bos: bool,
 }
 
 /// Per-forward constants: additive attention bias and RoPE tables.
@@ -199,8 +224,7 @@ pub struct Trace {
 impl Transformer {
     /// Tokens `[B, T]` → logits `[B, T, n_classes]`.
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Result<Tensor<3>, ModelError> {
-        self.run(self.tok.forward(tokens), false, false)
-            .map(|r| r.logits)
+        self.run(self.embed(tokens), false, false).map(|r| r.logits)
     }
 
     /// Real-valued token encodings `[B, T, vocab]` (one-hot rows reproduce `forward`) → logits.
@@ -209,37 +233,69 @@ impl Transformer {
             .map(|r| r.logits)
     }
 
-    /// Logits plus attention weights per layer, each `[B, heads, T, T]`.
+    /// Logits plus attention weights per layer, each `[B, heads, T', T']`, where `T'` counts
+    /// the BOS position when the model has one (it is row and column 0); see
+    /// [`crate::models::Model::attention_weights`] for maps over the input tokens only.
     pub fn forward_with_attention(
         &self,
         tokens: Tensor<2, Int>,
     ) -> Result<(Tensor<3>, Vec<Tensor<4>>), ModelError> {
-        self.run(self.tok.forward(tokens), true, false)
+        self.run(self.embed(tokens), true, false)
             .map(|r| (r.logits, r.attention))
     }
 
-    /// Residual stream after the embedding and after every block (see [`Trace::hidden`]).
+    /// Residual stream after the embedding and after every block (see [`Trace::hidden`]),
+    /// at the input positions (a BOS position is dropped).
     pub fn hidden_states(&self, tokens: Tensor<2, Int>) -> Result<Vec<Tensor<3>>, ModelError> {
-        self.run(self.tok.forward(tokens), false, true)
-            .map(|r| r.hidden)
+        self.run(self.embed(tokens), false, true).map(|r| r.hidden)
     }
 
-    /// `x [B, T, V] · E [V, d]`: the embedding lookup as a product (equal for one-hot rows).
+    /// Token embeddings `[B, T, d]`, with the BOS row in front when the model has one.
+    fn embed(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        self.with_bos(self.tok.forward(tokens))
+    }
+
+    /// `x [B, T, V] · E [V, d]`: the embedding lookup as a product (equal for one-hot rows;
+    /// the BOS row is not an input token, so it is not part of `E` here).
     fn embed_onehot(&self, x: Tensor<3>) -> Tensor<3> {
-        x.matmul(self.tok.weight.val().unsqueeze::<3>())
+        let mut e = self.tok.weight.val();
+        if self.bos {
+            e = e.narrow(0, 0, x.dims()[2]);
+        }
+        self.with_bos(x.matmul(e.unsqueeze::<3>()))
+    }
+
+    /// Prepends the BOS embedding (the last row of the table) to `x` `[B, T, d]`.
+    fn with_bos(&self, x: Tensor<3>) -> Tensor<3> {
+        if !self.bos {
+            return x;
+        }
+        let [b, _, d] = x.dims();
+        let [rows, _] = self.tok.weight.dims();
+        let e: Tensor<3> = self
+            .tok
+            .weight
+            .val()
+            .narrow(0, rows - 1, 1)
+            .unsqueeze::<3>()
+            .expand([b, 1, d]);
+        Tensor::cat(vec![e, x], 1)
     }
 
     /// From token embeddings `[B, T, d]`: positions, blocks, readout.
+    /// With BOS, `x` already has it at position 0; the logits and hidden states returned
+    /// leave it out again.
     fn run(&self, x: Tensor<3>, keep: bool, hidden: bool) -> Result<Trace, ModelError> {
         let [_, t, d] = x.dims();
+        let extra = usize::from(self.bos);
         let device = x.device();
         let mut x = x;
         match self.pos_kind {
             0 => {
-                if t > self.max_len {
+                if t > self.max_len + extra {
                     return Err(ModelError::TooLong {
                         model: "transformer (learned positions)",
-                        got: t,
+                        got: t - extra,
                         max_len: self.max_len,
                     });
                 }
@@ -270,10 +326,18 @@ impl Transformer {
         if hidden {
             states.push(x.clone());
         }
+        let logits = linear_op::forward(&self.head, layernorm_op::forward(&self.ln_f, x));
+        let inputs_only = |y: Tensor<3>| {
+            if extra == 0 {
+                y
+            } else {
+                y.narrow(1, extra, t - extra)
+            }
+        };
         Ok(Trace {
-            logits: linear_op::forward(&self.head, layernorm_op::forward(&self.ln_f, x)),
+            logits: inputs_only(logits),
             attention: weights,
-            hidden: states,
+            hidden: states.into_iter().map(inputs_only).collect(),
         })
     }
 }

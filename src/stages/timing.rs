@@ -221,6 +221,8 @@ impl StageKind for TimingKind {
             heads: p.heads,
             pos: p.pos,
             dropout: 0.0,
+            bos: false,
+            d_ff: None,
             negative_eigenvalues: p.negative_eigenvalues,
         };
 

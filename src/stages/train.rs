@@ -38,6 +38,18 @@ fn d_warmup_steps() -> usize {
 fn d_weight_decay() -> f64 {
     TrainConfig::default().weight_decay
 }
+fn d_lr_floor_frac() -> f64 {
+    TrainConfig::default().lr_floor_frac
+}
+fn d_beta1() -> f64 {
+    TrainConfig::default().beta1
+}
+fn d_beta2() -> f64 {
+    TrainConfig::default().beta2
+}
+fn d_min_length() -> Option<usize> {
+    TrainConfig::default().min_length
+}
 fn d_grad_clip() -> f64 {
     TrainConfig::default().grad_clip.unwrap_or(0.0)
 }
@@ -81,11 +93,19 @@ pub struct TrainParams {
     #[serde(default = "d_heads")]
     #[schemars(range(min = 1))]
     pub heads: usize,
-    /// positional encoding (transformer)
+    /// positional encoding (transformer); `none`: no position signal (NoPE)
     #[serde(default)]
     pub pos: PosEncoding,
-    /// dropout (transformer)
+    /// prepend a beginning-of-sequence token (transformer; labels and accuracy are the input positions' only)
     #[serde(default)]
+    pub bos: bool,
+    /// feed-forward width (transformer; null: 4 × width)
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub d_ff: Option<usize>,
+    /// dropout probability (transformer), in [0, 1)
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
     pub dropout: f64,
     /// linear RNN gate in [-1, 1] instead of [0, 1]
     #[serde(default)]
@@ -104,9 +124,26 @@ pub struct TrainParams {
     /// linear warm-up steps before the cosine decay
     #[serde(default = "d_warmup_steps")]
     pub warmup_steps: usize,
+    /// final learning rate of the cosine decay, as a fraction of `lr`
+    #[serde(default = "d_lr_floor_frac")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub lr_floor_frac: f64,
     /// AdamW decoupled weight decay
     #[serde(default = "d_weight_decay")]
+    #[schemars(range(min = 0.0))]
     pub weight_decay: f64,
+    /// AdamW first-moment decay β1, in [0, 1)
+    #[serde(default = "d_beta1")]
+    #[schemars(range(min = 0.0))]
+    pub beta1: f64,
+    /// AdamW second-moment decay β2, in [0, 1)
+    #[serde(default = "d_beta2")]
+    #[schemars(range(min = 0.0))]
+    pub beta2: f64,
+    /// random lengths: each training batch cut to a length drawn from min_length..=T (per-position targets; null: full length)
+    #[serde(default = "d_min_length")]
+    #[schemars(range(min = 1))]
+    pub min_length: Option<usize>,
     /// maximum global gradient norm (0 disables)
     #[serde(default = "d_grad_clip")]
     pub grad_clip: f64,
@@ -129,7 +166,7 @@ pub struct TrainParams {
 /// Which model params each family uses.
 fn family_params(family: Family) -> &'static [&'static str] {
     match family {
-        Family::Transformer => &["layers", "width", "heads", "pos", "dropout"],
+        Family::Transformer => &["layers", "width", "heads", "pos", "bos", "d_ff", "dropout"],
         Family::Lstm | Family::Gru | Family::Mlp => &["layers", "width"],
         Family::LinearRnn => &["layers", "width", "negative_eigenvalues"],
     }
@@ -140,6 +177,8 @@ const MODEL_PARAMS: &[&str] = &[
     "width",
     "heads",
     "pos",
+    "bos",
+    "d_ff",
     "dropout",
     "negative_eigenvalues",
 ];
@@ -154,6 +193,8 @@ impl TrainParams {
             heads: self.heads,
             pos: self.pos,
             dropout: self.dropout,
+            bos: self.bos,
+            d_ff: self.d_ff,
             negative_eigenvalues: self.negative_eigenvalues,
         }
     }
@@ -165,7 +206,11 @@ impl TrainParams {
             batch_size: self.batch_size,
             lr: self.lr,
             warmup_steps: self.warmup_steps,
+            lr_floor_frac: self.lr_floor_frac,
             weight_decay: self.weight_decay,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            min_length: self.min_length,
             grad_clip: (self.grad_clip > 0.0).then_some(self.grad_clip),
             seed: self.seed,
             eval_every: self.eval_every,
@@ -178,6 +223,19 @@ impl TrainParams {
 
 impl Params for TrainParams {
     fn check(&mut self) -> Result<(), Vec<ParamIssue>> {
+        // Bounds a schema range cannot say (open at 1).
+        let below_one: Vec<ParamIssue> = [
+            ("beta1", self.beta1),
+            ("beta2", self.beta2),
+            ("dropout", self.dropout),
+        ]
+        .into_iter()
+        .filter(|(_, v)| *v >= 1.0)
+        .map(|(k, v)| ParamIssue::new(k, format!("`{k}` must be below 1 (got {v})")))
+        .collect();
+        if !below_one.is_empty() {
+            return Err(below_one);
+        }
         match self.model {
             Family::Transformer => transformer_fits(self.width, self.heads, self.pos),
             Family::Lstm | Family::Gru | Family::Mlp | Family::LinearRnn => Ok(()),

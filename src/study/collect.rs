@@ -37,6 +37,9 @@ pub struct Cell {
     pub length_generalization: Option<Value>,
     /// The evaluate instance's output directory.
     pub evaluate_dir: Option<PathBuf>,
+    /// Its per-position test accuracy (`acc_by_position.json`, position 1 first; NaN
+    /// where no label was scored), the curve of the depth-against-length readout.
+    pub acc_by_pos: Option<Vec<f64>>,
     /// Other per-model outputs (explain) by file name → directory.
     pub extra_dirs: Vec<PathBuf>,
 }
@@ -65,6 +68,15 @@ fn numbers(v: &Value) -> impl Iterator<Item = (String, f64)> + '_ {
         .into_iter()
         .flatten()
         .filter_map(|(k, x)| x.as_f64().map(|f| (k.clone(), f)))
+}
+
+/// A JSON array of accuracies as numbers (`null`, how NaN is written, back to NaN).
+fn accuracy_curve(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| x.as_f64().unwrap_or(f64::NAN))
+        .collect()
 }
 
 /// A readable name for a real data set (`None` for automata).
@@ -128,6 +140,9 @@ pub fn collect(inputs: &[InputDir]) -> anyhow::Result<Collected> {
                     Some(read_json(&dir.join("length_generalization.json"))?);
             } else if dir.join("acc_by_position.json").is_file() {
                 cell.evaluate_dir = Some(dir.clone());
+                cell.acc_by_pos = Some(accuracy_curve(&read_json(
+                    &dir.join("acc_by_position.json"),
+                )?));
             } else {
                 cell.extra_dirs.push(dir.clone());
             }

@@ -58,7 +58,15 @@ pub struct MinDepth {
 
 /// Train params that configure the model; a family that does not use one
 /// leaves it out of its `model.json`.
-const MODEL_PARAMS: &[&str] = &["heads", "pos", "dropout", "negative_eigenvalues", "width"];
+const MODEL_PARAMS: &[&str] = &[
+    "heads",
+    "pos",
+    "dropout",
+    "negative_eigenvalues",
+    "width",
+    "bos",
+    "d_ff",
+];
 
 /// The architecture of a cell: every coordinate except task, depth and seed
 /// (`model` by its value alone), leaving out model params the family does not
@@ -488,6 +496,17 @@ mod label_tests {
         assert_eq!(
             arch_label(&c("task=parity,layers=2"), &axes, Some(&tf)),
             "transformer pos=rope"
+        );
+        // `bos` reads as a flag where the model has it, and drops out where it has not
+        let tfb = json!({"family": "transformer", "bos": true, "d_ff": null});
+        assert_eq!(
+            arch_label(&c("model=transformer,bos=true,d_ff=128"), &axes, Some(&tfb)),
+            "transformer bos d_ff=128"
+        );
+        let lstm = json!({"family": "lstm"});
+        assert_eq!(
+            arch_label(&c("model=lstm,bos=true,d_ff=128"), &axes, Some(&lstm)),
+            "lstm"
         );
     }
 }

@@ -123,6 +123,36 @@ impl Batch {
     pub fn n_masked(&self) -> usize {
         self.mask.iter().filter(|&&m| m != 0).count()
     }
+
+    /// The first `len` positions of every row (`1 ≤ len ≤ t`), for targets given per
+    /// position (classes, real values); `None` for per-sequence targets, which a shorter
+    /// sequence would no longer match. For the automata the cut rows are exactly samples
+    /// of length `len`: each label is the state after its prefix.
+    pub fn prefix(&self, len: usize) -> Option<Batch> {
+        if len == 0 || len > self.t {
+            return None;
+        }
+        let target = match &self.target {
+            Target::Classes(labels) => Target::Classes(row_prefixes(labels, self.t, len)),
+            Target::Real { k, values } => Target::Real {
+                k: *k,
+                values: row_prefixes(values, self.t * k, len * k),
+            },
+            Target::MultiLabel { .. } => return None,
+        };
+        Some(Batch {
+            inputs: row_prefixes(&self.inputs, self.t, len),
+            target,
+            mask: row_prefixes(&self.mask, self.t, len),
+            b: self.b,
+            t: len,
+        })
+    }
+}
+
+/// The first `keep` entries of every `row`-long row of `v`.
+fn row_prefixes<T: Copy>(v: &[T], row: usize, keep: usize) -> Vec<T> {
+    v.chunks(row).flat_map(|r| &r[..keep]).copied().collect()
 }
 
 fn check(what: &'static str, got: usize, n: usize, t: usize) -> Result<(), DataError> {

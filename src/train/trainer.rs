@@ -12,7 +12,7 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::data::{Batches, SeqDataset, SplitMix64, Target};
+use super::data::{Batch, Batches, SeqDataset, SplitMix64, Target};
 use super::eval::evaluate;
 use super::grad::clip_global_norm;
 use super::objective::{objective, Objective};
@@ -47,6 +47,14 @@ pub struct TrainConfig {
     pub window: usize,
     /// Batch size for held-out evaluation during training.
     pub eval_batch: usize,
+    /// Random lengths (Delétang et al.): when set, each training batch is cut to a
+    /// length drawn uniformly from `min_length..=T` (T: the batch's length), with the
+    /// sampler's generator. Per-position targets only; for the automata a cut row is a
+    /// sample of the shorter length (for Dyck: a prefix of a balanced string). `None`:
+    /// every batch at its full length (no draw, so the bits of runs without it stay).
+    /// The generator's per-row `random_length` (padding, Liu et al.) supervises a causal
+    /// model's positions alike (for `min_length` 1) but runs every batch at full length.
+    pub min_length: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -67,6 +75,7 @@ impl Default for TrainConfig {
             target_acc: None,
             window: 2,
             eval_batch: 256,
+            min_length: None,
         }
     }
 }
@@ -80,6 +89,64 @@ impl TrainConfig {
             floor_frac: self.lr_floor_frac,
         }
     }
+
+    /// The AdamW optimizer these settings describe (decoupled weight decay:
+    /// `θ ← θ (1 − lr λ) − lr m̂ / (√v̂ + ε)`, as PyTorch's `AdamW`).
+    pub fn optimizer(&self) -> AdamWConfig {
+        AdamWConfig::new()
+            .with_beta_1(self.beta1 as f32)
+            .with_beta_2(self.beta2 as f32)
+            .with_epsilon(self.eps as f32)
+            .with_weight_decay(self.weight_decay as f32)
+    }
+
+    /// The settings `train` cannot run with, as a message naming the field.
+    fn check(&self) -> Result<(), TrainError> {
+        if self.batch_size == 0 || self.eval_every == 0 || self.window == 0 {
+            return Err(TrainError::Invalid(
+                "batch_size, eval_every and window must be > 0".into(),
+            ));
+        }
+        if self.min_length == Some(0) {
+            return Err(TrainError::Invalid(
+                "min_length must be at least 1 (leave it out for full-length batches)".into(),
+            ));
+        }
+        let unit = |x: f64| (0.0..1.0).contains(&x);
+        if !unit(self.beta1) || !unit(self.beta2) {
+            return Err(TrainError::Invalid(format!(
+                "beta1 ({}) and beta2 ({}) must be in [0, 1)",
+                self.beta1, self.beta2
+            )));
+        }
+        if !(self.weight_decay >= 0.0 && self.lr_floor_frac >= 0.0) {
+            return Err(TrainError::Invalid(format!(
+                "weight_decay ({}) and lr_floor_frac ({}) must be ≥ 0",
+                self.weight_decay, self.lr_floor_frac
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A batch cut to a random length in `min..=T` (see [`TrainConfig::min_length`]).
+fn random_length(batch: Batch, min: usize, rng: &mut SplitMix64) -> Result<Batch, TrainError> {
+    if min > batch.t {
+        return Err(TrainError::Invalid(format!(
+            "min_length {min} is longer than the training sequences ({})",
+            batch.t
+        )));
+    }
+    let len = min + rng.below(batch.t - min + 1);
+    if len == batch.t {
+        return Ok(batch);
+    }
+    batch.prefix(len).ok_or_else(|| {
+        TrainError::Invalid(format!(
+            "min_length needs targets given per position, not {} ones",
+            batch.target.kind()
+        ))
+    })
 }
 
 /// What the callback sees after every optimizer step.
@@ -145,11 +212,7 @@ pub fn train(
     device: &Device,
     mut on_step: impl FnMut(&StepInfo),
 ) -> Result<TrainOutcome, TrainError> {
-    if cfg.batch_size == 0 || cfg.eval_every == 0 || cfg.window == 0 {
-        return Err(TrainError::Invalid(
-            "batch_size, eval_every and window must be > 0".into(),
-        ));
-    }
+    cfg.check()?;
     // The device's random state (initial weights, dropout) is shared by the
     // whole process: two trainings at once would interleave its draws and
     // lose determinism, so trainings in one process take turns.
@@ -158,12 +221,7 @@ pub fn train(
     let ad = device.clone().autodiff();
     ad.seed(cfg.seed);
     let mut model = model_cfg.init(&ad);
-    let mut optim = AdamWConfig::new()
-        .with_beta_1(cfg.beta1 as f32)
-        .with_beta_2(cfg.beta2 as f32)
-        .with_epsilon(cfg.eps as f32)
-        .with_weight_decay(cfg.weight_decay as f32)
-        .init();
+    let mut optim = cfg.optimizer().init();
     let sched = cfg.schedule();
     let mut rng = SplitMix64::new(cfg.seed);
 
@@ -174,7 +232,10 @@ pub fn train(
     let mut steps_run = 0;
 
     for step in 0..cfg.steps {
-        let batch = batches.next(cfg.batch_size, &mut rng);
+        let mut batch = batches.next(cfg.batch_size, &mut rng);
+        if let Some(min) = cfg.min_length {
+            batch = random_length(batch, min, &mut rng)?;
+        }
         let x = batch.input_tensor(&ad);
         let logits = model.forward(x)?;
         let Objective { loss, correct } =
@@ -252,4 +313,78 @@ pub fn train(
         evals,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Row `i` of a 3 × 6 batch holds tokens `10 i + j` and labels `j`.
+    fn batch() -> Batch {
+        let (b, t) = (3, 6);
+        let inputs = (0..b * t).map(|k| (10 * (k / t) + k % t) as u32).collect();
+        let labels = (0..b * t).map(|k| (k % t) as u32).collect();
+        Batch::new(inputs, labels, vec![1; b * t], b, t).unwrap()
+    }
+
+    #[test]
+    fn random_lengths_cover_min_to_t_and_keep_prefixes() {
+        let mut rng = SplitMix64::new(3);
+        let mut seen = [0usize; 7];
+        for _ in 0..600 {
+            let cut = random_length(batch(), 2, &mut rng).unwrap();
+            assert_eq!(cut.b, 3);
+            let t = cut.t;
+            seen[t] += 1;
+            // Each row is the first t entries of the full row.
+            let want: Vec<u32> = (0..3)
+                .flat_map(|i| (0..t).map(move |j| (10 * i + j) as u32))
+                .collect();
+            assert_eq!(cut.inputs, want);
+            assert_eq!(
+                cut.target,
+                Target::Classes((0..3).flat_map(|_| 0..t as u32).collect())
+            );
+            assert_eq!(cut.mask.len(), 3 * t);
+        }
+        // Lengths 2..=6, each about 1/5 of the draws; never 0 or 1.
+        assert_eq!(&seen[..2], &[0, 0]);
+        for (len, &n) in seen.iter().enumerate().skip(2) {
+            assert!(
+                (80..=160).contains(&n),
+                "length {len} drawn {n} times of 600"
+            );
+        }
+        assert!(random_length(batch(), 7, &mut rng).is_err());
+        let multi = Batch::with_target(
+            vec![0; 6],
+            Target::MultiLabel {
+                k: 2,
+                labels: vec![0, 1],
+            },
+            vec![1; 6],
+            1,
+            6,
+        )
+        .unwrap();
+        // A cut may land on the full length (no cut needed); some draw must fail.
+        assert!((0..20).any(|_| random_length(multi.clone(), 1, &mut rng).is_err()));
+    }
+
+    #[test]
+    fn invalid_recipe_settings_are_errors() {
+        let bad = |json: &str| {
+            let c: TrainConfig = serde_json::from_str(json).unwrap();
+            c.check().is_err()
+        };
+        assert!(!bad("{}"));
+        assert!(bad(r#"{"min_length": 0}"#));
+        assert!(bad(r#"{"beta1": 1.0}"#));
+        assert!(bad(r#"{"beta2": -0.1}"#));
+        assert!(bad(r#"{"weight_decay": -0.01}"#));
+        assert!(bad(r#"{"lr_floor_frac": -1}"#));
+        assert!(!bad(
+            r#"{"min_length": 1, "beta1": 0.0, "weight_decay": 0.0}"#
+        ));
+    }
 }
