@@ -29,6 +29,7 @@ mod pipelines;
 mod real_data;
 mod recurrent_ops;
 mod report_browser;
+mod report_post;
 mod report_render;
 mod stages_ml;
 mod study;

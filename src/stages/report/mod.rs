@@ -11,6 +11,7 @@
 //! generation time, so two renderings differ in those bits: `verify --rerun`
 //! reports the report as differing, by design.
 
+mod cost;
 mod input;
 mod real_data;
 
@@ -99,7 +100,9 @@ impl StageKind for ReportKind {
     }
 
     fn version(&self) -> u32 {
-        4
+        // 5: the report as a post (findings, compact figures, cost model,
+        // linked provenance.json and results.csv)
+        5
     }
 
     fn schema(&self) -> &ParamSchema {
