@@ -31,6 +31,7 @@ mod recurrent_ops;
 mod report_browser;
 mod report_post;
 mod report_render;
+mod report_values;
 mod stages_ml;
 mod study;
 mod sweeps;

@@ -41,6 +41,10 @@ fn noise(s: &str) -> f64 {
         h ^= b as u64;
         h = h.wrapping_mul(0x100000001b3);
     }
+    // splitmix64's finalizer: every input bit reaches the high bits
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d049bb133111eb);
+    h ^= h >> 31;
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 

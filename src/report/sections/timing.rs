@@ -260,7 +260,6 @@ fn crossover_text(input: &ReportInput) -> Option<String> {
     let (ktf, _) = fit(tf)?;
     let mut ratios = Vec::new();
     let mut crossings = Vec::new();
-    let mut never = Vec::new();
     for r in train
         .iter()
         .filter(|t| matches!(family(&t.family), "lstm" | "gru"))
@@ -281,7 +280,7 @@ fn crossover_text(input: &ReportInput) -> Option<String> {
                     r.family.as_str()
                 };
                 crossings.push(format!(
-                    "the {}'s at T ≈ {} (the {below} is faster below it)",
+                    "crosses the {}'s at T ≈ {} (the {below} is faster below it)",
                     r.family,
                     num(x.round())
                 ));
@@ -292,10 +291,16 @@ fn crossover_text(input: &ReportInput) -> Option<String> {
                 } else {
                     r.family.as_str()
                 };
-                never.push(if faster == "Transformer" {
-                    format!("the Transformer is faster than the {} at every T", r.family)
+                crossings.push(if faster == "Transformer" {
+                    format!(
+                        "never crosses the {}'s (the Transformer is faster at every T)",
+                        r.family
+                    )
                 } else {
-                    format!("the {} is faster than the Transformer at every T", r.family)
+                    format!(
+                        "never crosses the {0}'s (the {0} is faster at every T)",
+                        r.family
+                    )
                 });
             }
         }
@@ -309,14 +314,8 @@ fn crossover_text(input: &ReportInput) -> Option<String> {
     ));
     if !crossings.is_empty() {
         s.push_str(&format!(
-            "With the fitted constants its line crosses {}. ",
+            "With the fitted constants, the Transformer's line {}.",
             and_list(&crossings)
-        ));
-    }
-    if !never.is_empty() {
-        s.push_str(&format!(
-            "With the fitted constants the lines never cross: {}.",
-            and_list(&never)
         ));
     }
     Some(s.trim_end().to_string())
@@ -386,7 +385,7 @@ fn finding(input: &ReportInput) -> String {
         let ms = at(t)?;
         let slope = exponent(t)
             .0
-            .map(|e| format!(", T^{e:.2}"))
+            .map(|e| format!(" (T^{e:.2})"))
             .unwrap_or_default();
         Some(format!("{} ms for the {}{slope}", sig(ms, 3), t.family))
     };
@@ -438,7 +437,7 @@ fn finding(input: &ReportInput) -> String {
         ));
     }
     if let Some(c) = crossover_text(input) {
-        if let Some(i) = c.find("With the fitted constants") {
+        if let Some(i) = c.find("With the fitted constants,") {
             s.push(' ');
             s.push_str(&c[i..]);
             if !s.ends_with('.') {
