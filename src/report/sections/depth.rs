@@ -681,7 +681,7 @@ fn depth_length_sentence(rows: &[&DepthLength]) -> String {
     if !rnn.is_empty() {
         let all = rnn.iter().filter(|r| r.best >= r.length).count();
         out.push_str(&format!(
-            ". The 1-layer LSTM/GRU keep the whole sequence in {all} of {} runs",
+            ". The 1-layer LSTM/GRU keep the whole sequence in {all} of {} (task, model) pairs",
             rnn.len()
         ));
     }

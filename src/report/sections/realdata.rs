@@ -53,7 +53,7 @@ pub fn headline_finding(dataset: &str, h: &RealHeadline) -> Option<String> {
         .filter(|m| m.1.is_finite())
         .reduce(|a, b| if better(b.1, a.1) { b } else { a });
     let mut s = format!(
-        "On {dataset} the best model ({}) has {} {}",
+        "On {dataset}, the best model ({}) has {} {}",
         best.0,
         h.metric,
         fmt(h, best.1)

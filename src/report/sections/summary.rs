@@ -23,7 +23,10 @@ pub fn section(input: &ReportInput, questions: &[Section], ids: &mut FigureIds) 
         blocks.push(Block::List(glance));
     }
     if input.results.is_empty() {
-        blocks.push(Block::Empty(NO_DATA.into()));
+        // a forecasting data set has no accuracy rows: its section has the table
+        if input.real_data.is_empty() {
+            blocks.push(Block::Empty(NO_DATA.into()));
+        }
     } else {
         let tasks = {
             let mut t: Vec<&str> = input.results.iter().map(|r| r.task.as_str()).collect();

@@ -64,7 +64,7 @@ fn real_data_text(info: &TaskInfo) -> String {
             t.dataset, json(&t.class_names), t.train_length, t.length, json(&t.train_class_counts), json(&t.test_class_counts)
         ),
         TaskInfo::EcgRecord(t) => format!(
-            "A raw ECG record: {} beats found by Pan–Tompkins (drawn below). The record has no beat labels, so the models forecast: from {}-sample windows (125 Hz) they predict the next {} samples, a regression scored in standardised units against persistence (holding the last sample) on the last part of the record, which no model or scaler saw.",
+            "A raw ECG record: {} beats found by Pan–Tompkins (drawn under “More figures”). The record has no beat labels, so the models forecast: from {}-sample windows (125 Hz) they predict the next {} samples, a regression scored in standardised units against persistence (holding the last sample) on the last part of the record, which no model or scaler saw.",
             t.beats, t.length, t.horizon
         ),
         TaskInfo::GoTerms(t) => format!(
