@@ -6,6 +6,7 @@
 
 mod appendix;
 mod depth;
+mod depth_length;
 mod explain;
 pub mod findings;
 mod mlp;
