@@ -22,6 +22,9 @@ pub struct Section {
 
 #[derive(Debug, Clone)]
 pub enum Block {
+    /// What a question section found, in one or two sentences with the
+    /// numbers in them: the first block of every question section.
+    Finding(String),
     /// A sub-heading (h3 / ###).
     Heading(String),
     /// Plain text; blank lines split paragraphs; `code` spans are kept.
@@ -31,6 +34,14 @@ pub enum Block {
     Table(Table),
     Figure(Figure),
     List(Vec<String>),
+    /// Details a reader opens on demand (`<details>`, closed; printed
+    /// closed): long tables, per-model strips, provenance.
+    Details {
+        summary: String,
+        blocks: Vec<Block>,
+    },
+    /// Files published next to the page: (file name, what it holds).
+    Files(Vec<(String, String)>),
 }
 
 #[derive(Debug, Clone, Default)]

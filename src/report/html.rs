@@ -41,6 +41,27 @@ figcaption { font-size: .9rem; color: #444; margin-top: .5rem; }
 figcaption p { margin: 0; }
 figcaption ul { margin: .3rem 0 0; padding-left: 1.2rem; color: #7a3b00; }
 ul.facts { padding-left: 1.2rem; }
+p.finding { background: #eef4fb; border-left: 4px solid #1f5fa8; padding: .6rem .9rem; margin: .4rem 0 1rem; font-size: 1.02rem; }
+p.finding strong { color: #12406f; }
+ul.glance li { margin: .3rem 0; }
+details { margin: .8rem 0 1rem; border: 1px solid #e2e2e0; border-radius: 6px; padding: .35rem .8rem; background: #fbfbfa; }
+details > summary { cursor: pointer; font-weight: 600; color: #1f5fa8; }
+details[open] > summary { margin-bottom: .4rem; }
+@media print {
+  @page { margin: 14mm 12mm; }
+  body { background: #fff; font-size: 11pt; line-height: 1.45; }
+  main { max-width: none; padding: 0; min-height: 0; }
+  nav.toc { display: none; }
+  h2 { margin-top: 1.4rem; break-after: avoid; page-break-after: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  p.finding { break-inside: avoid; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  figure { break-inside: avoid; page-break-inside: avoid; margin: .8rem 0 1rem; }
+  figure svg { max-height: 21cm; }
+  tr, caption { break-inside: avoid; }
+  td.heat { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  details > summary { color: #444; }
+  a { color: inherit; }
+}
 "#;
 
 pub fn to_html(doc: &Doc) -> String {
@@ -99,6 +120,32 @@ fn block(h: &mut String, b: &Block) {
         }
         Block::Table(t) => table(h, t),
         Block::Figure(f) => figure(h, f),
+        Block::Finding(t) => {
+            let _ = writeln!(
+                h,
+                "<p class=\"finding\"><strong>Finding.</strong> {}</p>",
+                inline(t)
+            );
+        }
+        Block::Details { summary, blocks } => {
+            let _ = writeln!(h, "<details>\n<summary>{}</summary>", inline(summary));
+            for b in blocks {
+                block(h, b);
+            }
+            h.push_str("</details>\n");
+        }
+        Block::Files(files) => {
+            h.push_str("<ul class=\"facts\">\n");
+            for (name, what) in files {
+                let _ = writeln!(
+                    h,
+                    "<li><a href=\"{0}\"><code>{0}</code></a>: {1}</li>",
+                    escape_html(name),
+                    inline(what)
+                );
+            }
+            h.push_str("</ul>\n");
+        }
     }
 }
 

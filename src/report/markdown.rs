@@ -45,6 +45,21 @@ fn block(m: &mut String, b: &Block) {
         }
         Block::Table(t) => table(m, t),
         Block::Figure(f) => figure(m, f),
+        Block::Finding(t) => {
+            let _ = writeln!(m, "> **Finding.** {}\n", para_text(&t.replace('\n', " ")));
+        }
+        Block::Details { summary, blocks } => {
+            let _ = writeln!(m, "#### {}\n", escape_md(summary));
+            for b in blocks {
+                block(m, b);
+            }
+        }
+        Block::Files(files) => {
+            for (name, what) in files {
+                let _ = writeln!(m, "- [`{name}`]({name}): {}", para_text(what));
+            }
+            m.push('\n');
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The report renderer: one [`ReportInput`] -> a self-contained `index.html`
-//! (inline CSS and SVG figures drawn with plotters, no scripts, no network)
-//! and `report.md` with the same sections.
+//! (inline CSS and SVG figures drawn with plotters, no scripts, no network),
+//! `report.md` with the same sections, and the linked `provenance.json` and
+//! `results.csv` beside them.
 //!
 //! ```no_run
 //! # fn main() -> anyhow::Result<()> {
@@ -13,6 +14,7 @@
 
 pub mod doc;
 pub mod figures;
+pub mod files;
 pub mod html;
 pub mod markdown;
 pub mod model;
@@ -39,15 +41,26 @@ pub fn render(input: &ReportInput) -> anyhow::Result<Rendered> {
         html: html::to_html(&doc),
         markdown: markdown::to_markdown(&doc),
         figures,
+        files: vec![
+            (
+                files::PROVENANCE_FILE.into(),
+                files::provenance_json(input)?,
+            ),
+            (files::RESULTS_FILE.into(), files::results_csv(input)?),
+        ],
     })
 }
 
-/// Writes index.html and report.md into `dir` atomically (write to a temp file in dir then rename).
+/// Writes index.html, report.md and the linked files into `dir`, each
+/// atomically (write to a temp file in dir then rename).
 pub fn write(input: &ReportInput, dir: &Path) -> anyhow::Result<Rendered> {
     let r = render(input)?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     write_atomic(&dir.join(HTML_FILE), r.html.as_bytes())?;
     write_atomic(&dir.join(MARKDOWN_FILE), r.markdown.as_bytes())?;
+    for (name, text) in &r.files {
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
     Ok(r)
 }
 

@@ -27,16 +27,8 @@ pub struct ReportInput {
     /// Liu et al. Table 1 rows for comparison
     pub paper_table: Vec<PaperRow>,
     pub min_depth: Vec<MinDepthRow>,
-    /// Spearman's ρ of the min depths against the paper's, one per
-    /// (architecture, threshold, seed statistic)
-    pub paper_agreement: Vec<AgreementRow>,
-    /// x = depth L, y = longest prefix (positions) with per-position accuracy
-    /// ≥ 90% (best seed); one figure per task, a line per (model, T)
-    pub depth_length: Vec<Curve>,
     /// past the training length, beside Delétang's and Grazzi's numbers
     pub length_anchors: Vec<LengthAnchorRow>,
-    /// x = training length T, y = test accuracy at T; one per (task, MLP)
-    pub mlp_by_length: Vec<Curve>,
     /// one row per trained model (all archs), for the summary table
     pub results: Vec<ResultRow>,
     /// x = test length, y = accuracy; one per (task, model)
@@ -54,6 +46,18 @@ pub struct ReportInput {
     pub versions: Versions,
     /// caveats (e.g. "measured; differs from paper because T=32, width 64")
     pub notes: Vec<String>,
+
+    // Study readouts (issues 12 and 14), together so that merging them with
+    // the `science` branch's fields happens in one place. The `length`
+    // fields of `DepthCell`, `ResultRow` and `MinDepthRow`, `CostModel` and
+    // `RealHeadline` below belong to the same change.
+    /// Merrill et al.'s depth against length: per (task, arch, depth,
+    /// training length T) the longest prefix whose per-position accuracy
+    /// stays at or above 90%
+    pub depth_length: Vec<crate::study::DepthLength>,
+    /// Spearman's rank correlation of the minimum depths with Liu et al.'s,
+    /// per architecture, threshold and seed statistic
+    pub paper_agreement: Vec<crate::study::PaperAgreement>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -64,6 +68,9 @@ pub struct DepthCell {
     pub acc_mean: f64,
     pub acc_best: f64,
     pub n_seeds: u32,
+    /// the training length T, where the data says
+    #[serde(default)]
+    pub length: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -89,22 +96,12 @@ pub struct MinDepthRow {
     pub mean_over_seeds: Option<u32>,
     #[serde(default)]
     pub paper: Option<u32>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgreementRow {
-    pub arch: String,
-    pub threshold: f64,
-    /// "best of seeds" or "mean over seeds"
-    pub statistic: String,
-    /// None: undefined (one side constant)
+    /// the depths that were trained
     #[serde(default)]
-    pub rho: Option<f64>,
-    /// (task, ours (None: never reached), paper)
+    pub depths_tried: Vec<u32>,
+    /// the training length T
     #[serde(default)]
-    pub tasks: Vec<(String, Option<u32>, u32)>,
-    /// the depth a "never reached" counts as
-    pub unreached_as: u32,
+    pub length: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -138,6 +135,9 @@ pub struct ResultRow {
     pub n_seeds: u32,
     #[serde(default)]
     pub train_seconds: Option<f64>,
+    /// the training length T, where the data says
+    #[serde(default)]
+    pub length: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -167,6 +167,31 @@ pub struct TimingSeries {
     /// log-log slope; when None the renderer fits one and says so
     #[serde(default)]
     pub exponent: Option<f64>,
+    /// what the family's shapes say the step costs
+    #[serde(default)]
+    pub cost: Option<CostModel>,
+}
+
+/// The work and the sequential depth of one model family as functions of the
+/// sequence length T, from its shapes (layers L, width d, ...). The renderer
+/// fits one constant per family (milliseconds per multiply-add) and draws
+/// `constant × macs(T)` over the measured times.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CostModel {
+    /// multiply-adds of one training step (forward and backward, the whole
+    /// batch): `macs[0] + macs[1]·T + macs[2]·T²`
+    pub macs: [f64; 3],
+    /// the same for one inference call (forward only)
+    pub infer_macs: [f64; 3],
+    /// the work as a formula, e.g. "3B·L·(4d² + 2d·d_ff)·T + 6B·L·d·T²"
+    pub formula: String,
+    /// operations that must run one after another in a forward pass:
+    /// `steps[0] + steps[1]·T + steps[2]·⌈log2 T⌉`
+    pub steps: [f64; 3],
+    /// the same as a formula, e.g. "L" or "L·T"
+    pub steps_formula: String,
+    /// the shapes it was computed from, e.g. "L = 2, d = 64, d_ff = 256, B = 8"
+    pub shapes: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -188,6 +213,9 @@ pub struct Explanation {
     pub agreement: Option<f64>,
     #[serde(default)]
     pub deletion_auc: Option<f64>,
+    /// the agreement a random ranking would get
+    #[serde(default)]
+    pub agreement_chance: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -210,6 +238,24 @@ pub struct RealDataSection {
     pub table_rows: Vec<Vec<String>>,
     #[serde(default)]
     pub curves: Vec<Curve>,
+    /// the one number the data set is judged by, per model and per baseline
+    #[serde(default)]
+    pub headline: Option<RealHeadline>,
+}
+
+/// A real data set's main metric for every model beside its baselines.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RealHeadline {
+    /// e.g. "macro-F1" or "RMSE of next-day log returns"
+    pub metric: String,
+    pub higher_is_better: bool,
+    /// values are fractions printed as percentages
+    #[serde(default)]
+    pub percent: bool,
+    /// (model, mean over seeds)
+    pub models: Vec<(String, f64)>,
+    /// (baseline, value)
+    pub baselines: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -239,4 +285,6 @@ pub struct Rendered {
     pub markdown: String,
     /// ids of the `<figure>` elements in the html, in page order
     pub figures: Vec<String>,
+    /// files published next to the page: (name, content)
+    pub files: Vec<(String, String)>,
 }

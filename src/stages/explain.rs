@@ -312,7 +312,7 @@ impl StageKind for ExplainKind {
                             .collect()
                     })
                     .collect(),
-                ground_truth: None,
+                ..Default::default()
             };
             std::fs::write(
                 out.join(format!("attributions_{name}.svg")),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use seqlab::report::sections::TITLES;
 use seqlab::report::write;
-use seqlab_test_support::browser::{check_in_browser, require_chromium};
+use seqlab_test_support::browser::{check_in_browser, print_to_pdf, require_chromium};
 use seqlab_test_support::fixtures::sample_input;
 
 fn chromium_or_skip() -> Option<PathBuf> {
@@ -72,6 +72,47 @@ fn report_renders_in_chromium() {
     // the parser saw real svg elements (not escaped text)
     assert!(check.dom.matches("<svg").count() >= rendered.figures.len());
     assert!(!check.dom.contains("&lt;svg"));
+}
+
+/// Issue 14's acceptance: the report of the default study prints to at most
+/// 25 pages with its details closed. The fixture has the default study's
+/// size (five tasks, depths bracketing each minimum, two seeds, the length
+/// axis, timing, explanations, real data); `tools/report-look.sh pages`
+/// measures a real run's page the same way.
+#[test]
+fn the_report_prints_to_at_most_25_pages() {
+    let Some(_) = chromium_or_skip() else {
+        return;
+    };
+    // kept under target/ for looking at by hand
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("report-fixture");
+    let rendered = write(&sample_input(), &dir).unwrap();
+    assert!(rendered.html.contains("<details>"));
+    let pages = print_to_pdf(
+        &dir.join("index.html"),
+        &dir.join("index.pdf"),
+        std::time::Duration::from_secs(120),
+    )
+    .unwrap();
+    println!(
+        "the fixture report prints to {pages} pages ({})",
+        dir.display()
+    );
+    assert!(pages <= 25, "{pages} pages");
+    // a report with every detail open prints much longer: the limit is not
+    // met by printing nothing
+    let open = rendered.html.replace("<details>", "<details open>");
+    std::fs::write(dir.join("open.html"), open).unwrap();
+    let all = print_to_pdf(
+        &dir.join("open.html"),
+        &dir.join("open.pdf"),
+        std::time::Duration::from_secs(120),
+    )
+    .unwrap();
+    println!("with every detail open: {all} pages");
+    assert!(all > pages + 10, "{all} pages open vs {pages} closed");
 }
 
 #[test]

@@ -220,6 +220,61 @@ pub fn check_in_browser_with(
     })
 }
 
+/// Prints `html_path` to `pdf` as Chromium's "print to PDF" does (its
+/// default paper, `<details>` closed, no header or footer) and returns the
+/// number of pages.
+pub fn print_to_pdf(html_path: &Path, pdf: &Path, timeout: Duration) -> anyhow::Result<usize> {
+    let chromium =
+        find_chromium().with_context(|| format!("chromium not found on PATH: {INSTALL_HINT}"))?;
+    let page = html_path
+        .canonicalize()
+        .with_context(|| format!("no page at {}", html_path.display()))?;
+    let _ = std::fs::remove_file(pdf);
+    let o = run_chromium(
+        &chromium,
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+            file_url(&page),
+        ],
+        timeout,
+    )
+    .context("chromium --print-to-pdf")?;
+    let bytes = std::fs::read(pdf).with_context(|| {
+        format!(
+            "chromium wrote no pdf at {} (exit {:?}); stderr:\n{}",
+            pdf.display(),
+            o.status,
+            o.stderr
+        )
+    })?;
+    pdf_pages(pdf, &bytes)
+}
+
+/// The page count of a PDF: `pdfinfo` (poppler-utils) when installed, else
+/// the page objects counted in the file (Chromium writes them uncompressed).
+pub fn pdf_pages(path: &Path, bytes: &[u8]) -> anyhow::Result<usize> {
+    if let Ok(o) = Command::new("pdfinfo").arg(path).output() {
+        if o.status.success() {
+            let text = String::from_utf8_lossy(&o.stdout);
+            if let Some(n) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Pages:"))
+                .and_then(|n| n.trim().parse().ok())
+            {
+                return Ok(n);
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let n = text
+        .match_indices("/Type /Page")
+        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
+        .count();
+    anyhow::ensure!(n > 0, "no pages found in {}", path.display());
+    Ok(n)
+}
+
 /// The lines of Chromium's log that report a page error.
 pub fn console_errors(log: &str) -> Vec<String> {
     log.lines()

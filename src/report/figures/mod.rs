@@ -4,6 +4,7 @@
 //! sizes with fixed metrics and writes `<text font-family="sans-serif">`
 //! elements; the browser picks the actual font.
 
+pub mod bars;
 pub mod heatmap;
 pub mod lines;
 pub mod loglog;
@@ -14,8 +15,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::util::{escape_html, Rgb};
 
-pub use heatmap::{heatmap, Heatmap};
-pub use lines::{line_plot, LinePlot, Series};
+pub use bars::{bar_chart, BarChart};
+pub use heatmap::{heatmap, heatmap_grid, CellScale, Heatmap};
+pub use lines::{line_plot, panel_plot, LinePlot, Series};
 pub use loglog::{loglog_plot, LogLogSeries};
 pub use strip::{strip, Strip};
 
@@ -95,11 +97,56 @@ pub fn error_svg(msg: &str) -> String {
     )
 }
 
-/// Drops the newline plotters leaves at the end and checks that it is an svg.
+/// The class of the `<g>` that holds a figure's data marks (lines, points,
+/// bars, cells drawn from data), apart from axes, labels and legends: what a
+/// reader (or a test) checks to know a figure is not empty.
+pub const DATA_CLASS: &str = "data";
+
+// Two 1-pixel rectangles in colours no figure uses mark where the data marks
+// begin and end; [`finish`] turns them into `<g class="data">` and `</g>`
+// (plotters has no groups of its own).
+const BEGIN_DATA: RGBColor = RGBColor(1, 2, 3);
+const END_DATA: RGBColor = RGBColor(3, 2, 1);
+
+/// Call before drawing data marks on `area` (then [`end_data`]).
+pub(crate) fn begin_data<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> anyhow::Result<()> {
+    area.draw(&Rectangle::new([(0, 0), (1, 1)], BEGIN_DATA.filled()))
+        .map_err(de)
+}
+
+/// Closes what [`begin_data`] opened.
+pub(crate) fn end_data<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> anyhow::Result<()> {
+    area.draw(&Rectangle::new([(0, 0), (1, 1)], END_DATA.filled()))
+        .map_err(de)
+}
+
+/// Drops the newline plotters leaves at the end, turns the data markers into
+/// `<g class="data">` groups and checks that it is an svg.
 pub(crate) fn finish(buf: String) -> anyhow::Result<String> {
-    let s = buf.trim().to_string();
+    let open = format!("fill=\"{}\"", hex(BEGIN_DATA));
+    let close = format!("fill=\"{}\"", hex(END_DATA));
+    let mut out = String::with_capacity(buf.len());
+    for line in buf.trim().lines() {
+        if line.starts_with("<rect") && line.contains(&open) {
+            out.push_str(&format!("<g class=\"{DATA_CLASS}\">"));
+        } else if line.starts_with("<rect") && line.contains(&close) {
+            out.push_str("</g>");
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    let s = out.trim_end().to_string();
     anyhow::ensure!(s.starts_with("<svg"), "plotters did not produce an svg");
     Ok(s)
+}
+
+fn hex(c: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
 }
 
 /// True when every x is a positive power-of-two multiple of the smallest x

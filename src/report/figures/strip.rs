@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{de, finish, rgb, text_style};
+use super::{begin_data, de, end_data, finish, rgb, text_style, text_width};
 use crate::report::util::{ellipsize, lerp, Rgb};
 
 pub const MAX_ROWS: usize = 64;
@@ -20,6 +20,11 @@ pub struct Strip {
     pub tokens: Vec<i64>,
     pub values: Vec<Vec<f64>>,
     pub ground_truth: Option<Vec<Vec<bool>>>,
+    /// labels of the rows (used instead of `row_prefix` + index when given)
+    pub row_labels: Vec<String>,
+    /// blocks of rows: (first row, label), drawn as a label left of the
+    /// block and a line above it (the gallery's one block per model)
+    pub groups: Vec<(usize, String)>,
 }
 
 const WHITE_RGB: Rgb = (255, 255, 255);
@@ -58,9 +63,29 @@ pub fn strip(s: &Strip) -> anyhow::Result<String> {
         .clamp(1, MAX_COLS);
     let signed = s.values.iter().flatten().any(|v| *v < 0.0);
     let cw = (860 / ncols as i32).clamp(3, 34);
-    let ch = (260 / nrows as i32).clamp(8, 26);
+    let grouped = !s.groups.is_empty();
+    let ch = if grouped {
+        14
+    } else {
+        (260 / nrows as i32).clamp(8, 26)
+    };
     let show_tokens = s.tokens.len() == ncols && cw >= 14;
-    let lm = 64i32;
+    let label_w = |labels: &mut dyn Iterator<Item = &String>, size: f64| {
+        labels
+            .map(|l| text_width(&ellipsize(l, 28), size))
+            .fold(0.0, f64::max)
+            .ceil() as i32
+    };
+    let group_w = if s.groups.is_empty() {
+        0
+    } else {
+        label_w(&mut s.groups.iter().map(|g| &g.1), 14.0) + 14
+    };
+    let lm = if s.row_labels.is_empty() {
+        64i32
+    } else {
+        label_w(&mut s.row_labels.iter(), 13.0) + 16
+    } + group_w;
     let top = 44 + if show_tokens { 22 } else { 0 };
     let grid_w = cw * ncols as i32;
     let grid_h = ch * nrows as i32;
@@ -94,17 +119,49 @@ pub fn strip(s: &Strip) -> anyhow::Result<String> {
                 .map_err(de)?;
             }
         }
-        let row_step = step_for(ch, 20);
-        for (i, row) in s.values.iter().take(nrows).enumerate() {
+        let row_step = if s.row_labels.is_empty() {
+            step_for(ch, 20)
+        } else {
+            1
+        };
+        for (i, _) in s.values.iter().take(nrows).enumerate() {
             let y = top + ch * i as i32;
             if i % row_step == 0 {
+                let label = s
+                    .row_labels
+                    .get(i)
+                    .map(|l| ellipsize(l, 28))
+                    .unwrap_or_else(|| format!("{} {}", s.row_prefix, i));
                 root.draw(&Text::new(
-                    format!("{} {}", s.row_prefix, i),
+                    label,
                     (lm - 8, y + ch / 2),
                     text_style(13.0, dark, HPos::Right, VPos::Center),
                 ))
                 .map_err(de)?;
             }
+        }
+        for (start, label) in &s.groups {
+            if *start >= nrows {
+                continue;
+            }
+            let y = top + ch * *start as i32;
+            root.draw(&Text::new(
+                ellipsize(label, 28),
+                (8, y + ch / 2),
+                text_style(14.0, (20, 20, 20), HPos::Left, VPos::Center),
+            ))
+            .map_err(de)?;
+            if *start > 0 {
+                root.draw(&PathElement::new(
+                    vec![(8, y), (lm + grid_w, y)],
+                    RGBColor(60, 60, 60).stroke_width(2),
+                ))
+                .map_err(de)?;
+            }
+        }
+        begin_data(&root)?;
+        for (i, row) in s.values.iter().take(nrows).enumerate() {
+            let y = top + ch * i as i32;
             let m = row
                 .iter()
                 .filter(|v| v.is_finite())
@@ -119,6 +176,7 @@ pub fn strip(s: &Strip) -> anyhow::Result<String> {
                 .map_err(de)?;
             }
         }
+        end_data(&root)?;
         root.draw(&Rectangle::new(
             [(lm, top), (lm + grid_w, top + grid_h)],
             RGBColor(150, 150, 150).stroke_width(1),

@@ -5,7 +5,7 @@ use crate::report::doc::{Block, Cell, Section, Table};
 use crate::report::model::ReportInput;
 use crate::report::util::opt_seconds;
 
-pub fn notes(input: &ReportInput) -> Section {
+pub fn notes(input: &ReportInput, study: bool) -> Section {
     let blocks = if input.notes.is_empty() {
         vec![Block::Empty(
             "No caveats were recorded for this run.".into(),
@@ -13,7 +13,11 @@ pub fn notes(input: &ReportInput) -> Section {
     } else {
         vec![Block::List(input.notes.clone())]
     };
-    make_section(7, "notes", blocks)
+    let mut s = make_section(7, "notes", blocks);
+    if !study {
+        s.title = "Notes".into();
+    }
+    s
 }
 
 /// The first 16 characters of a cache key (the rest is in report.json).
@@ -24,10 +28,16 @@ pub fn short_key(k: &str) -> String {
 pub fn provenance(input: &ReportInput) -> Section {
     let mut blocks = Vec::new();
     blocks.push(Block::Heading("Provenance".into()));
+    blocks.push(Block::Files(
+        crate::report::files::LINKED
+            .iter()
+            .map(|(n, w)| (n.to_string(), w.to_string()))
+            .collect(),
+    ));
     if input.provenance.is_empty() {
         blocks.push(Block::Empty("No data in this run.".into()));
     } else {
-        blocks.push(Block::Table(Table {
+        let table = Block::Table(Table {
             caption: Some(
                 "Every cached instance behind this report (cache key: first 16 hex characters)"
                     .into(),
@@ -56,7 +66,14 @@ pub fn provenance(input: &ReportInput) -> Section {
                 .collect(),
             numeric: vec![4],
             note: None,
-        }));
+        });
+        blocks.push(Block::Details {
+            summary: format!(
+                "Every cached instance behind this page ({} rows)",
+                input.provenance.len()
+            ),
+            blocks: vec![table],
+        });
     }
     blocks.push(Block::Heading("Versions".into()));
     let v = &input.versions;

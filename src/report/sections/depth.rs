@@ -1,169 +1,387 @@
-//! Section 1: how many layers does a Transformer need? Heatmaps of accuracy
-//! by task and depth, the paper's Table 1 with the same colours, and the
-//! minimum depth for 95 % / 99 %.
+//! Section 1: how many layers does a Transformer need? The finding (minimum
+//! depths against the paper's, the recurrent baseline, Spearman's ρ), one
+//! accuracy-by-depth heatmap per task with every model family as a row, the
+//! minimum-depth table with the rank correlation beside it, and depth
+//! against length (Merrill et al., in `depth_length`).
 
-use super::{curve_figures, figure, make_section, NO_DATA};
-use crate::report::doc::{Block, Cell, FigureIds, Section, Table};
-use crate::report::figures::{heatmap, Heatmap};
-use crate::report::model::{AgreementRow, DepthCell, MinDepthRow, PaperRow, ReportInput};
+use super::findings::{and_list, depth_range, family, family_rank, main_length, pc, split_length};
+use super::{figure, make_section, NO_DATA};
+use crate::report::doc::{Block, Cell, Figure, FigureIds, Section, Table};
+use crate::report::figures::{heatmap_grid, CellScale, Heatmap};
+use crate::report::model::{DepthCell, MinDepthRow, PaperRow, ReportInput};
 use crate::report::util::{acc_colour, group_by, pct, text_on};
+use crate::study::{PaperAgreement, SeedStatistic};
 
 pub fn section(input: &ReportInput, ids: &mut FigureIds) -> Section {
-    let mut blocks = vec![Block::Text(
-        "Liu et al. (2023) show that a Transformer can simulate a semiautomaton \
-         with a shortcut of O(log T) layers, and of constant depth for solvable \
-         groups, while a recurrent network needs one layer. The heatmaps give \
-         our mean accuracy over seeds for every task and depth (colour and \
-         number, in %); the paper's Table 1 (best of 20 runs, width 512, T = 100) \
-         follows with the same colour scale."
-            .into(),
-    )];
+    let t_main = main_length(input);
+    let mut blocks = vec![Block::Finding(finding(input, t_main))];
     if input.depth_table.is_empty() {
-        blocks.push(Block::Empty(NO_DATA.into()));
-    }
-    for (arch, cells) in group_by(&input.depth_table, |c| c.arch.clone()) {
-        blocks.push(Block::Figure(depth_figure(ids, &arch, &cells)));
-    }
-
-    blocks.push(Block::Heading("Liu et al. 2023, Table 1".into()));
-    if input.paper_table.is_empty() {
-        blocks.push(Block::Empty(
-            "The paper's table was not supplied to this report.".into(),
-        ));
+        blocks.push(Block::Empty(format!(
+            "{NO_DATA} No model was trained at several depths, so there is no heatmap."
+        )));
     } else {
-        blocks.push(Block::Table(paper_table(&input.paper_table)));
+        blocks.push(Block::Figure(heatmaps(ids, &input.depth_table, t_main)));
     }
 
-    blocks.push(Block::Heading("Minimum depth to reach a threshold".into()));
-    if input.min_depth.is_empty() {
+    blocks.push(Block::Heading("Minimum depth, beside Liu et al.".into()));
+    let rows: Vec<&MinDepthRow> = input
+        .min_depth
+        .iter()
+        .filter(|r| r.length.is_none() || r.length == t_main)
+        .collect();
+    if rows.is_empty() {
         blocks.push(Block::Empty(NO_DATA.into()));
+    } else {
+        if let Some(a) = headline_agreement(&input.paper_agreement, t_main) {
+            blocks.push(Block::Text(agreement_sentence(a)));
+        }
+        blocks.push(Block::Table(min_depth_table(&rows, t_main)));
     }
-    let mut by_thr = group_by(&input.min_depth, |r| format!("{:.4}", r.threshold));
-    by_thr.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, rows) in by_thr {
-        let thr = rows[0].threshold;
-        blocks.push(Block::Text(min_depth_summary(thr, &rows)));
-        blocks.push(Block::Table(min_depth_table(thr, &rows)));
+    let others: Vec<&MinDepthRow> = input
+        .min_depth
+        .iter()
+        .filter(|r| r.length.is_some() && r.length != t_main)
+        .collect();
+    let mut more = Vec::new();
+    if !others.is_empty() {
+        more.push(Block::Table(min_depth_table(&others, t_main)));
     }
-    if !input.paper_agreement.is_empty() {
-        blocks.push(Block::Heading(
-            "Rank agreement with the paper (Spearman's ρ)".into(),
+    if input.paper_agreement.len() > 1 {
+        more.push(Block::List(
+            input
+                .paper_agreement
+                .iter()
+                .map(agreement_sentence)
+                .collect(),
         ));
-        blocks.push(Block::List(
-            input.paper_agreement.iter().map(agreement_line).collect(),
-        ));
     }
-    if !input.depth_length.is_empty() {
-        blocks.push(Block::Heading("Depth against length".into()));
-        blocks.push(Block::Text(
-            "Merrill, Petty and Sabharwal (2024) read depth against length: how far \
-             into the sequence a model of each depth stays accurate. For every depth, \
-             the longest prefix whose per-position test accuracy stays at or above 90% \
-             (best seed)."
+    if !input.paper_table.is_empty() {
+        more.push(Block::Table(paper_table(&input.paper_table)));
+    }
+    if !more.is_empty() {
+        blocks.push(Block::Details {
+            summary: "More: other training lengths, every rank correlation, Liu et al.'s Table 1"
                 .into(),
-        ));
-        blocks.extend(curve_figures(
-            ids,
-            "depth-length",
-            &input.depth_length,
-            |group, _| format!("{group}: longest accurate prefix against depth."),
-        ));
+            blocks: more,
+        });
     }
+
+    blocks.push(Block::Heading("Depth against length".into()));
+    blocks.extend(super::depth_length::blocks(ids, &input.depth_length));
     make_section(1, "q1-depth", blocks)
 }
 
-/// "transformer, 99%, best of seeds: ρ = 0.95 over 4 tasks (C_2 2/2, …)".
-fn agreement_line(a: &AgreementRow) -> String {
-    let rho = a
-        .rho
+/// The Transformer architecture the finding is about: the one with the most
+/// depths at the main length.
+fn main_transformer(cells: &[DepthCell], t: Option<u32>) -> Option<String> {
+    let tf: Vec<&DepthCell> = cells
+        .iter()
+        .filter(|c| family(&c.arch) == "transformer" && (c.length.is_none() || c.length == t))
+        .collect();
+    group_by(&tf, |c| c.arch.clone())
+        .into_iter()
+        .max_by_key(|(_, v)| v.len())
+        .map(|(a, _)| a)
+}
+
+fn finding(input: &ReportInput, t: Option<u32>) -> String {
+    let mut parts = Vec::new();
+    let at_t = t.map(|t| format!(", T = {t}")).unwrap_or_default();
+    if let Some(arch) = main_transformer(&input.depth_table, t) {
+        let rows: Vec<&MinDepthRow> = input
+            .min_depth
+            .iter()
+            .filter(|r| {
+                r.arch == arch && r.threshold == 0.99 && (r.length.is_none() || r.length == t)
+            })
+            .collect();
+        let seeds = input
+            .depth_table
+            .iter()
+            .filter(|c| c.arch == arch)
+            .map(|c| c.n_seeds)
+            .max()
+            .unwrap_or(1);
+        let stat = if seeds > 1 {
+            format!("best of {seeds} seeds")
+        } else {
+            "1 seed".into()
+        };
+        let reached: Vec<String> = rows
+            .iter()
+            .filter_map(|r| {
+                let d = r.best_of_seeds?;
+                Some(format!("{} at L = {d}{}", r.task, paper_cmp(Some(d), r)))
+            })
+            .collect();
+        let missed: Vec<String> = rows
+            .iter()
+            .filter(|r| r.best_of_seeds.is_none())
+            .map(|r| {
+                format!(
+                    "{} (tried L = {}{})",
+                    r.task,
+                    depth_range(&r.depths_tried),
+                    paper_cmp(None, r)
+                )
+            })
+            .collect();
+        let name = match arch.trim_start_matches("transformer").trim() {
+            "" => "Transformer".to_string(),
+            rest => format!("Transformer ({rest})"),
+        };
+        let mut s = format!("The {name} ({stat}{at_t}) reaches 99%");
+        if reached.is_empty() {
+            s.push_str(" on no task");
+        } else {
+            s.push_str(&format!(" on {}", and_list(&reached)));
+        }
+        if !missed.is_empty() {
+            s.push_str(&format!(
+                "; no depth tried reaches it on {}",
+                and_list(&missed)
+            ));
+        }
+        s.push('.');
+        parts.push(s);
+    }
+    // The recurrent baseline: the 1-layer LSTM (else GRU).
+    for fam in ["lstm", "gru"] {
+        let cells: Vec<&DepthCell> = input
+            .depth_table
+            .iter()
+            .filter(|c| {
+                family(&c.arch) == fam && c.depth == 1 && (c.length.is_none() || c.length == t)
+            })
+            .collect();
+        if cells.is_empty() {
+            continue;
+        }
+        let good = cells.iter().filter(|c| c.acc_mean >= 0.99).count();
+        let mut s = format!(
+            "The 1-layer {} reaches ≥ 99% (mean over seeds) on {good} of {} tasks",
+            fam.to_uppercase(),
+            cells.len()
+        );
+        if let Some(w) = cells
+            .iter()
+            .filter(|c| c.acc_mean.is_finite())
+            .min_by(|a, b| a.acc_mean.total_cmp(&b.acc_mean))
+        {
+            if w.acc_mean < 0.99 {
+                s.push_str(&format!(" (lowest: {} {})", w.task, pc(w.acc_mean)));
+            }
+        }
+        s.push('.');
+        parts.push(s);
+        break;
+    }
+    if let Some(a) = headline_agreement(&input.paper_agreement, t) {
+        parts.push(agreement_short(a));
+    }
+    if parts.is_empty() {
+        "No model was trained at several depths in this run, so the question is not answered here."
+            .into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// " (paper: 2, the same)", " (paper: 3; shallower than the paper)".
+fn paper_cmp(ours: Option<u32>, r: &MinDepthRow) -> String {
+    let Some(p) = r.paper else {
+        return String::new();
+    };
+    let max_tried = r.depths_tried.iter().copied().max();
+    match ours {
+        Some(d) if d == p => format!(" (paper: {p}, the same)"),
+        Some(d) if d < p => format!(" (paper: {p}; shallower than the paper)"),
+        Some(_) => format!(" (paper: {p}; deeper than the paper)"),
+        None if max_tried.is_some_and(|m| m >= p) => {
+            format!("; the paper reaches it at L = {p}: this disagrees with the paper")
+        }
+        None => format!("; the paper needs L = {p}, deeper than we tried"),
+    }
+}
+
+/// The comparison shown first: the main Transformer, 99%, best of seeds, at
+/// the main length.
+fn headline_agreement(all: &[PaperAgreement], t: Option<u32>) -> Option<&PaperAgreement> {
+    let fits = |a: &&PaperAgreement| {
+        let (base, len) = split_length(&a.arch);
+        family(&base) == "transformer" && (len.is_none() || len == t)
+    };
+    all.iter()
+        .filter(fits)
+        .filter(|a| a.statistic == SeedStatistic::BestOfSeeds)
+        .max_by(|a, b| {
+            (a.threshold - 0.99)
+                .abs()
+                .total_cmp(&(b.threshold - 0.99).abs())
+                .reverse()
+                .then(a.tasks.len().cmp(&b.tasks.len()))
+        })
+}
+
+fn rho_text(a: &PaperAgreement) -> String {
+    a.rho
         .map(|r| format!("{r:.2}"))
-        .unwrap_or_else(|| "undefined".into());
+        .unwrap_or_else(|| "undefined".into())
+}
+
+fn agreement_short(a: &PaperAgreement) -> String {
+    match a.rho {
+        Some(r) => format!(
+            "Spearman's rank correlation with the paper's minimum depths is ρ = {r:.2} over {} tasks{}.",
+            a.tasks.len(),
+            if r < 0.8 { " (the paper's order is not reproduced)" } else { "" }
+        ),
+        None => format!(
+            "Spearman's rank correlation with the paper's minimum depths is undefined over {} tasks (one side is constant).",
+            a.tasks.len()
+        ),
+    }
+}
+
+/// "transformer (T = 16)" for "length=16 transformer".
+fn arch_text(arch: &str) -> String {
+    match split_length(arch) {
+        (a, Some(t)) => format!("{a} (T = {t})"),
+        (a, None) => a,
+    }
+}
+
+fn agreement_sentence(a: &PaperAgreement) -> String {
     let pairs: Vec<String> = a
         .tasks
         .iter()
-        .map(|(t, ours, paper)| {
-            let ours = ours
+        .map(|p| {
+            let ours = p
+                .ours
                 .map(|d| d.to_string())
-                .unwrap_or_else(|| format!("none (= {})", a.unreached_as));
-            format!("{t} {ours}/{paper}")
+                .unwrap_or_else(|| format!("none (counted as {})", a.unreached_as));
+            format!("{} {ours} vs {}", p.task, p.paper)
         })
         .collect();
     format!(
-        "{}, {}%, {}: ρ = {rho} over {} tasks (ours/paper: {})",
-        a.arch,
-        pct(a.threshold),
-        a.statistic,
+        "Spearman's ρ = {} between the minimum depths of the {} ({}, {:.0}%) and Liu et al.'s, over {} tasks: {}. A depth never reached counts as one more than the deepest model tried.",
+        rho_text(a),
+        arch_text(&a.arch),
+        a.statistic.label(),
+        100.0 * a.threshold,
         a.tasks.len(),
         pairs.join(", ")
     )
 }
 
-fn depth_figure(
-    ids: &mut FigureIds,
-    arch: &str,
-    cells: &[&DepthCell],
-) -> crate::report::doc::Figure {
-    let mut tasks: Vec<String> = Vec::new();
-    for c in cells {
-        if !tasks.contains(&c.task) {
-            tasks.push(c.task.clone());
+/// One heatmap per task: a row per model family (and per other training
+/// length), a column per depth.
+fn heatmaps(ids: &mut FigureIds, cells: &[DepthCell], t_main: Option<u32>) -> Figure {
+    let row_label = |c: &DepthCell| match c.length {
+        Some(l) if Some(l) != t_main => format!("{} (T = {l})", c.arch),
+        _ => c.arch.clone(),
+    };
+    let mut maps = Vec::new();
+    let mut md_rows = Vec::new();
+    let mut all_depths: Vec<u32> = cells.iter().map(|c| c.depth).collect();
+    all_depths.sort_unstable();
+    all_depths.dedup();
+    let multi_seed = cells.iter().any(|c| c.n_seeds > 1);
+    for (task, cs) in group_by(cells, |c| c.task.clone()) {
+        // main-length rows first, each block in the families' reading order
+        let mut rows: Vec<String> = Vec::new();
+        for pass in [true, false] {
+            let mut block: Vec<&&DepthCell> = cs
+                .iter()
+                .filter(|c| (c.length.is_none() || c.length == t_main) == pass)
+                .collect();
+            block.sort_by_key(|c| family_rank(&c.arch));
+            for c in block {
+                let l = row_label(c);
+                if !rows.contains(&l) {
+                    rows.push(l);
+                }
+            }
+        }
+        let mut depths: Vec<u32> = cs.iter().map(|c| c.depth).collect();
+        depths.sort_unstable();
+        depths.dedup();
+        let find = |r: &str, d: u32| cs.iter().find(|c| row_label(c) == r && c.depth == d);
+        maps.push(Heatmap {
+            title: task.clone(),
+            row_labels: rows.clone(),
+            col_labels: depths.iter().map(|d| format!("L={d}")).collect(),
+            col_desc: "depth (layers)".into(),
+            values: rows
+                .iter()
+                .map(|r| {
+                    depths
+                        .iter()
+                        .map(|&d| find(r, d).map(|c| c.acc_mean))
+                        .collect()
+                })
+                .collect(),
+            scale: CellScale::Accuracy,
+            sub: if multi_seed {
+                rows.iter()
+                    .map(|r| {
+                        depths
+                            .iter()
+                            .map(|&d| {
+                                find(r, d)
+                                    .filter(|c| c.n_seeds > 1)
+                                    .map(|c| format!("best {}", pct(c.acc_best)))
+                            })
+                            .collect()
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        });
+        for r in &rows {
+            let mut row = vec![Cell::new(task.clone()), Cell::new(r.clone())];
+            row.extend(all_depths.iter().map(|&d| {
+                Cell::new(
+                    find(r, d)
+                        .map(|c| format!("{} (best {})", pct(c.acc_mean), pct(c.acc_best)))
+                        .unwrap_or_else(|| "—".into()),
+                )
+            }));
+            md_rows.push(row);
         }
     }
-    let mut depths: Vec<u32> = cells.iter().map(|c| c.depth).collect();
-    depths.sort_unstable();
-    depths.dedup();
-    let find = |t: &str, d: u32| cells.iter().find(|c| c.task == t && c.depth == d);
-    let hm = Heatmap {
-        title: format!("{arch}: mean accuracy (%) by task and depth"),
-        row_labels: tasks.clone(),
-        col_labels: depths.iter().map(|d| format!("L={d}")).collect(),
-        col_desc: "depth (layers)".into(),
-        values: tasks
-            .iter()
-            .map(|t| {
-                depths
-                    .iter()
-                    .map(|&d| find(t, d).map(|c| c.acc_mean))
-                    .collect()
-            })
-            .collect(),
-    };
-    let seeds: Vec<u32> = cells.iter().map(|c| c.n_seeds).collect();
     let (smin, smax) = (
-        seeds.iter().min().copied().unwrap_or(0),
-        seeds.iter().max().copied().unwrap_or(0),
+        cells.iter().map(|c| c.n_seeds).min().unwrap_or(0),
+        cells.iter().map(|c| c.n_seeds).max().unwrap_or(0),
     );
     let seeds_txt = if smin == smax {
-        format!("{smin} seeds")
+        super::findings::seeds_text(smin)
     } else {
         format!("{smin}–{smax} seeds")
     };
+    let t_txt = t_main
+        .map(|t| format!(" Models were trained at T = {t} unless the row says otherwise."))
+        .unwrap_or_default();
+    let sub_txt = if multi_seed {
+        " The small number is the best seed."
+    } else {
+        ""
+    };
     let caption = format!(
-        "Accuracy of {arch} by task (rows) and depth (columns): colour and number \
-         are the mean over {seeds_txt}; grey cells were not run. The colour scale \
-         is stretched above 90% so that 95% and 99% stand apart."
+        "Test accuracy (%) by depth, one heatmap per task, one row per model family: the mean over \
+         {seeds_txt}.{sub_txt} Grey cells were not run. The colour scale is stretched above 90% so \
+         that 95% and 99% stand apart.{t_txt}"
     );
-    let mut fig = figure(ids, &["depth", arch], caption, || heatmap(&hm));
-    let mut header = vec!["task".to_string()];
-    header.extend(depths.iter().map(|d| format!("L={d}")));
+    let cols = if maps.len() > 1 { 2 } else { 1 };
+    let mut fig = figure(ids, &["depth"], caption, || heatmap_grid("", &maps, cols));
+    let mut header = vec!["task".to_string(), "model".to_string()];
+    header.extend(all_depths.iter().map(|d| format!("L={d}")));
     fig.md_table = Some(Table {
         caption: None,
         header,
-        rows: tasks
-            .iter()
-            .map(|t| {
-                let mut row = vec![Cell::new(t.clone())];
-                row.extend(depths.iter().map(|&d| {
-                    Cell::new(
-                        find(t, d)
-                            .map(|c| format!("{} (best {})", pct(c.acc_mean), pct(c.acc_best)))
-                            .unwrap_or_else(|| "—".into()),
-                    )
-                }));
-                row
-            })
-            .collect(),
-        numeric: (1..=depths.len()).collect(),
+        rows: md_rows,
+        numeric: (2..2 + all_depths.len()).collect(),
         note: Some("mean over seeds (best seed), accuracy in %".into()),
     });
     fig
@@ -202,8 +420,8 @@ fn paper_table(rows: &[PaperRow]) -> Table {
         .collect();
     Table {
         caption: Some(
-            "In-distribution accuracy (%) of a GPT-2-style Transformer, width 512, \
-             8 heads, T = 100, best of 20 runs (Liu et al. 2023, Table 1)"
+            "Liu et al. 2023, Table 1: in-distribution accuracy (%) of a GPT-2-style Transformer, \
+             width 512, 8 heads, T = 100, best of 20 runs"
                 .into(),
         ),
         header,
@@ -213,92 +431,73 @@ fn paper_table(rows: &[PaperRow]) -> Table {
     }
 }
 
-/// 0.95 -> "95%", 0.995 -> "99.5%".
-fn thr_text(t: f64) -> String {
-    let p = pct(t);
-    format!("{}%", p.strip_suffix(".0").unwrap_or(&p))
+fn depth_cell(d: Option<u32>) -> String {
+    d.map(|d| d.to_string())
+        .unwrap_or_else(|| "none".to_string())
 }
 
-fn depth_cell(d: Option<u32>, none: &str) -> Cell {
-    Cell::new(d.map(|d| d.to_string()).unwrap_or_else(|| none.to_string()))
-}
-
-fn min_depth_table(thr: f64, rows: &[&MinDepthRow]) -> Table {
-    let header = [
-        "task",
-        "arch",
-        "ours: best of seeds",
-        "ours: mean over seeds",
-        "paper",
-        "best − paper",
-    ]
-    .map(String::from)
-    .to_vec();
-    let body = rows
+/// One row per (task, architecture): the minimum depth at each threshold,
+/// best of seeds and mean over seeds, and the paper's.
+fn min_depth_table(rows: &[&MinDepthRow], t_main: Option<u32>) -> Table {
+    let mut thresholds: Vec<f64> = rows.iter().map(|r| r.threshold).collect();
+    thresholds.sort_by(f64::total_cmp);
+    thresholds.dedup();
+    let thr = |t: f64| {
+        let p = pct(t);
+        format!("{}%", p.strip_suffix(".0").unwrap_or(&p))
+    };
+    let mut header = vec!["task".to_string(), "model".to_string()];
+    for t in &thresholds {
+        header.push(format!("{}: best / mean", thr(*t)));
+    }
+    header.push("paper (99%)".into());
+    header.push("depths tried".into());
+    let keys = group_by(rows, |r| (r.task.clone(), r.arch.clone(), r.length));
+    let body = keys
         .iter()
-        .map(|r| {
-            let delta = match (r.best_of_seeds, r.paper) {
-                (Some(a), Some(b)) => match a as i64 - b as i64 {
-                    0 => "0".to_string(),
-                    d => format!("{d:+}"),
-                },
-                _ => "—".into(),
+        .map(|((task, arch, len), rs)| {
+            let label = match len {
+                Some(l) if *len != t_main => format!("{arch} (T = {l})"),
+                _ => arch.clone(),
             };
-            vec![
-                Cell::new(r.task.clone()),
-                Cell::new(r.arch.clone()),
-                depth_cell(r.best_of_seeds, "not reached"),
-                depth_cell(r.mean_over_seeds, "not reached"),
-                depth_cell(r.paper, "—"),
-                Cell::new(delta),
-            ]
+            let mut row = vec![Cell::new(task.clone()), Cell::new(label)];
+            for t in &thresholds {
+                let r = rs.iter().find(|r| r.threshold == *t);
+                row.push(Cell::new(
+                    r.map(|r| {
+                        format!(
+                            "{} / {}",
+                            depth_cell(r.best_of_seeds),
+                            depth_cell(r.mean_over_seeds)
+                        )
+                    })
+                    .unwrap_or_else(|| "—".into()),
+                ));
+            }
+            let paper = rs
+                .iter()
+                .find(|r| r.threshold == 0.99)
+                .or(rs.first())
+                .and_then(|r| r.paper);
+            row.push(Cell::new(
+                paper.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+            ));
+            let tried: Vec<u32> = rs.iter().flat_map(|r| r.depths_tried.clone()).collect();
+            row.push(Cell::new(depth_range(&tried)));
+            row
         })
         .collect();
+    let n = thresholds.len();
     Table {
-        caption: Some(format!(
-            "Minimum depth L reaching {} accuracy",
-            thr_text(thr)
-        )),
+        caption: Some("Smallest depth L reaching each accuracy".into()),
         header,
         rows: body,
-        numeric: vec![2, 3, 4, 5],
+        numeric: (2..2 + n + 1).collect(),
         note: Some(
-            "\"not reached\": no depth we trained got there. paper: the smallest \
-             depth in Liu et al.'s Table 1 at or above the threshold (best of 20 runs)."
+            "best: the best seed reaches it (how the paper reports); mean: the mean over seeds \
+             does; none: no depth tried got there. paper: Liu et al.'s smallest depth at 99% \
+             (best of 20 runs, width 512, T = 100)."
                 .into(),
         ),
     }
-}
-
-fn min_depth_summary(thr: f64, rows: &[&MinDepthRow]) -> String {
-    let reached = rows.iter().filter(|r| r.best_of_seeds.is_some()).count();
-    let mut s = format!(
-        "At {}: the best seed reached the threshold for {reached} of {} (task, arch) pairs",
-        thr_text(thr),
-        rows.len()
-    );
-    let cmp: Vec<(u32, u32)> = rows
-        .iter()
-        .filter_map(|r| Some((r.best_of_seeds?, r.paper?)))
-        .collect();
-    if !cmp.is_empty() {
-        let same = cmp.iter().filter(|(a, b)| a == b).count();
-        let deeper = cmp.iter().filter(|(a, b)| a > b).count();
-        let shallower = cmp.len() - same - deeper;
-        s.push_str(&format!(
-            "; against the paper ({} comparable), {same} needed the same depth, \
-             {deeper} deeper and {shallower} shallower",
-            cmp.len()
-        ));
-    }
-    let missing: Vec<String> = rows
-        .iter()
-        .filter(|r| r.best_of_seeds.is_none())
-        .map(|r| format!("{} ({})", r.task, r.arch))
-        .collect();
-    if !missing.is_empty() {
-        s.push_str(&format!("; not reached: {}", missing.join(", ")));
-    }
-    s.push('.');
-    s
 }

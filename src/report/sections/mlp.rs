@@ -1,131 +1,180 @@
-//! Section 4: can an MLP (no weight sharing over time) keep up?
+//! Section 4: can an MLP (no weight sharing over time) keep up, and how does
+//! it fail as T grows? Answered by MLPs trained at several lengths: test
+//! accuracy against the training length T, one line per task, the best
+//! other model beside it.
 
+use super::findings::{and_list, pc};
 use super::summary::results_table;
-use super::{curve_figures, make_section, NO_DATA};
+use super::{figure, make_section};
 use crate::report::doc::{Block, FigureIds, Section};
-use crate::report::model::{Curve, ReportInput, ResultRow};
-use crate::report::util::{finite_sorted_by_x, num, pct_sign};
+use crate::report::figures::{line_plot, LinePlot, Series};
+use crate::report::model::{ReportInput, ResultRow};
+use crate::report::util::{group_by, palette};
 
 pub fn is_mlp(name: &str) -> bool {
     name.trim().to_lowercase().starts_with("mlp")
 }
 
-pub fn section(input: &ReportInput, ids: &mut FigureIds) -> Section {
-    let mut blocks = vec![Block::Text(
-        "An MLP sees the whole window at once with separate weights for every \
-         position: it must learn the state update T times over, and it cannot \
-         be run on a length it was not built for without re-windowing."
-            .into(),
-    )];
-    let rows: Vec<ResultRow> = input
+/// (T, accuracy) of the MLP rows of one task, sorted by T.
+fn by_length(rows: &[&ResultRow]) -> Vec<(u32, f64)> {
+    let mut v: Vec<(u32, f64)> = rows
+        .iter()
+        .filter_map(|r| Some((r.length?, r.acc_mean)))
+        .filter(|p| p.1.is_finite())
+        .collect();
+    v.sort_by_key(|p| p.0);
+    v.dedup_by_key(|p| p.0);
+    v
+}
+
+/// The best non-MLP model on `task` at training length `t`.
+fn best_other<'a>(input: &'a ReportInput, task: &str, t: Option<u32>) -> Option<&'a ResultRow> {
+    input
         .results
         .iter()
-        .filter(|r| is_mlp(&r.model))
-        .cloned()
-        .collect();
-    let curves: Vec<Curve> = input
-        .length_curves
+        .filter(|o| o.task == task && !is_mlp(&o.model) && o.acc_mean.is_finite())
+        .filter(|o| t.is_none() || o.length.is_none() || o.length == t)
+        .max_by(|a, b| a.acc_mean.total_cmp(&b.acc_mean))
+}
+
+pub fn section(input: &ReportInput, ids: &mut FigureIds) -> Section {
+    let rows: Vec<&ResultRow> = input.results.iter().filter(|r| is_mlp(&r.model)).collect();
+    if rows.is_empty() {
+        return make_section(
+            4,
+            "q4-mlp",
+            vec![
+                Block::Finding(
+                    "No MLP was trained in this run, so the question is not answered here.".into(),
+                ),
+                Block::Text(intro().into()),
+            ],
+        );
+    }
+    let tasks = group_by(&rows, |r| r.task.clone());
+    let multi: Vec<(String, Vec<(u32, f64)>)> = tasks
         .iter()
-        .filter(|c| is_mlp(&c.label))
-        .cloned()
+        .map(|(t, rs)| {
+            (
+                t.clone(),
+                by_length(&rs.iter().map(|r| **r).collect::<Vec<_>>()),
+            )
+        })
+        .filter(|(_, v)| v.len() >= 2)
         .collect();
-    if !input.mlp_by_length.is_empty() {
-        blocks.push(Block::Heading(
-            "Accuracy against the training length".into(),
-        ));
-        let lines: Vec<String> = input.mlp_by_length.iter().filter_map(trend).collect();
-        if !lines.is_empty() {
-            blocks.push(Block::List(lines));
-        }
-        blocks.extend(curve_figures(
-            ids,
-            "mlp-trained-length",
-            &input.mlp_by_length,
-            |group, _| {
-                format!("{group}: MLPs trained and tested at each length T (test accuracy).")
-            },
-        ));
-    }
-    if rows.is_empty() && curves.is_empty() && input.mlp_by_length.is_empty() {
-        blocks.push(Block::Empty(NO_DATA.into()));
-        return make_section(4, "q4-mlp", blocks);
-    }
-    if !rows.is_empty() {
-        let lines = rows
+    let mut blocks = Vec::new();
+    if multi.is_empty() {
+        // one length only: say what it reached, and what is missing
+        let lens: Vec<u32> = rows.iter().filter_map(|r| r.length).collect();
+        let at = lens
+            .first()
+            .map(|t| format!(" (T = {t})"))
+            .unwrap_or_default();
+        let parts: Vec<String> = rows
             .iter()
             .map(|r| {
-                let mut s = format!(
-                    "MLP on {}: {} mean ({}, {} seeds)",
-                    r.task,
-                    pct_sign(r.acc_mean),
-                    r.model,
-                    r.n_seeds
-                );
-                let best_other = input
-                    .results
-                    .iter()
-                    .filter(|o| o.task == r.task && !is_mlp(&o.model) && o.acc_mean.is_finite())
-                    .max_by(|a, b| a.acc_mean.partial_cmp(&b.acc_mean).unwrap());
-                if let Some(o) = best_other {
-                    s.push_str(&format!(
-                        "; best other model {} {}",
-                        o.model,
-                        pct_sign(o.acc_mean)
-                    ));
+                let mut s = format!("{} on {}", pc(r.acc_mean), r.task);
+                if let Some(o) = best_other(input, &r.task, r.length) {
+                    s.push_str(&format!(" ({} {})", o.model, pc(o.acc_mean)));
                 }
-                s.push('.');
                 s
             })
             .collect();
-        blocks.push(Block::List(lines));
-        let mut t = results_table(&rows);
-        t.caption = Some("MLP results".into());
-        blocks.push(Block::Table(t));
-    }
-    if !curves.is_empty() {
-        blocks.push(Block::Heading("How the MLP fails as T grows".into()));
-        let lines: Vec<String> = curves.iter().filter_map(trend).collect();
-        if !lines.is_empty() {
-            blocks.push(Block::List(lines));
-        }
-        // one figure for all MLPs: a line per (task, model)
-        let combined: Vec<Curve> = curves
+        blocks.push(Block::Finding(format!(
+            "The MLP reaches {}{at}. It was trained at a single length in this run, so how it \
+             fails as T grows is not measured here.",
+            and_list(&parts)
+        )));
+        blocks.push(Block::Text(intro().into()));
+        blocks.push(Block::Empty(
+            "No figure of accuracy against T: it needs MLPs trained at several lengths (a \
+             `length` axis on the data stage, e.g. T = 8, 16, 32), and this run trained them at \
+             one. The MLP cannot be tested at other lengths either: it has weights for each \
+             position up to its training length only."
+                .into(),
+        ));
+    } else {
+        let parts: Vec<String> = multi
             .iter()
-            .map(|c| Curve {
-                title: "MLPs tested at other lengths".into(),
-                group: "mlp".into(),
-                label: format!("{} · {}", c.group, c.label),
-                ..c.clone()
+            .enumerate()
+            .map(|(i, (task, v))| {
+                let (a, b) = (v[0], v[v.len() - 1]);
+                let verb = if b.1 < a.1 { "falls" } else { "goes" };
+                if i == 0 {
+                    format!(
+                        "on {task} the MLP's accuracy {verb} from {} (T = {}) to {} (T = {})",
+                        pc(a.1),
+                        a.0,
+                        pc(b.1),
+                        b.0
+                    )
+                } else {
+                    format!("on {task} from {} to {}", pc(a.1), pc(b.1))
+                }
             })
             .collect();
-        blocks.extend(curve_figures(ids, "mlp-length", &combined, |_, cs| {
-            format!(
-                "Every MLP tested at other lengths: {} against {}, one line per (task, model).",
-                cs[0].y_label, cs[0].x_label
-            )
-        }));
+        let mut s = format!("Trained at each length, {}.", parts.join("; "));
+        let others: Vec<String> = multi
+            .iter()
+            .filter_map(|(task, v)| {
+                let t = v.last()?.0;
+                let o = best_other(input, task, Some(t))?;
+                Some(format!("{} ({}) on {task}", pc(o.acc_mean), o.model))
+            })
+            .collect();
+        if !others.is_empty() {
+            let t = multi[0].1.last().map(|p| p.0).unwrap_or(0);
+            s.push_str(&format!(
+                " At T = {t} the best other models reach {}.",
+                and_list(&others)
+            ));
+        }
+        blocks.push(Block::Finding(s));
+        blocks.push(Block::Text(intro().into()));
+        let series: Vec<Series> = multi
+            .iter()
+            .enumerate()
+            .map(|(i, (task, v))| Series {
+                label: task.clone(),
+                points: v.iter().map(|(t, a)| (*t as f64, *a)).collect(),
+                colour: palette(i),
+                ..Default::default()
+            })
+            .collect();
+        let pow2 = multi
+            .iter()
+            .flat_map(|(_, v)| v.iter().map(|p| p.0))
+            .all(|t| t.is_power_of_two());
+        let plot = LinePlot {
+            log2_x: Some(pow2),
+            integer_x: true,
+            title: "MLP: test accuracy against training length".into(),
+            x_label: "training length T".into(),
+            y_label: "test accuracy".into(),
+            series,
+            ..Default::default()
+        };
+        let fig = figure(
+            ids,
+            &["mlp-length"],
+            "Test accuracy of MLPs trained at each length T (mean over seeds), one line per task. \
+             Each MLP is tested at its own training length: it has no weights past it."
+                .into(),
+            || line_plot(&plot),
+        );
+        blocks.push(Block::Figure(fig));
     }
+    let mut t = results_table(&rows.iter().map(|r| (*r).clone()).collect::<Vec<_>>());
+    t.caption = Some("MLP results".into());
+    blocks.push(Block::Details {
+        summary: "MLP results table".into(),
+        blocks: vec![Block::Table(t)],
+    });
     make_section(4, "q4-mlp", blocks)
 }
 
-/// "mlp-3x256 on parity: 97.0% at T = 16, 50.9% at T = 512."
-fn trend(c: &Curve) -> Option<String> {
-    if let Some(r) = &c.not_applicable {
-        return Some(format!("{} on {}: not applicable ({r}).", c.label, c.group));
-    }
-    let pts = finite_sorted_by_x(&c.points);
-    let (a, b) = (pts.first()?, pts.last()?);
-    let acc = c.y_label.to_lowercase().contains("acc");
-    let f = |v: f64| if acc { pct_sign(v) } else { num(v) };
-    Some(format!(
-        "{} on {}: {} at {} = {}, {} at {} = {}.",
-        c.label,
-        c.group,
-        f(a.1),
-        c.x_label,
-        num(a.0),
-        f(b.1),
-        c.x_label,
-        num(b.0)
-    ))
+fn intro() -> &'static str {
+    "An MLP sees the whole window at once with separate weights for every position: it must \
+     learn the state update once per position, so the longer the sequence the more it has to \
+     learn from the same data, and it cannot be run on a length it was not built for."
 }

@@ -1,9 +1,14 @@
 //! Builds the document (sections of blocks) from a [`ReportInput`]; one file
-//! per question of science.md §3.
+//! per question of science.md §3. Every question section opens with its
+//! finding (one or two sentences generated from the data, numbers in them),
+//! then the one figure that shows it best, then details, collapsed. A figure
+//! that would hold no data is not drawn; a sentence says why instead.
 
 mod appendix;
 mod depth;
+mod depth_length;
 mod explain;
+pub mod findings;
 mod mlp;
 mod realdata;
 mod rnn;
@@ -18,7 +23,9 @@ use super::util::{self, group_by, palette};
 /// The text shown where a section or part has nothing to show.
 pub const NO_DATA: &str = "No data in this run.";
 
-/// Section titles, in page order (also the Markdown headings).
+/// Section titles, in page order (also the Markdown headings), of a study
+/// report; a report with only real data has the summary, one section per
+/// data set, the notes and the appendix.
 pub const TITLES: [&str; 9] = [
     "Summary of results",
     "1. How many layers does a Transformer need?",
@@ -31,19 +38,38 @@ pub const TITLES: [&str; 9] = [
     "Appendix: provenance and versions",
 ];
 
+/// Whether the input holds automata results (the study's questions 1–5);
+/// a real-data pipeline's report has none.
+pub fn has_automata(input: &ReportInput) -> bool {
+    let real = |task: &str| input.real_data.iter().any(|s| s.dataset == task);
+    !input.depth_table.is_empty()
+        || input.results.iter().any(|r| !real(&r.task))
+        || !input.length_curves.is_empty()
+        || !input.explanations.is_empty()
+        || !input.timing.is_empty()
+}
+
 pub fn build(input: &ReportInput) -> (Doc, Vec<String>) {
     let mut ids = FigureIds::default();
-    let sections = vec![
-        summary::section(input, &mut ids),
-        depth::section(input, &mut ids),
-        rnn::section(input, &mut ids),
-        timing::section(input, &mut ids),
-        mlp::section(input, &mut ids),
-        explain::section(input, &mut ids),
-        realdata::section(input, &mut ids),
-        appendix::notes(input),
-        appendix::provenance(input),
-    ];
+    // The summary's glance list repeats the findings, so the question
+    // sections are built first; figure ids are renumbered in page order at
+    // the end.
+    let mut questions = Vec::new();
+    if has_automata(input) {
+        questions.push(depth::section(input, &mut ids));
+        questions.push(rnn::section(input, &mut ids));
+        questions.push(timing::section(input, &mut ids));
+        questions.push(mlp::section(input, &mut ids));
+        questions.push(explain::section(input, &mut ids));
+        questions.push(realdata::section(input, &mut ids));
+    } else {
+        questions.extend(realdata::sections_alone(input, &mut ids));
+    }
+    let summary = summary::section(input, &questions, &mut ids);
+    let mut sections = vec![summary];
+    sections.extend(questions);
+    sections.push(appendix::notes(input, has_automata(input)));
+    sections.push(appendix::provenance(input));
     let title = if input.title.trim().is_empty() {
         "seqlab report".to_string()
     } else {
@@ -64,7 +90,26 @@ pub fn build(input: &ReportInput) -> (Doc, Vec<String>) {
         subtitle: sub.join(" · "),
         sections,
     };
-    (doc, ids.ids)
+    let order = figure_order(&doc);
+    (doc, order)
+}
+
+/// Figure ids in page order (details included).
+fn figure_order(doc: &Doc) -> Vec<String> {
+    fn walk(blocks: &[Block], out: &mut Vec<String>) {
+        for b in blocks {
+            match b {
+                Block::Figure(f) => out.push(f.id.clone()),
+                Block::Details { blocks, .. } => walk(blocks, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for s in &doc.sections {
+        walk(&s.blocks, &mut out);
+    }
+    out
 }
 
 pub(crate) fn make_section(idx: usize, id: &str, blocks: Vec<Block>) -> Section {
@@ -97,8 +142,94 @@ pub(crate) fn figure(
     }
 }
 
+/// The labels of `curves` in first-seen order: one colour each, the same in
+/// every panel.
+fn label_colours(curves: &[&Curve]) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for c in curves {
+        if c.not_applicable.is_none() && !labels.contains(&c.label) {
+            labels.push(c.label.clone());
+        }
+    }
+    labels
+}
+
+fn series_of(c: &Curve, labels: &[String]) -> Series {
+    let i = labels.iter().position(|l| *l == c.label).unwrap_or(0);
+    Series {
+        label: c.label.clone(),
+        points: c.points.clone(),
+        colour: palette(i),
+        // past ten lines the colours repeat: dash the repeats
+        dashed: (i / util::PALETTE.len()) % 2 == 1,
+        ..Default::default()
+    }
+}
+
+/// One figure for a comparison: a panel per group of curves (a task), a
+/// line per label, the same colour for a label in every panel, one legend.
+/// Curves marked not-applicable are listed under the figure. `None` when no
+/// curve has a point to draw.
+pub(crate) fn panels_figure(
+    ids: &mut FigureIds,
+    kind: &str,
+    title: &str,
+    curves: &[&Curve],
+    caption: String,
+) -> Option<Figure> {
+    let labels = label_colours(curves);
+    let groups = group_by(curves, |c| c.group.clone());
+    let panels: Vec<LinePlot> = groups
+        .iter()
+        .map(|(group, cs)| {
+            let first = cs[0];
+            LinePlot {
+                title: group.to_string(),
+                x_label: first.x_label.clone(),
+                y_label: first.y_label.clone(),
+                series: cs
+                    .iter()
+                    .filter(|c| c.not_applicable.is_none())
+                    .map(|c| series_of(c, &labels))
+                    .collect(),
+                ..Default::default()
+            }
+        })
+        .filter(figures::lines::has_data)
+        .collect();
+    if panels.is_empty() {
+        return None;
+    }
+    let mut notes: Vec<String> = Vec::new();
+    for c in curves {
+        if let Some(r) = &c.not_applicable {
+            let n = format!("{}: not applicable ({r})", c.label);
+            if !notes.contains(&n) {
+                notes.push(n);
+            }
+        }
+    }
+    let mut cap = caption;
+    if panels.iter().any(figures::lines::uses_log2) {
+        cap.push_str(" The x axis is in log2 scale.");
+    }
+    let cols = if panels.len() == 1 { 1 } else { 2 };
+    let mut fig = figure(ids, &[kind], cap, || {
+        figures::panel_plot(title, &panels, cols)
+    });
+    fig.notes = notes;
+    let drawable: Vec<&Curve> = curves
+        .iter()
+        .copied()
+        .filter(|c| c.not_applicable.is_none())
+        .collect();
+    fig.md_table = Some(curves_table(&drawable, true));
+    Some(fig)
+}
+
 /// One line figure per group of curves (a line per label); curves marked
 /// not-applicable are listed under the figure. `kind` goes into the id.
+/// Groups without a drawable point get no figure.
 pub(crate) fn curve_figures(
     ids: &mut FigureIds,
     kind: &str,
@@ -107,19 +238,7 @@ pub(crate) fn curve_figures(
 ) -> Vec<Block> {
     let mut out = Vec::new();
     for (group, cs) in group_by(curves, |c| c.group.clone()) {
-        let drawable: Vec<&Curve> = cs
-            .iter()
-            .copied()
-            .filter(|c| c.not_applicable.is_none())
-            .collect();
-        let na: Vec<String> = cs
-            .iter()
-            .filter_map(|c| {
-                c.not_applicable
-                    .as_ref()
-                    .map(|r| format!("{}: not applicable ({r})", c.label))
-            })
-            .collect();
+        let labels = label_colours(&cs);
         let first = cs[0];
         let title = if first.title.is_empty() {
             group.clone()
@@ -130,33 +249,49 @@ pub(crate) fn curve_figures(
             title,
             x_label: first.x_label.clone(),
             y_label: first.y_label.clone(),
-            series: drawable
+            series: cs
                 .iter()
-                .enumerate()
-                .map(|(i, c)| Series {
-                    label: c.label.clone(),
-                    points: c.points.clone(),
-                    colour: palette(i),
-                    // past ten lines the colours repeat: dash the repeats
-                    dashed: (i / util::PALETTE.len()) % 2 == 1,
-                })
+                .filter(|c| c.not_applicable.is_none())
+                .map(|c| series_of(c, &labels))
                 .collect(),
             ..Default::default()
         };
+        let na: Vec<String> = cs
+            .iter()
+            .filter_map(|c| {
+                c.not_applicable
+                    .as_ref()
+                    .map(|r| format!("{}: not applicable ({r})", c.label))
+            })
+            .collect();
+        if !figures::lines::has_data(&plot) {
+            let mut why = format!("No figure for {group}: no curve has a point to draw.");
+            if !na.is_empty() {
+                why = format!("No figure for {group}: {}", na.join("; "));
+            }
+            out.push(Block::Empty(why));
+            continue;
+        }
         let mut cap = caption(&group, &cs);
         if figures::lines::uses_log2(&plot) {
             cap.push_str(" The x axis is in log2 scale.");
         }
         let mut fig = figure(ids, &[kind, &group], cap, || figures::line_plot(&plot));
         fig.notes = na;
-        fig.md_table = Some(curves_table(&drawable));
+        let drawable: Vec<&Curve> = cs
+            .iter()
+            .copied()
+            .filter(|c| c.not_applicable.is_none())
+            .collect();
+        fig.md_table = Some(curves_table(&drawable, false));
         out.push(Block::Figure(fig));
     }
     out
 }
 
-/// Markdown stand-in for a line figure: one row per x, one column per label.
-pub(crate) fn curves_table(curves: &[&Curve]) -> super::doc::Table {
+/// Markdown stand-in for a line figure: one row per x, one column per label
+/// (`grouped`: one per group and label).
+pub(crate) fn curves_table(curves: &[&Curve], grouped: bool) -> super::doc::Table {
     use super::doc::{Cell, Table};
     let mut xs: Vec<f64> = curves
         .iter()
@@ -175,7 +310,13 @@ pub(crate) fn curves_table(curves: &[&Curve]) -> super::doc::Table {
         .map(|c| c.x_label.clone())
         .unwrap_or_default();
     let mut header = vec![x_label];
-    header.extend(curves.iter().map(|c| c.label.clone()));
+    header.extend(curves.iter().map(|c| {
+        if grouped {
+            format!("{}: {}", c.group, c.label)
+        } else {
+            c.label.clone()
+        }
+    }));
     // thin long curves (training steps) to at most 12 rows
     let step = xs.len().div_ceil(12).max(1);
     let last = xs.last().copied();
@@ -208,52 +349,4 @@ pub(crate) fn curves_table(curves: &[&Curve]) -> super::doc::Table {
             None
         },
     }
-}
-
-/// For each group, the label with the highest and the lowest y at the
-/// largest x: "parity at 512: best lstm 100.0%, worst transformer L=2 51.2%".
-pub(crate) fn extremes_at_max_x(curves: &[Curve]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (group, cs) in group_by(curves, |c| c.group.clone()) {
-        let ends: Vec<(&str, f64, f64)> = cs
-            .iter()
-            .filter(|c| c.not_applicable.is_none())
-            .filter_map(|c| {
-                c.points
-                    .iter()
-                    .filter(|p| p.0.is_finite() && p.1.is_finite())
-                    .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap())
-                    .map(|p| (c.label.as_str(), p.0, p.1))
-            })
-            .collect();
-        let Some(xmax) = ends.iter().map(|e| e.1).reduce(f64::max) else {
-            continue;
-        };
-        let at: Vec<&(&str, f64, f64)> = ends.iter().filter(|e| e.1 == xmax).collect();
-        let best = at.iter().max_by(|a, b| a.2.partial_cmp(&b.2).unwrap());
-        let worst = at.iter().min_by(|a, b| a.2.partial_cmp(&b.2).unwrap());
-        let x_label = cs[0].x_label.clone();
-        if let (Some(b), Some(w)) = (best, worst) {
-            let acc = cs[0].y_label.to_lowercase().contains("acc");
-            let f = |v: f64| if acc { util::pct_sign(v) } else { util::num(v) };
-            if at.len() > 1 {
-                out.push(format!(
-                    "{group}, at {x_label} = {}: best {} {}, worst {} {}.",
-                    util::num(xmax),
-                    b.0,
-                    f(b.2),
-                    w.0,
-                    f(w.2)
-                ));
-            } else {
-                out.push(format!(
-                    "{group}, at {x_label} = {}: {} {}.",
-                    util::num(xmax),
-                    b.0,
-                    f(b.2)
-                ));
-            }
-        }
-    }
-    out
 }

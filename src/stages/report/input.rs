@@ -9,19 +9,44 @@ use serde_json::Value;
 use super::real_data::real_data_sections;
 use super::ReportParams;
 use crate::datasets::npy::read_npy;
-use crate::kind::RunContext;
+use crate::kind::{RunContext, TaskInfo};
 use crate::report::model as rm;
-use crate::study::{aggregate, collect, min_depths, Axes, Cell, Group};
+use crate::report::sections::findings::{family, split_length};
+use crate::study::{
+    aggregate, collect, depth_against_length, min_depths, paper_agreement, Axes, Cell, Group,
+};
 
 pub(super) fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
+/// A group's model as the page names it: the architecture without the
+/// training-length coordinate (shown as T beside it), with its depth where
+/// depth is the question (a Transformer, or another family deeper than 1).
 pub(super) fn model_label(g: &Group) -> String {
+    let arch = split_length(&g.arch).0;
     match g.depth {
-        Some(d) => format!("{} L={d}", g.arch),
-        None => g.arch.clone(),
+        Some(1) if family(&arch) != "transformer" => arch,
+        Some(d) => format!("{arch} L={d}"),
+        None => arch,
     }
+}
+
+/// The training length T of a group's cells (the automaton's length, where
+/// the data is an automaton; else the `length` coordinate).
+fn train_length(cells: &[&Cell]) -> Option<u32> {
+    cells
+        .iter()
+        .find_map(|c| match c.data_info.as_ref()? {
+            TaskInfo::Automaton(a) => Some(a.params.length as u32),
+            _ => None,
+        })
+        .or_else(|| {
+            cells
+                .first()
+                .and_then(|c| c.coords.0.get("length")?.as_u64())
+                .map(|t| t as u32)
+        })
 }
 
 /// The cells of a group (same coordinates except the seed).
@@ -99,14 +124,34 @@ fn generalization_curves(g: &Group, cells: &[&Cell]) -> (Option<rm::Curve>, Opti
     (Some(length), p1)
 }
 
-fn training_curve(g: &Group, cell: &Cell) -> Option<rm::Curve> {
-    let curve = read_json(&cell.train_dir.as_ref()?.join("curve.json"))?;
-    let steps = curve["steps"].as_array()?;
-    let every = (steps.len() / 100).max(1);
-    let points = steps
+/// The training curve of a group: the mean over its seeds at each logged
+/// step (a seed that stopped early counts until its last step), thinned to
+/// about 100 points.
+fn training_curve(g: &Group, cells: &[&Cell]) -> Option<rm::Curve> {
+    let series: Vec<Vec<(f64, f64)>> = cells
         .iter()
-        .step_by(every)
-        .filter_map(|s| Some((s["step"].as_f64()? + 1.0, s["acc"].as_f64()?)))
+        .filter_map(|c| {
+            let curve = read_json(&c.train_dir.as_ref()?.join("curve.json"))?;
+            Some(
+                curve["steps"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|s| Some((s["step"].as_f64()? + 1.0, s["acc"].as_f64()?)))
+                    .collect(),
+            )
+        })
+        .collect();
+    let all = mean_points(&series);
+    if all.is_empty() {
+        return None;
+    }
+    let every = (all.len() / 100).max(1);
+    let last = all.len() - 1;
+    let points = all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0 || *i == last)
+        .map(|(_, p)| p)
         .collect();
     Some(rm::Curve {
         title: format!("{}: training accuracy", g.task),
@@ -119,17 +164,58 @@ fn training_curve(g: &Group, cell: &Cell) -> Option<rm::Curve> {
     })
 }
 
+/// The ground-truth positions of each explained example, as the explain
+/// stage scored them (same rule, same targets): `None` when the task has no
+/// ground truth or the files are missing.
+fn ground_truth(info: Option<&TaskInfo>, dir: &Path) -> Option<Vec<Vec<bool>>> {
+    let auto = info?.automaton()?;
+    let task = auto.params.task().ok()?;
+    let (shape, tokens) = read_npy::<u32>(&dir.join("tokens.npy")).ok()?;
+    let (_, labels) = read_npy::<u32>(&dir.join("labels.npy")).ok()?;
+    let (n, t) = (*shape.first()?, *shape.get(1)?);
+    let summary = read_json(&dir.join("explain.json"))?;
+    let targets: Vec<Vec<(usize, usize)>> =
+        serde_json::from_value(summary["targets"].clone()).ok()?;
+    let vocab = tokens.iter().copied().max().map_or(1, |m| m as usize + 1);
+    let ex = crate::explain::Examples::new(tokens, labels, n, t, vocab).ok()?;
+    let sel = crate::explain::Selection {
+        n,
+        t,
+        classes: 0,
+        weights: Vec::new(),
+        targets,
+    };
+    let gt = crate::explain::ground_truth(&task, &ex, &sel)?;
+    Some(
+        gt.sets
+            .iter()
+            .map(|set| {
+                let mut row = vec![false; t];
+                for &p in set.iter().flatten() {
+                    if p < t {
+                        row[p] = true;
+                    }
+                }
+                row
+            })
+            .collect(),
+    )
+}
+
 /// Explanations and probes from one explain output directory.
 fn explanations(
     g: &Group,
     dir: &Path,
     rows: usize,
+    info: Option<&TaskInfo>,
 ) -> (Vec<rm::Explanation>, Option<rm::ProbeSeries>) {
     let mut out = Vec::new();
     let faith = read_json(&dir.join("faithfulness.json")).unwrap_or(Value::Null);
     let tokens: Vec<i64> = read_npy::<u32>(&dir.join("tokens.npy"))
         .map(|(_, v)| v.into_iter().map(i64::from).collect())
         .unwrap_or_default();
+    let gt = ground_truth(info, dir);
+    let chance = faith["ground_truth_chance"].as_f64();
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -173,10 +259,14 @@ fn explanations(
             model: model_label(g),
             method,
             tokens: tokens.iter().take(t).copied().collect(),
+            ground_truth: gt
+                .as_ref()
+                .filter(|g| g.len() >= values.len())
+                .map(|g| g[..values.len()].to_vec()),
             values,
-            ground_truth: None,
             agreement: m["ground_truth_agreement"].as_f64(),
             deletion_auc: m["deletion_auc"].as_f64(),
+            agreement_chance: chance,
         });
     }
     let probe = read_json(&dir.join("probes.json")).map(|probes| rm::ProbeSeries {
@@ -221,14 +311,16 @@ pub fn build_input(ctx: &RunContext<'_>, p: &ReportParams) -> anyhow::Result<rm:
         let Some(acc) = g.metrics.get("acc") else {
             continue;
         };
+        let length = train_length(&cells);
         if let Some(d) = g.depth {
             input.depth_table.push(rm::DepthCell {
                 task: g.task.clone(),
-                arch: g.arch.clone(),
+                arch: split_length(&g.arch).0,
                 depth: d,
                 acc_mean: acc.mean,
                 acc_best: acc.max,
                 n_seeds: acc.n as u32,
+                length,
             });
         }
         let train_s: Vec<f64> = cells
@@ -250,19 +342,23 @@ pub fn build_input(ctx: &RunContext<'_>, p: &ReportParams) -> anyhow::Result<rm:
             n_seeds: acc.n as u32,
             train_seconds: (!train_s.is_empty())
                 .then(|| train_s.iter().sum::<f64>() / train_s.len() as f64),
+            length,
         });
         let (length, p1) = generalization_curves(g, &cells);
         input.length_curves.extend(length);
         input.p1_curves.extend(p1);
-        if let Some(c) = cells.first().and_then(|c| training_curve(g, c)) {
+        if let Some(c) = training_curve(g, &cells) {
             input.training_curves.push(c);
         }
-        if let Some(dir) = cells.first().and_then(|c| {
-            c.extra_dirs
+        let explained = cells.iter().find_map(|c| {
+            let dir = c
+                .extra_dirs
                 .iter()
-                .find(|d| d.join("explain.json").is_file())
-        }) {
-            let (ex, probe) = explanations(g, dir, rows);
+                .find(|d| d.join("explain.json").is_file())?;
+            Some((dir, c.data_info.as_ref()))
+        });
+        if let Some((dir, info)) = explained {
+            let (ex, probe) = explanations(g, dir, rows, info);
             input.explanations.extend(ex);
             input.probes.extend(probe);
         }
@@ -280,22 +376,61 @@ pub fn build_input(ctx: &RunContext<'_>, p: &ReportParams) -> anyhow::Result<rm:
             s.curves.push(c);
         }
     }
-    let min = min_depths(&groups, "acc", &[0.95, 0.99]);
-    super::readouts::add_readouts(&mut input, &groups, &min, &collected.cells, &axes);
+    let mut min = min_depths(&groups, "acc", &[0.95, 0.99]);
+    // A length axis labels an architecture `length=16 transformer`: give
+    // such Transformers the paper's depth too (the study's tables only
+    // recognise labels that start with the family).
+    for m in min.iter_mut().filter(|m| m.paper.is_none()) {
+        if family(&m.arch) == "transformer" {
+            m.paper = crate::study::paper::min_depth(&m.task, m.threshold);
+        }
+    }
+    input.length_anchors = super::readouts::length_anchors(&groups);
+    input.paper_agreement = paper_agreement(&min)
+        .into_iter()
+        .filter(|a| family(&a.arch) == "transformer")
+        .collect();
     input.min_depth = min
         .into_iter()
-        .filter(|m| m.arch.starts_with("transformer"))
-        .map(|m| rm::MinDepthRow {
-            task: m.task,
-            arch: m.arch,
-            threshold: m.threshold,
-            best_of_seeds: m.best_of_seeds,
-            mean_over_seeds: m.mean_over_seeds,
-            paper: m.paper,
+        .filter(|m| family(&m.arch) == "transformer")
+        .map(|m| {
+            let (arch, length) = split_length(&m.arch);
+            rm::MinDepthRow {
+                task: m.task,
+                arch,
+                threshold: m.threshold,
+                best_of_seeds: m.best_of_seeds,
+                mean_over_seeds: m.mean_over_seeds,
+                paper: m.paper,
+                depths_tried: m.depths_tried,
+                length,
+            }
         })
         .collect();
+    input.depth_length =
+        depth_against_length(&collected.cells, &axes, crate::study::prefix::THRESHOLD)
+            .into_iter()
+            .map(|mut r| {
+                // the length is the row's own field
+                r.arch = split_length(&r.arch).0;
+                r
+            })
+            .collect();
     for t in &collected.timing {
         let family = t.timing["family"].as_str().unwrap_or("model").to_string();
+        // the shapes the instance built: its params
+        let cost = ctx
+            .upstream
+            .iter()
+            .filter(|u| u.kind == "timing")
+            .find(|u| {
+                u.params.get("model").and_then(Value::as_str) == Some(family.as_str())
+                    && t.coords
+                        .0
+                        .iter()
+                        .all(|(k, v)| u.params.get(k).is_none_or(|p| p == v) || k == "model")
+            })
+            .and_then(|u| super::cost::cost_model(&u.params));
         for (metric, key, exp) in [
             ("train step", "train_step_ms", "train_exponent"),
             ("inference", "infer_ms", "infer_exponent"),
@@ -310,6 +445,7 @@ pub fn build_input(ctx: &RunContext<'_>, p: &ReportParams) -> anyhow::Result<rm:
                     .filter_map(|pt| Some((pt["length"].as_f64()?, pt[key].as_f64()?)))
                     .collect(),
                 exponent: t.timing[exp].as_f64(),
+                cost: cost.clone(),
             });
         }
     }

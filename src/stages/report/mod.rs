@@ -1,7 +1,8 @@
 //! `report`: gather a study's cached results (train, evaluate,
 //! length_generalize, timing, explain, automaton instances) into one
 //! self-contained HTML page (`index.html`, figures as inline SVG) and
-//! `report.md`, answering the study's questions (science.md §3).
+//! `report.md`, answering the study's questions (science.md §3), with
+//! `provenance.json` and `results.csv` beside them (the page links them).
 //!
 //! The page is published to `reports/<pipeline>/` (param `dir`) at the end of
 //! every run, cached or not, as copies (editing them never touches the cache).
@@ -11,6 +12,7 @@
 //! generation time, so two renderings differ in those bits: `verify --rerun`
 //! reports the report as differing, by design.
 
+mod cost;
 mod input;
 mod readouts;
 mod real_data;
@@ -45,8 +47,9 @@ fn d_explain_examples() -> usize {
 }
 
 /// Gather a study's cached results into one self-contained HTML page
-/// (`index.html`, figures as inline SVG) and `report.md`, published to
-/// `dir` after every run.
+/// (`index.html`, figures as inline SVG; each question opens with its
+/// finding, details collapsed) and `report.md`, with `provenance.json` and
+/// `results.csv` beside them, published to `dir` after every run.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportParams {
@@ -62,7 +65,7 @@ pub struct ReportParams {
     /// where the page is published, relative to the working directory like the cache ({pipeline} = the pipeline's name)
     #[serde(default = "d_dir")]
     pub dir: String,
-    /// example rows shown per explanation heatmap
+    /// examples shown per attribution strip (in the collapsed details; the gallery shows one)
     #[serde(default = "d_explain_examples")]
     pub explain_examples: usize,
 }
@@ -100,7 +103,9 @@ impl StageKind for ReportKind {
     }
 
     fn version(&self) -> u32 {
-        4
+        // 5: the report as a post (findings, compact figures, cost model,
+        // linked provenance.json and results.csv)
+        5
     }
 
     fn schema(&self) -> &ParamSchema {

@@ -64,7 +64,7 @@ fn real_data_text(info: &TaskInfo) -> String {
             t.dataset, json(&t.class_names), t.train_length, t.length, json(&t.train_class_counts), json(&t.test_class_counts)
         ),
         TaskInfo::EcgRecord(t) => format!(
-            "A raw ECG record: {} beats found by Pan–Tompkins (drawn below). The record has no beat labels, so the models forecast: from {}-sample windows (125 Hz) they predict the next {} samples, a regression scored in standardised units against persistence (holding the last sample) on the last part of the record, which no model or scaler saw.",
+            "A raw ECG record: {} beats found by Pan–Tompkins (drawn under “More figures”). The record has no beat labels, so the models forecast: from {}-sample windows (125 Hz) they predict the next {} samples, a regression scored in standardised units against persistence (holding the last sample) on the last part of the record, which no model or scaler saw.",
             t.beats, t.length, t.horizon
         ),
         TaskInfo::GoTerms(t) => format!(
@@ -187,6 +187,103 @@ fn step_curves(model: &str, r: &Value, existing: &[rm::Curve]) -> Vec<rm::Curve>
     out
 }
 
+/// The metric a data set is judged by, every model's mean over seeds and
+/// the baselines beside them; `None` when the groups lack the metric.
+fn headline(info: &TaskInfo, groups: &[&Group]) -> Option<rm::RealHeadline> {
+    // (metric key, name, higher is better, percent, baselines (key, name))
+    let (key, metric, higher, percent, bases): (&str, &str, bool, bool, Vec<(&str, &str)>) =
+        match info {
+            TaskInfo::Heartbeats(_) | TaskInfo::Pfam(_) => {
+                if groups.iter().any(|g| g.metrics.contains_key("macro_f1")) {
+                    ("macro_f1", "macro-F1", true, true, vec![])
+                } else {
+                    (
+                        "acc",
+                        "accuracy",
+                        true,
+                        true,
+                        vec![("majority_acc", "always the majority class")],
+                    )
+                }
+            }
+            TaskInfo::Prices(_) => (
+                "rmse",
+                "RMSE of the next-day log return",
+                false,
+                false,
+                vec![
+                    ("persistence_rmse", "repeat the last return"),
+                    ("zero_rmse", "zero return (tomorrow's price = today's)"),
+                ],
+            ),
+            TaskInfo::EcgRecord(_) => (
+                "rmse",
+                "RMSE of the next window (standardised)",
+                false,
+                false,
+                vec![
+                    ("persistence_rmse", "persistence (hold the last sample)"),
+                    ("zero_rmse", "zero (the training mean)"),
+                ],
+            ),
+            TaskInfo::GoTerms(_) => (
+                "fmax_w_mean",
+                "IA-weighted F-max (mean of BPO, CCO, MFO)",
+                true,
+                false,
+                vec![
+                    (
+                        "naive_fmax_w_mean",
+                        "naive: training frequency of the same terms",
+                    ),
+                    (
+                        "naive_all_fmax_w_mean",
+                        "naive: training frequency of every term (CAFA)",
+                    ),
+                ],
+            ),
+            TaskInfo::Automaton(_) => return None,
+        };
+    let models: Vec<(String, f64)> = groups
+        .iter()
+        .filter_map(|g| Some((model_label(g), g.metrics.get(key)?.mean)))
+        .collect();
+    if models.is_empty() {
+        return None;
+    }
+    let mut baselines: Vec<(String, f64)> = bases
+        .iter()
+        .filter_map(|(k, name)| {
+            let v = groups.iter().find_map(|g| g.metrics.get(*k))?.mean;
+            Some((name.to_string(), v))
+        })
+        .collect();
+    // The majority class's macro-F1: it predicts one class always, so that
+    // class has precision p (its share) and recall 1, F1 = 2p / (1 + p),
+    // and every other class F1 = 0.
+    if key == "macro_f1" {
+        let k = info.class_names().map(|c| c.len()).unwrap_or(0);
+        if let Some(p) = groups
+            .iter()
+            .find_map(|g| g.metrics.get("majority_acc"))
+            .map(|s| s.mean)
+            .filter(|_| k > 0)
+        {
+            baselines.push((
+                "always the majority class".into(),
+                2.0 * p / (1.0 + p) / k as f64,
+            ));
+        }
+    }
+    Some(rm::RealHeadline {
+        metric: metric.into(),
+        higher_is_better: higher,
+        percent,
+        models,
+        baselines,
+    })
+}
+
 /// One section per real data set among the groups.
 pub(super) fn real_data_sections(
     groups: &[Group],
@@ -232,6 +329,7 @@ pub(super) fn real_data_sections(
                     table_header: header,
                     table_rows: Vec::new(),
                     curves: beats.map(beat_curves).unwrap_or_default(),
+                    headline: None,
                 });
                 out.len() - 1
             }
@@ -282,6 +380,15 @@ pub(super) fn real_data_sections(
             }
             out[idx].table_rows.push(row);
         }
+    }
+    for s in &mut out {
+        let gs: Vec<&Group> = groups.iter().filter(|g| g.task == s.dataset).collect();
+        let info = gs.first().and_then(|g| {
+            cells_of(cells, g, axes)
+                .first()
+                .and_then(|c| c.data_info.clone())
+        });
+        s.headline = info.and_then(|i| headline(&i, &gs));
     }
     // Baseline rows last, below every model.
     for s in &mut out {

@@ -4,9 +4,9 @@
 //! same rows, and the longest prefixes match `evaluate`'s per-position files
 //! read back by hand.
 
-mod common;
 
-use common::Work;
+
+use crate::common::Work;
 use serde_json::Value;
 
 const PIPELINE: &str = r#"

@@ -3,9 +3,9 @@
 //! own per-position curve, and the summary's rows beside the anchors
 //! recomputed by hand from a fixture of gathered metrics.
 
-mod common;
 
-use common::Work;
+
+use crate::common::Work;
 use seqlab::kind::Coords;
 use seqlab::study::anchors::scaled_accuracy;
 use seqlab::study::{aggregate, cannot_run_longer, length_rows, length_text, Axes, Cell};

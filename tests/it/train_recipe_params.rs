@@ -2,9 +2,9 @@
 //! model or the optimizer, is null in the key of a family it does not apply
 //! to, and a bad value is refused before anything runs, naming the param.
 
-mod common;
 
-use common::Work;
+
+use crate::common::Work;
 use seqlab::kind::{read_params, ParamSchema};
 use seqlab::models::{Family, ModelConfig, PosEncoding};
 use seqlab::stages::train::TrainParams;

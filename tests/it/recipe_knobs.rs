@@ -2,7 +2,7 @@
 //! feed-forward width, AdamW betas and weight decay, the learning-rate floor, and random
 //! training lengths.
 
-mod model_support;
+
 
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
@@ -62,7 +62,7 @@ fn bos_equals_prepending_the_token_by_hand() {
     // so the BOS model must equal that model run on [V, x] with its first output dropped.
     let dev = Device::flex();
     let (b, t) = (3, 7);
-    let x = model_support::random_tokens(b, t, V, 5);
+    let x = crate::model_support::random_tokens(b, t, V, 5);
     let mut with_bos_token = Vec::new();
     for i in 0..b {
         with_bos_token.push(V as u32);
@@ -112,7 +112,7 @@ fn bos_equals_prepending_the_token_by_hand() {
 fn bos_is_seen_by_the_first_position_and_maps_cover_the_inputs() {
     let dev = Device::flex();
     let (b, t) = (2, 5);
-    let x = model_support::random_tokens(b, t, V, 8);
+    let x = crate::model_support::random_tokens(b, t, V, 8);
     let Model::Transformer(m) = build(&transformer(r#","pos":"rope","bos":true"#), 4, &dev) else {
         panic!("a transformer config builds a transformer")
     };
@@ -154,10 +154,10 @@ fn bos_keeps_the_length_limit_onehot_path_and_checkpoints() {
     let cfg = transformer(r#","pos":"learned","bos":true"#);
     assert_eq!(cfg.max_len(), Some(10), "the limit counts input tokens");
     let model = build(&cfg, 2, &dev);
-    let x = model_support::random_tokens(2, 10, V, 1);
+    let x = crate::model_support::random_tokens(2, 10, V, 1);
     let y = model.forward(tokens(&x, 2, 10, &dev)).unwrap();
     assert_eq!(y.dims(), [2, 10, C]);
-    let long = model_support::random_tokens(1, 11, V, 1);
+    let long = crate::model_support::random_tokens(1, 11, V, 1);
     assert_eq!(
         model.forward(tokens(&long, 1, 11, &dev)).unwrap_err(),
         ModelError::TooLong {
@@ -232,7 +232,7 @@ fn nope_is_order_blind_except_through_the_causal_mask() {
     }
     // NoPE runs at any length (no table to outgrow).
     assert_eq!(transformer(r#","pos":"none""#).max_len(), None);
-    let long = model_support::random_tokens(1, 40, V, 2);
+    let long = crate::model_support::random_tokens(1, 40, V, 2);
     assert_eq!(
         m.forward(tokens(&long, 1, 40, &dev)).unwrap().dims(),
         [1, 40, C]
@@ -336,7 +336,7 @@ fn the_schedule_warms_up_then_decays_to_the_floor() {
 }
 
 fn parity(b: usize, rng: &mut SplitMix64) -> Batch {
-    model_support::parity_batch(b, 8, rng)
+    crate::model_support::parity_batch(b, 8, rng)
 }
 
 #[test]

@@ -1,0 +1,20 @@
+//! The report carries length generalization beside the anchors: the
+//! last-position accuracy at each multiple of the training length, Grazzi's
+//! scaled accuracy on parity and the published numbers (from the fixture).
+
+use seqlab::report::render;
+use seqlab_test_support::fixtures::sample_input;
+
+#[test]
+fn the_anchor_table_shows_ours_beside_the_published_numbers() {
+    let mut input = sample_input();
+    let r = render(&input).unwrap();
+    assert!(r.html.contains("last position at 4T (%)"));
+    assert!(r.html.contains("Delétang et al. 2023 52.0%"));
+    assert!(r.html.contains(">51.0<"), "ours at 4T (0.51)");
+    // the numbers come from the input: change one and the page follows
+    input.length_anchors[0].last[1].1 = 0.734;
+    let r = render(&input).unwrap();
+    assert!(r.html.contains(">73.4<"), "ours at 4T (0.734)");
+    assert!(!r.html.contains(">51.0<"));
+}
