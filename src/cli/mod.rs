@@ -13,6 +13,7 @@ pub use args::{Cli, Command};
 /// Entry point of the `seqlab` binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::exec::worker::mark_this_process_as_the_cli();
     init_logging(cli.global.verbose, cli.global.quiet);
     match commands::dispatch(&cli) {
         Ok(code) => code,

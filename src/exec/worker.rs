@@ -344,13 +344,25 @@ pub fn run(
     Ok(end)
 }
 
+/// Set by the `seqlab` binary's entry point ([`crate::cli::main`]): this
+/// process can start copies of itself as workers, whatever its file is
+/// called (a renamed or copied binary included).
+static IS_CLI: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Called once by the command line before any work.
+pub fn mark_this_process_as_the_cli() {
+    IS_CLI.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The `seqlab` binary to start workers with: `SEQLAB_WORKER_BIN`, or this
-/// process when it is `seqlab` itself. `None` inside other programs (a test
-/// binary using the library): instances then run in-process.
+/// process when it is the command line. `None` inside other programs (a
+/// test binary using the library): instances then run in-process.
 pub fn worker_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("SEQLAB_WORKER_BIN") {
         return Some(PathBuf::from(p));
     }
-    let exe = std::env::current_exe().ok()?;
-    (exe.file_stem()? == "seqlab").then_some(exe)
+    if !IS_CLI.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    std::env::current_exe().ok()
 }

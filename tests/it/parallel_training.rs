@@ -72,6 +72,25 @@ fn a_training_gives_the_same_bits_alone_and_beside_two_others() {
     assert_eq!(tree(&wide, "train[seed=7]"), tree(&alone, "train[seed=7]"));
 }
 
+/// A copied or renamed binary still starts its trainings as workers (it
+/// used to recognise itself by its file name and otherwise train in-process,
+/// taking turns on the device RNG, so side-by-side trainings never overlapped).
+#[test]
+fn a_renamed_binary_still_trains_side_by_side() {
+    let w = Work::new();
+    let bin = w.join("my-seqlab-build");
+    std::fs::copy(common::BIN, &bin).unwrap();
+    w.write("p.yaml", &pipeline(&[5, 7], ""));
+    let out = std::process::Command::new(&bin)
+        .current_dir(w.path())
+        .args(["--cache", "cache", "-q", "run", "p.yaml", "-j", "2", "--threads", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (a, b) = (interval(&w, "train[seed=5]"), interval(&w, "train[seed=7]"));
+    assert!(overlap(a, b), "trainings did not overlap: {a:?} {b:?}");
+}
+
 #[test]
 fn instances_that_take_the_whole_thread_budget_run_one_at_a_time() {
     let cores = std::thread::available_parallelism().unwrap().get();
