@@ -40,7 +40,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// What a path names, without following a final symbolic link: (device,
 /// inode, is a directory). Equal identities mean the same file.
-pub fn identity(path: &Path) -> std::io::Result<(u64, u64, bool)> {
+pub(crate) fn identity(path: &Path) -> std::io::Result<(u64, u64, bool)> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::symlink_metadata(path)?;
     Ok((m.dev(), m.ino(), m.is_dir()))
@@ -49,7 +49,7 @@ pub fn identity(path: &Path) -> std::io::Result<(u64, u64, bool)> {
 /// A note for a stage that failed on a full file system (its own message,
 /// if it wrote one to a log on that file system, may be lost): `Some` when
 /// fewer than 64 KiB are free where `path` lies.
-pub fn full_disk_note(path: &Path) -> Option<String> {
+pub(crate) fn full_disk_note(path: &Path) -> Option<String> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
     // SAFETY: statvfs writes into the zeroed struct we own; `c` is a valid
@@ -69,7 +69,7 @@ pub fn full_disk_note(path: &Path) -> Option<String> {
 /// Like [`write_atomic`] without syncing: for files that only need to be
 /// whole when seen (a crash of the machine may lose them), such as job files
 /// and markers. On NFS, `close` makes them visible to other clients.
-pub fn write_replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let name = path
         .file_name()

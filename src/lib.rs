@@ -34,4 +34,4 @@ pub use seqlab_data as datasets;
 pub use seqlab_data::metrics;
 
 /// The burn version seqlab is built against (pinned in Cargo.toml).
-pub const BURN_VERSION: &str = "0.22.1";
+pub(crate) const BURN_VERSION: &str = "0.22.1";

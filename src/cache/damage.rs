@@ -72,7 +72,7 @@ pub fn invalidate(
 /// Invalidate the cache entries of `keys` (their results are known bad:
 /// their records were moved aside while the index still lists them), and
 /// every entry built on their outputs.
-pub fn invalidate_keys(
+pub(crate) fn invalidate_keys(
     cache: &Cache,
     index: &Index,
     keys: &BTreeSet<String>,

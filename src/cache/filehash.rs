@@ -12,7 +12,7 @@ use super::index::Index;
 use super::manifest::hash_file;
 
 #[derive(Default)]
-pub struct FileHasher {
+pub(crate) struct FileHasher {
     memo: HashMap<std::path::PathBuf, String>,
 }
 

@@ -38,7 +38,7 @@ static REPAIRS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// `meta` entry set once the records of all successful executions exist.
 const META_RECORDS: &str = "records";
 /// `meta` entry holding when the index was last rebuilt from records.
-pub const META_REBUILT: &str = "rebuilt_from_records";
+pub(crate) const META_REBUILT: &str = "rebuilt_from_records";
 
 /// Open a connection to `cache`'s index, checking and healing it first if
 /// this process has not yet (see the module docs).
@@ -118,7 +118,7 @@ fn heal_locked(cache: &Cache, problem: &str) -> anyhow::Result<RebuildReport> {
 }
 
 /// Repairs of the index this process made, as sentences.
-pub fn repairs() -> Vec<String> {
+pub(crate) fn repairs() -> Vec<String> {
     REPAIRS.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 

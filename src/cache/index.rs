@@ -136,7 +136,7 @@ pub fn host() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-pub const SEQLAB_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const SEQLAB_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 const EXECUTION_COLUMNS: &str = "id, run_id, key, pipeline, instance, stage, kind, kind_version, params, components, inputs, outputs, status, started, ended, duration, host, seqlab_version, error";
 
@@ -191,7 +191,7 @@ impl Index {
         Ok(Index { conn })
     }
 
-    pub fn start_run(&self, pipeline: &str, path: &str, argv: &str) -> anyhow::Result<i64> {
+    pub(crate) fn start_run(&self, pipeline: &str, path: &str, argv: &str) -> anyhow::Result<i64> {
         self.conn.execute(
             "INSERT INTO runs (pipeline, pipeline_path, argv, started, host, seqlab_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![pipeline, path, argv, now(), host(), SEQLAB_VERSION],
@@ -199,7 +199,7 @@ impl Index {
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn end_run(&self, id: i64, status: &str) -> anyhow::Result<()> {
+    pub(crate) fn end_run(&self, id: i64, status: &str) -> anyhow::Result<()> {
         self.conn.execute(
             "UPDATE runs SET ended = ?1, status = ?2 WHERE id = ?3",
             params![now(), status, id],
@@ -209,7 +209,11 @@ impl Index {
 
     /// Record which output tree each instance of run `id` ended with (cached
     /// or executed), so two runs can be compared later.
-    pub fn record_run_results(&self, id: i64, results: &[(String, String)]) -> anyhow::Result<()> {
+    pub(crate) fn record_run_results(
+        &self,
+        id: i64,
+        results: &[(String, String)],
+    ) -> anyhow::Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         {
             let mut st = tx.prepare_cached(
@@ -224,7 +228,7 @@ impl Index {
     }
 
     /// (instance, output tree) of run `id`, by instance name.
-    pub fn run_results(&self, id: i64) -> anyhow::Result<Vec<(String, String)>> {
+    pub(crate) fn run_results(&self, id: i64) -> anyhow::Result<Vec<(String, String)>> {
         let mut st = self.conn.prepare_cached(
             "SELECT instance, outputs FROM run_results WHERE run_id = ?1 ORDER BY instance",
         )?;
@@ -235,7 +239,7 @@ impl Index {
     }
 
     /// The tree hash cached for `key`, if any.
-    pub fn lookup(&self, key: &str) -> anyhow::Result<Option<String>> {
+    pub(crate) fn lookup(&self, key: &str) -> anyhow::Result<Option<String>> {
         Ok(self
             .conn
             .prepare_cached("SELECT outputs FROM executions WHERE key = ?1 AND status = 'ok' ORDER BY id DESC LIMIT 1")?
@@ -246,7 +250,7 @@ impl Index {
     /// Add the execution `r` describes (a success or a failure), once: a
     /// record ingested before is recognised by key, status and start time.
     /// A success becomes the cache entry for its key.
-    pub fn ingest(&self, r: &ResultRecord, run_id: Option<i64>) -> anyhow::Result<i64> {
+    pub(crate) fn ingest(&self, r: &ResultRecord, run_id: Option<i64>) -> anyhow::Result<i64> {
         let status = match r.status {
             RecordStatus::Ok => "ok",
             RecordStatus::Failed => "failed",
@@ -315,7 +319,7 @@ impl Index {
             .optional()?)
     }
 
-    pub fn set_meta(&self, name: &str, value: &str) -> anyhow::Result<()> {
+    pub(crate) fn set_meta(&self, name: &str, value: &str) -> anyhow::Result<()> {
         self.conn.execute(
             "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
             params![name, value],
@@ -333,7 +337,7 @@ impl Index {
 
     /// Successful executions with their output sizes, oldest first (for
     /// writing the records of caches made before records existed).
-    pub fn ok_executions(&self) -> anyhow::Result<Vec<(Execution, usize, u64)>> {
+    pub(crate) fn ok_executions(&self) -> anyhow::Result<Vec<(Execution, usize, u64)>> {
         let cols: String = EXECUTION_COLUMNS
             .split(", ")
             .map(|c| format!("e.{c}"))
@@ -383,7 +387,7 @@ impl Index {
     }
 
     /// The newest successful execution for `key`.
-    pub fn execution_for_key(&self, key: &str) -> anyhow::Result<Option<Execution>> {
+    pub(crate) fn execution_for_key(&self, key: &str) -> anyhow::Result<Option<Execution>> {
         let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE key = ?1 AND status = 'ok' ORDER BY id DESC LIMIT 1");
         Ok(self
             .conn
@@ -394,7 +398,10 @@ impl Index {
 
     /// The newest successful execution whose output tree hash or cache key
     /// starts with `prefix` (hex).
-    pub fn execution_by_hash_prefix(&self, prefix: &str) -> anyhow::Result<Option<Execution>> {
+    pub(crate) fn execution_by_hash_prefix(
+        &self,
+        prefix: &str,
+    ) -> anyhow::Result<Option<Execution>> {
         let sql = format!(
             "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'ok' AND (outputs LIKE ?1 OR key LIKE ?1) ORDER BY id DESC LIMIT 1"
         );
@@ -467,7 +474,7 @@ impl Index {
 
     /// Set the status of the executions `ids` (history rows stay; only the
     /// cache entry goes), in one transaction; returns how many changed.
-    pub fn set_status(&self, ids: &[i64], status: &str, why: &str) -> anyhow::Result<usize> {
+    pub(crate) fn set_status(&self, ids: &[i64], status: &str, why: &str) -> anyhow::Result<usize> {
         let tx = self.conn.unchecked_transaction()?;
         let mut n = 0;
         {
@@ -484,7 +491,7 @@ impl Index {
 
     /// Ids of the newest `n` runs, and of the runs started at or after
     /// `since` (seconds since the epoch).
-    pub fn runs_selected(
+    pub(crate) fn runs_selected(
         &self,
         newest: Option<usize>,
         since: Option<f64>,
@@ -510,7 +517,7 @@ impl Index {
     }
 
     /// The output trees run `id` ended with (cached or executed).
-    pub fn run_trees(&self, id: i64) -> anyhow::Result<Vec<String>> {
+    pub(crate) fn run_trees(&self, id: i64) -> anyhow::Result<Vec<String>> {
         Ok(self.run_results(id)?.into_iter().map(|(_, t)| t).collect())
     }
 
@@ -522,7 +529,7 @@ impl Index {
         )?)
     }
 
-    pub fn record_verification(
+    pub(crate) fn record_verification(
         &self,
         e: &Execution,
         identical: bool,

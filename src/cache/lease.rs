@@ -24,7 +24,7 @@ use super::index::now;
 use super::record::unique_suffix;
 
 /// How long a lease lasts without renewal: a dead node's keys heal after this.
-pub const LEASE_TTL: Duration = Duration::from_secs(120);
+pub(crate) const LEASE_TTL: Duration = Duration::from_secs(120);
 
 /// Who holds a lease.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +58,7 @@ pub struct LeaseInfo {
 }
 
 impl LeaseInfo {
-    pub fn expired(&self) -> bool {
+    pub(crate) fn expired(&self) -> bool {
         self.expires < now()
     }
 
@@ -70,7 +70,7 @@ impl LeaseInfo {
 }
 
 /// `hostname/boot-id` of this machine.
-pub fn host_identity() -> String {
+pub(crate) fn host_identity() -> String {
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
@@ -104,7 +104,7 @@ extern "C" fn on_termination(sig: libc::c_int) {
 /// (a Slurm job cancelled or out of time: Slurm sends SIGTERM before
 /// SIGKILL), remove the held lease on SIGTERM or SIGINT, so another node may
 /// take the key at once instead of after the lease expires.
-pub fn release_on_termination() {
+pub(crate) fn release_on_termination() {
     RELEASE_ON_TERMINATION.store(true, Ordering::SeqCst);
     for sig in [libc::SIGTERM, libc::SIGINT] {
         let handler = on_termination as extern "C" fn(libc::c_int) as libc::sighandler_t;
@@ -119,7 +119,7 @@ pub fn read(path: &Path) -> Option<LeaseInfo> {
 }
 
 /// A held lease; renewed while alive, removed on drop.
-pub struct Lease {
+pub(crate) struct Lease {
     path: PathBuf,
     token: String,
     /// Dropping it wakes and stops the heartbeat at once.
@@ -140,7 +140,7 @@ impl Lease {
     /// Wait until the lease at `path` is ours. `local_lock_held`: the caller
     /// holds this key's `flock`, so a lease from this host is stale whatever
     /// its pid says. Returns whether we had to wait.
-    pub fn acquire(
+    pub(crate) fn acquire(
         path: &Path,
         owner: &Owner,
         ttl: Duration,
@@ -170,7 +170,7 @@ impl Lease {
     }
 
     /// Take the lease if it is free or stale now.
-    pub fn try_acquire(
+    pub(crate) fn try_acquire(
         path: &Path,
         owner: &Owner,
         ttl: Duration,

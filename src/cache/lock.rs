@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::Context;
 
 /// A held lock; released on drop (or by the kernel on exit).
-pub struct KeyLock {
+pub(crate) struct KeyLock {
     _file: File,
 }
 
@@ -27,7 +27,7 @@ fn open(path: &Path) -> anyhow::Result<File> {
 
 impl KeyLock {
     /// Block until the lock is ours. Returns whether we had to wait.
-    pub fn acquire(path: &Path) -> anyhow::Result<(KeyLock, bool)> {
+    pub(crate) fn acquire(path: &Path) -> anyhow::Result<(KeyLock, bool)> {
         let file = open(path)?;
         match file.try_lock() {
             Ok(()) => Ok((KeyLock { _file: file }, false)),
@@ -43,7 +43,7 @@ impl KeyLock {
     }
 
     /// Take the lock only if it is free now.
-    pub fn try_acquire(path: &Path) -> anyhow::Result<Option<KeyLock>> {
+    pub(crate) fn try_acquire(path: &Path) -> anyhow::Result<Option<KeyLock>> {
         let file = open(path)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(KeyLock { _file: file })),

@@ -24,19 +24,19 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("manifest serialises")
     }
 
-    pub fn tree_hash(&self) -> String {
+    pub(crate) fn tree_hash(&self) -> String {
         blake3::hash(&self.to_bytes()).to_hex().to_string()
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Manifest> {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> anyhow::Result<Manifest> {
         serde_json::from_slice(bytes).context("reading an output manifest")
     }
 
-    pub fn total_bytes(&self) -> u64 {
+    pub(crate) fn total_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
 
@@ -65,7 +65,7 @@ impl Manifest {
 /// may lie anywhere) or a special file (a FIFO, a socket, a device) is
 /// refused with a message naming it. The walk keeps its own stack, so a deep
 /// tree cannot overflow a thread's.
-pub fn output_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+pub(crate) fn output_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(d) = pending.pop() {
@@ -90,7 +90,7 @@ pub fn output_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
 }
 
 /// blake3 of a file's content, as hex.
-pub fn hash_file(path: &Path) -> anyhow::Result<String> {
+pub(crate) fn hash_file(path: &Path) -> anyhow::Result<String> {
     let mut hasher = blake3::Hasher::new();
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     hasher

@@ -40,7 +40,7 @@ pub struct Cache {
 }
 
 /// The index file name inside a cache.
-pub const INDEX_FILE: &str = "index.sqlite";
+pub(crate) const INDEX_FILE: &str = "index.sqlite";
 
 impl Cache {
     /// Open (creating if needed) the cache at `root`, its index inside it.
@@ -51,7 +51,7 @@ impl Cache {
     /// Open the cache at `root` with its index at `index` (default
     /// `<root>/index.sqlite`). Never opens the index itself: workers, which
     /// must not touch it, open caches too.
-    pub fn open_with_index(root: &Path, index: Option<&Path>) -> anyhow::Result<Cache> {
+    pub(crate) fn open_with_index(root: &Path, index: Option<&Path>) -> anyhow::Result<Cache> {
         for sub in ["objects", "locks", "tmp", "results"] {
             std::fs::create_dir_all(root.join(sub)).with_context(|| {
                 format!(
@@ -105,33 +105,33 @@ impl Cache {
         Ok(guard)
     }
 
-    pub fn lock_path(&self, key: &str) -> PathBuf {
+    pub(crate) fn lock_path(&self, key: &str) -> PathBuf {
         self.root.join("locks").join(format!("{key}.lock"))
     }
 
-    pub fn lease_path(&self, key: &str) -> PathBuf {
+    pub(crate) fn lease_path(&self, key: &str) -> PathBuf {
         self.root.join("leases").join(format!("{key}.lease"))
     }
 
     /// Job files, keys lists and scheduler logs of instances run by
     /// `seqlab worker` processes.
-    pub fn jobs_dir(&self) -> PathBuf {
+    pub(crate) fn jobs_dir(&self) -> PathBuf {
         self.root.join("jobs")
     }
 
-    pub fn tmp_dir(&self) -> PathBuf {
+    pub(crate) fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
     }
 
     /// Held (shared) by every run for its whole duration.
-    pub fn shared_guard(&self) -> anyhow::Result<std::fs::File> {
+    pub(crate) fn shared_guard(&self) -> anyhow::Result<std::fs::File> {
         let f = self.guard_file()?;
         f.lock_shared().context("locking the cache for a run")?;
         Ok(f)
     }
 
     /// Held (exclusive) by `gc`: it waits for running runs to finish.
-    pub fn exclusive_guard(&self) -> anyhow::Result<std::fs::File> {
+    pub(crate) fn exclusive_guard(&self) -> anyhow::Result<std::fs::File> {
         let f = self.guard_file()?;
         if f.try_lock().is_err() {
             tracing::warn!("waiting for running `seqlab run` processes on this cache to finish");

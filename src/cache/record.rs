@@ -25,7 +25,7 @@ use super::index::{host, now, SEQLAB_VERSION};
 use super::key::{InputBinding, KeyComponents};
 
 /// Bumped when the record's shape changes incompatibly.
-pub const RECORD_FORMAT: u32 = 1;
+pub(crate) const RECORD_FORMAT: u32 = 1;
 
 /// An execution's outputs: the tree and its size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +141,7 @@ fn shard(key: &str) -> &str {
 }
 
 /// A unique suffix for file names: pid, time and a process-wide counter.
-pub fn unique_suffix() -> String {
+pub(crate) fn unique_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     format!(
@@ -186,7 +186,7 @@ impl Records {
     /// Store the record of a successful execution. If `key` has a record
     /// already (another process executed it too, after a lost lease), that one
     /// stays and is returned: the first result of a key is its result.
-    pub fn write_ok(&self, record: &ResultRecord) -> anyhow::Result<ResultRecord> {
+    pub(crate) fn write_ok(&self, record: &ResultRecord) -> anyhow::Result<ResultRecord> {
         anyhow::ensure!(record.status == RecordStatus::Ok, "not a success");
         let path = self.path(&record.key);
         match self.link_new(&path, record)? {
@@ -204,21 +204,25 @@ impl Records {
     }
 
     /// Store the record of a failed execution (history), named by `attempt`.
-    pub fn write_failed(&self, record: &ResultRecord, attempt: &str) -> anyhow::Result<PathBuf> {
+    pub(crate) fn write_failed(
+        &self,
+        record: &ResultRecord,
+        attempt: &str,
+    ) -> anyhow::Result<PathBuf> {
         let path = self.failed_path(&record.key, attempt);
         self.link_new(&path, record)?;
         Ok(path)
     }
 
     /// The failure record of `key` written by `attempt`, if any.
-    pub fn read_failed(&self, key: &str, attempt: &str) -> Option<ResultRecord> {
+    pub(crate) fn read_failed(&self, key: &str, attempt: &str) -> Option<ResultRecord> {
         read_record(&self.failed_path(key, attempt)).ok()
     }
 
     /// Move the success record of `key` to `results/invalidated/` (verify
     /// found its outputs damaged, or they are gone), so the key runs again.
     /// Returns whether there was one.
-    pub fn move_aside(&self, key: &str, why: &str) -> anyhow::Result<bool> {
+    pub(crate) fn move_aside(&self, key: &str, why: &str) -> anyhow::Result<bool> {
         let path = self.path(key);
         if !path.exists() {
             return Ok(false);

@@ -22,7 +22,7 @@ impl Store {
         &self.dir
     }
 
-    pub fn object_path(&self, hash: &str) -> PathBuf {
+    pub(crate) fn object_path(&self, hash: &str) -> PathBuf {
         self.dir.join(&hash[..2]).join(&hash[2..])
     }
 
@@ -33,7 +33,7 @@ impl Store {
     /// Move `src` (whose content hashes to `hash`) into the store. The file
     /// must be on the cache's file system (outputs are written under
     /// `cache/tmp`), so the move is one atomic rename.
-    pub fn adopt(&self, src: &Path, hash: &str, executable: bool) -> anyhow::Result<()> {
+    pub(crate) fn adopt(&self, src: &Path, hash: &str, executable: bool) -> anyhow::Result<()> {
         let dest = self.object_path(hash);
         if dest.exists() {
             fs::remove_file(src).ok();
@@ -48,7 +48,7 @@ impl Store {
     }
 
     /// Store `bytes` as an object; returns its hash.
-    pub fn put_bytes(&self, bytes: &[u8], scratch: &Path) -> anyhow::Result<String> {
+    pub(crate) fn put_bytes(&self, bytes: &[u8], scratch: &Path) -> anyhow::Result<String> {
         let hash = blake3::hash(bytes).to_hex().to_string();
         if !self.contains(&hash) {
             let tmp = scratch.join(format!(".object-{hash}"));
@@ -69,7 +69,11 @@ impl Store {
     /// large outputs); a file with other links, which may lie outside the
     /// cache, is copied, so that nothing outside the cache is moved,
     /// chmod-ed, or linked to the store.
-    pub fn ingest_tree(&self, dir: &Path, scratch: &Path) -> anyhow::Result<(String, Manifest)> {
+    pub(crate) fn ingest_tree(
+        &self,
+        dir: &Path,
+        scratch: &Path,
+    ) -> anyhow::Result<(String, Manifest)> {
         let mut files = Vec::new();
         for (i, (rel, path)) in output_files(dir)?.into_iter().enumerate() {
             let (hash, size, executable) = self
@@ -168,7 +172,7 @@ impl Store {
     }
 
     /// The bytes of the file at `path` in output tree `tree`, if it has one.
-    pub fn read_file(&self, tree: &str, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    pub(crate) fn read_file(&self, tree: &str, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
         match self.manifest(tree)?.files.iter().find(|f| f.path == path) {
             Some(f) => self.read(&f.hash).map(Some),
             None => Ok(None),
@@ -177,7 +181,7 @@ impl Store {
 
     /// Recreate the tree `tree` at `dest` (hard links to the objects, copies
     /// across file systems). `dest` must not exist.
-    pub fn materialize(&self, tree: &str, dest: &Path) -> anyhow::Result<Manifest> {
+    pub(crate) fn materialize(&self, tree: &str, dest: &Path) -> anyhow::Result<Manifest> {
         let manifest = self.manifest(tree)?;
         fs::create_dir_all(dest)?;
         for f in &manifest.files {
@@ -225,7 +229,7 @@ impl Store {
 }
 
 /// Remove a directory tree even where we made it read-only.
-pub fn remove_tree(path: &Path) -> std::io::Result<()> {
+pub(crate) fn remove_tree(path: &Path) -> std::io::Result<()> {
     if !path.exists() {
         return Ok(());
     }

@@ -11,7 +11,7 @@ use crate::kind::Settings;
 use crate::ops;
 use crate::plan::Plan;
 
-pub fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
+pub(crate) fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
     let registry = crate::stages::builtin_registry();
     let cache = || Cache::open_with_index(&cli.global.cache, cli.global.index.as_deref());
     let plan = |p: &PipelineArgs| -> anyhow::Result<Plan> {

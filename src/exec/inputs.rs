@@ -57,13 +57,13 @@ struct InputObject {
 
 /// The input objects of one execution, by hash.
 #[derive(Debug, Default)]
-pub struct InputObjects {
+pub(crate) struct InputObjects {
     objects: BTreeMap<String, InputObject>,
 }
 
 /// Lay out the inputs under `dir` and describe them for the kind; returns
 /// them with the stamps of their objects.
-pub fn materialize_inputs(
+pub(crate) fn materialize_inputs(
     cache: &Cache,
     plan: &Plan,
     job: &Job,
@@ -138,7 +138,11 @@ fn set_dirs_mode(dir: &Path, mode: u32) {
 /// changes its change time); any whose content changed is quarantined, the
 /// result records of the inputs holding it are moved aside, and the stage
 /// fails naming the file.
-pub fn check_unchanged(cache: &Cache, job: &Job, objects: &InputObjects) -> anyhow::Result<()> {
+pub(crate) fn check_unchanged(
+    cache: &Cache,
+    job: &Job,
+    objects: &InputObjects,
+) -> anyhow::Result<()> {
     let mut changed: BTreeSet<&str> = BTreeSet::new();
     let mut named = Vec::new();
     let mut producers: BTreeSet<usize> = BTreeSet::new();

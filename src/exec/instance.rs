@@ -67,7 +67,7 @@ impl Failure {
 /// The key's result, if one is stored and its outputs are present. A record
 /// whose output tree has gone (gc, damage) is moved aside so the key can run
 /// and record again.
-pub fn existing_result(cache: &Cache, key: &str) -> Option<ResultRecord> {
+pub(crate) fn existing_result(cache: &Cache, key: &str) -> Option<ResultRecord> {
     let record = cache.records.read(key)?;
     match record.tree() {
         Some(tree) if cache.store.contains(tree) => Some(record),
@@ -259,7 +259,7 @@ fn run_in(
 
 /// Execute `job` again into a scratch directory, touching no cache entry,
 /// and describe what it wrote (for `verify --rerun`).
-pub fn rerun_detached(
+pub(crate) fn rerun_detached(
     cache: &Cache,
     plan: &Plan,
     job: &Job,

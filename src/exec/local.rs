@@ -36,7 +36,7 @@ pub fn cores() -> usize {
         .unwrap_or(1)
 }
 
-pub struct LocalExecutor<'a> {
+pub(crate) struct LocalExecutor<'a> {
     plan: &'a Plan,
     job_tx: mpsc::Sender<(Job, usize)>,
     done_rx: mpsc::Receiver<Finished>,

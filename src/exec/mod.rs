@@ -26,12 +26,12 @@ pub use schedule::run_plan;
 use instance::{Done, Failure, Job};
 
 /// One instance that ended, by plan index.
-pub type Finished = (usize, Result<Done, Failure>);
+pub(crate) type Finished = (usize, Result<Done, Failure>);
 
 /// Runs ready instances and reports how they ended. The scheduler calls
 /// `start` with every instance that became ready (all inputs known, no
 /// cached result), then `next` until each started instance has ended.
-pub trait Executor {
+pub(crate) trait Executor {
     /// Start `jobs` (an executor may queue some until it has room).
     fn start(&mut self, jobs: Vec<Job>) -> anyhow::Result<()>;
     /// Block until at least one started instance has ended; returns every

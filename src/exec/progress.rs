@@ -7,7 +7,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::kind::Progress;
 
-pub struct RunBars {
+pub(crate) struct RunBars {
     multi: MultiProgress,
     pub overall: ProgressBar,
 }
@@ -58,7 +58,7 @@ impl RunBars {
     }
 }
 
-pub struct InstanceBar {
+pub(crate) struct InstanceBar {
     bar: ProgressBar,
 }
 

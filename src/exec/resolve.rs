@@ -10,7 +10,7 @@ use crate::kind::Settings;
 use crate::plan::Plan;
 
 /// The hash recorded for a kind's data file that does not exist.
-pub const ABSENT: &str = "absent";
+pub(crate) const ABSENT: &str = "absent";
 
 pub struct Resolver<'a> {
     plan: &'a Plan,

@@ -59,7 +59,7 @@ impl Default for RunOptions {
 
 impl RunOptions {
     /// The executor this run uses for `plan`.
-    pub fn executor_for(&self, plan: &Plan) -> ExecutorKind {
+    pub(crate) fn executor_for(&self, plan: &Plan) -> ExecutorKind {
         self.executor.or(plan.executor).unwrap_or_default()
     }
 }

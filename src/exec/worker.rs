@@ -32,11 +32,11 @@ use crate::plan::{InputRef, Instance, Plan};
 const JOB_FORMAT: u32 = 1;
 
 /// Prefix of the lines a worker prints on stdout for its controller.
-pub const PROTOCOL_MARK: char = '\u{1e}';
+pub(crate) const PROTOCOL_MARK: char = '\u{1e}';
 
 /// One instance as the job file describes it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InstanceDesc {
+pub(crate) struct InstanceDesc {
     pub name: String,
     pub stage: String,
     pub kind: String,
@@ -48,7 +48,7 @@ pub struct InstanceDesc {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InputDesc {
+pub(crate) struct InputDesc {
     pub stage: String,
     pub gathered: bool,
     pub instances: Vec<usize>,
@@ -56,7 +56,7 @@ pub struct InputDesc {
 
 /// [`Upstream`] as stored in a job file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProvenanceDesc {
+pub(crate) struct ProvenanceDesc {
     pub instance: String,
     pub stage: String,
     pub kind: String,
@@ -68,7 +68,7 @@ pub struct ProvenanceDesc {
 
 /// Everything a worker needs to execute one instance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JobFile {
+pub(crate) struct JobFile {
     pub format: u32,
     pub key: String,
     pub components: KeyComponents,
@@ -171,7 +171,7 @@ impl JobFile {
 
     /// Write it to `path` (whole or not at all; not synced: a job whose file
     /// a crash lost fails, and the next run submits it again).
-    pub fn write_to(&self, path: &Path) -> anyhow::Result<()> {
+    pub(crate) fn write_to(&self, path: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(path.parent().expect("has a parent"))?;
         write_replace(path, &serde_json::to_vec(self)?)
     }
@@ -192,7 +192,7 @@ impl JobFile {
 
     /// The one-instance plan, job and settings this file describes, checked
     /// against this binary: same key, same kind versions.
-    pub fn into_parts(self, registry: &Registry) -> anyhow::Result<(Plan, Job, Settings)> {
+    pub(crate) fn into_parts(self, registry: &Registry) -> anyhow::Result<(Plan, Job, Settings)> {
         anyhow::ensure!(
             self.components.key() == self.key,
             "the job file's key components do not hash to its key {}",
@@ -279,7 +279,7 @@ impl JobFile {
 }
 
 /// The job file of task `task` of a Slurm submission's directory.
-pub fn batch_task_file(dir: &Path, task: usize) -> PathBuf {
+pub(crate) fn batch_task_file(dir: &Path, task: usize) -> PathBuf {
     dir.join(format!("{task}.json"))
 }
 
@@ -350,14 +350,14 @@ pub fn run(
 static IS_CLI: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Called once by the command line before any work.
-pub fn mark_this_process_as_the_cli() {
+pub(crate) fn mark_this_process_as_the_cli() {
     IS_CLI.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The `seqlab` binary to start workers with: `SEQLAB_WORKER_BIN`, or this
 /// process when it is the command line. `None` inside other programs (a
 /// test binary using the library): instances then run in-process.
-pub fn worker_binary() -> Option<PathBuf> {
+pub(crate) fn worker_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("SEQLAB_WORKER_BIN") {
         return Some(PathBuf::from(p));
     }

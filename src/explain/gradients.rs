@@ -45,7 +45,7 @@ impl Baseline {
 /// `∂f/∂x` and `f` for rows of one-hot-like inputs: `inputs` is `[rows.len(), t, vocab]` on
 /// the host, row `r` belonging to example `rows[r]` (whose target it is scored on). Returns the
 /// gradient (same layout) and `f` per row.
-pub fn input_gradients(
+pub(crate) fn input_gradients(
     model: &Model,
     sel: &Selection,
     inputs: &[f32],

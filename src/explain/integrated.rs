@@ -21,11 +21,11 @@ use super::{Attribution, Examples, ExplainError, Selection};
 use crate::models::Model;
 
 /// Target completeness error, relative to `|f(x) − f(b)|`.
-pub const TOLERANCE: f64 = 2e-3;
+pub(crate) const TOLERANCE: f64 = 2e-3;
 /// Absolute floor of the scale the tolerance applies to (logit units).
-pub const FLOOR: f64 = 0.1;
+pub(crate) const FLOOR: f64 = 0.1;
 /// At most this many times `steps` extra gradient evaluations per example.
-pub const MAX_FACTOR: usize = 16;
+pub(crate) const MAX_FACTOR: usize = 16;
 /// Refinement rounds at most.
 const MAX_ROUNDS: usize = 24;
 
@@ -54,7 +54,7 @@ impl IgResult {
 }
 
 /// The `k`-th of `steps + 1` points of the initial grid, `α_k = (k / steps)³`.
-pub fn alpha_at(k: usize, steps: usize) -> f64 {
+pub(crate) fn alpha_at(k: usize, steps: usize) -> f64 {
     (k as f64 / steps as f64).powi(3)
 }
 

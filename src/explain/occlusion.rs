@@ -25,7 +25,7 @@ pub enum OcclusionScore {
 }
 
 /// Window start positions for a sequence of length `t`.
-pub fn window_starts(t: usize, window: usize, stride: usize) -> Vec<usize> {
+pub(crate) fn window_starts(t: usize, window: usize, stride: usize) -> Vec<usize> {
     let window = window.clamp(1, t);
     let mut starts: Vec<usize> = (0..=t - window).step_by(stride.max(1)).collect();
     if starts.last() != Some(&(t - window)) {

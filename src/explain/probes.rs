@@ -215,7 +215,7 @@ impl Ridge {
     }
 
     /// The predicted class of each row of `x` `[m, d]`.
-    pub fn predict(&self, x: &[f64]) -> Vec<usize> {
+    pub(crate) fn predict(&self, x: &[f64]) -> Vec<usize> {
         x.chunks(self.d)
             .map(|row| {
                 let mut s = self.bias.clone();

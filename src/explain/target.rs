@@ -70,21 +70,21 @@ impl Examples {
         Ok(self)
     }
 
-    pub fn tokens_row(&self, i: usize) -> &[u32] {
+    pub(crate) fn tokens_row(&self, i: usize) -> &[u32] {
         &self.tokens[i * self.t..(i + 1) * self.t]
     }
 
-    pub fn labels_row(&self, i: usize) -> &[u32] {
+    pub(crate) fn labels_row(&self, i: usize) -> &[u32] {
         &self.labels[i * self.t..(i + 1) * self.t]
     }
 
-    pub fn token_tensor(&self, device: &Device) -> Tensor<2, Int> {
+    pub(crate) fn token_tensor(&self, device: &Device) -> Tensor<2, Int> {
         let v: Vec<i64> = self.tokens.iter().map(|&x| x as i64).collect();
         Tensor::from_data(TensorData::new(v, [self.n, self.t]), device)
     }
 
     /// One-hot rows on the host, `[n, t, vocab]`.
-    pub fn onehot(&self) -> Vec<f32> {
+    pub(crate) fn onehot(&self) -> Vec<f32> {
         let mut x = vec![0f32; self.n * self.t * self.vocab];
         for (i, &tok) in self.tokens.iter().enumerate() {
             x[i * self.vocab + tok as usize] = 1.0;
@@ -213,7 +213,7 @@ impl Selection {
     }
 
     /// `f` on host logits `[reps * n, t, classes]`, per row.
-    pub fn score_host(&self, logits: &[f32]) -> Vec<f64> {
+    pub(crate) fn score_host(&self, logits: &[f32]) -> Vec<f64> {
         let per = self.t * self.classes;
         logits
             .chunks(per)
@@ -226,7 +226,7 @@ impl Selection {
     }
 
     /// Fraction of the covered `(position, class)` pairs the logits still predict, per row.
-    pub fn hits(&self, logits: &[f32]) -> Vec<f64> {
+    pub(crate) fn hits(&self, logits: &[f32]) -> Vec<f64> {
         let pred = argmax_rows(logits, self.classes);
         (0..pred.len() / self.t)
             .map(|r| {
@@ -242,13 +242,13 @@ impl Selection {
 
     /// The last position any target covers for example `i` (attributions past it are 0 for
     /// a causal model).
-    pub fn last_position(&self, i: usize) -> usize {
+    pub(crate) fn last_position(&self, i: usize) -> usize {
         self.targets[i].iter().map(|(p, _)| *p).max().unwrap_or(0)
     }
 }
 
 /// Argmax over the last axis of row-major `[.., c]` values (ties: the lowest class).
-pub fn argmax_rows(v: &[f32], c: usize) -> Vec<usize> {
+pub(crate) fn argmax_rows(v: &[f32], c: usize) -> Vec<usize> {
     v.chunks(c)
         .map(|row| {
             let mut best = 0;

@@ -9,7 +9,7 @@ use super::error::FetchError;
 
 /// A temporary file that becomes `target` on [`AtomicFile::commit`] and
 /// disappears otherwise.
-pub struct AtomicFile {
+pub(crate) struct AtomicFile {
     tmp: PathBuf,
     target: PathBuf,
     file: Option<File>,
@@ -48,7 +48,7 @@ impl AtomicFile {
     }
 
     /// Flush to disk and rename onto the target.
-    pub fn commit(mut self) -> Result<PathBuf, FetchError> {
+    pub(crate) fn commit(mut self) -> Result<PathBuf, FetchError> {
         let f = self.file.take().expect("file open until commit");
         f.sync_all().map_err(|e| FetchError::io(&self.tmp, e))?;
         drop(f);

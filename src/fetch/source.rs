@@ -89,7 +89,7 @@ impl FetchSource {
     }
 
     /// The member path inside the package (the path itself for `Local`).
-    pub fn member(&self) -> String {
+    pub(crate) fn member(&self) -> String {
         match self {
             FetchSource::Local { path, .. } => path.display().to_string(),
             FetchSource::Pip { member, .. }
@@ -108,7 +108,7 @@ impl FetchSource {
     }
 
     /// One line naming the source, for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             FetchSource::Local { path, .. } => format!("local file {}", path.display()),
             FetchSource::Pip {

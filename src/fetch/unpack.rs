@@ -28,7 +28,7 @@ pub enum ArchiveKind {
 
 impl ArchiveKind {
     /// From the file name: `.whl`, `.tgz`/`.tar.gz`, `.deb`.
-    pub fn from_path(p: &Path) -> Option<ArchiveKind> {
+    pub(crate) fn from_path(p: &Path) -> Option<ArchiveKind> {
         let n = p.file_name()?.to_string_lossy().to_lowercase();
         if n.ends_with(".whl") || n.ends_with(".zip") {
             Some(ArchiveKind::Wheel)
@@ -87,12 +87,12 @@ impl Near {
 }
 
 /// True when `archive` holds `member` (a regular file).
-pub fn contains_member(archive: &Path, kind: ArchiveKind, member: &str) -> bool {
+pub(crate) fn contains_member(archive: &Path, kind: ArchiveKind, member: &str) -> bool {
     extract_member(archive, kind, member, &mut std::io::sink()).is_ok()
 }
 
 /// Copy `member` of `archive` to `out`.
-pub fn extract_member(
+pub(crate) fn extract_member(
     archive: &Path,
     kind: ArchiveKind,
     member: &str,
@@ -224,7 +224,7 @@ fn extract_deb(deb: &Path, member: &str, out: &mut dyn Write) -> Result<(), Fetc
 
 /// The `ar` route for `.deb` files (no `dpkg-deb`): handles `data.tar.gz`
 /// and `data.tar`; `.xz`/`.zst` need `dpkg-deb`.
-pub fn extract_deb_with_ar(
+pub(crate) fn extract_deb_with_ar(
     deb: &Path,
     member: &str,
     out: &mut dyn Write,

@@ -76,7 +76,7 @@ impl RunContext<'_> {
 
     /// Files directly inside the `needs` inputs (not gathered ones) whose
     /// name ends with one of `suffixes`, sorted by path.
-    pub fn input_files(&self, suffixes: &[&str]) -> Vec<PathBuf> {
+    pub(crate) fn input_files(&self, suffixes: &[&str]) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = self
             .inputs
             .iter()
@@ -97,7 +97,7 @@ impl RunContext<'_> {
 
     /// The data set among the `needs` inputs (the one with a `task.json`):
     /// its directory and its description.
-    pub fn data_set(&self) -> anyhow::Result<(&Path, TaskInfo)> {
+    pub(crate) fn data_set(&self) -> anyhow::Result<(&Path, TaskInfo)> {
         let dir = self
             .inputs
             .iter()

@@ -10,14 +10,14 @@ pub struct Coords(pub IndexMap<String, Value>);
 impl Coords {
     /// True when both agree on every axis they share (the join condition of
     /// `needs` and `gather`).
-    pub fn compatible(&self, other: &Coords) -> bool {
+    pub(crate) fn compatible(&self, other: &Coords) -> bool {
         self.0
             .iter()
             .all(|(k, v)| other.0.get(k).is_none_or(|w| w == v))
     }
 
     /// `self` extended with `other`'s axes it lacks.
-    pub fn merged(&self, other: &Coords) -> Coords {
+    pub(crate) fn merged(&self, other: &Coords) -> Coords {
         let mut out = self.clone();
         for (k, v) in &other.0 {
             out.0.entry(k.clone()).or_insert_with(|| v.clone());
@@ -63,7 +63,7 @@ impl Coords {
     /// matrix value can name a place outside that directory and different
     /// labels stay different names. Labels without those characters are
     /// unchanged. (A label is never `.` or `..`: it is `_` or has a `=`.)
-    pub fn dir_name(&self) -> String {
+    pub(crate) fn dir_name(&self) -> String {
         let label = self.label();
         if !label.contains(['/', '%', '\0']) {
             return label;
@@ -82,7 +82,7 @@ impl Coords {
 
     /// The inverse of [`Coords::dir_name`]: what a gathering stage reads
     /// back from its input directory names.
-    pub fn from_dir_name(name: &str) -> Coords {
+    pub(crate) fn from_dir_name(name: &str) -> Coords {
         if !name.contains('%') {
             return Coords::parse_label(name);
         }
@@ -108,7 +108,7 @@ impl Coords {
     }
 
     /// `stage[i=1,mode=a]`, or just `stage`.
-    pub fn instance_name(&self, stage: &str) -> String {
+    pub(crate) fn instance_name(&self, stage: &str) -> String {
         if self.0.is_empty() {
             stage.to_string()
         } else {

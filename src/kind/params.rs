@@ -44,7 +44,7 @@ impl ParamIssue {
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> ParamIssue {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> ParamIssue {
         self.help = Some(help.into());
         self
     }

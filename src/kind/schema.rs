@@ -22,7 +22,7 @@ pub enum ParamType {
 
 impl ParamType {
     /// "an integer", "one of a, b", ...: how messages and the docs name it.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ParamType::Int => "an integer".into(),
             ParamType::Float => "a number".into(),

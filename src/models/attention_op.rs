@@ -27,7 +27,7 @@ use super::recurrent_op::{contiguous, host, on_flex_f32};
 use super::simd::simd_kernel;
 
 #[backend_extension(Flex, Autodiff)]
-pub trait AttentionBackend: Backend {
+pub(crate) trait AttentionBackend: Backend {
     /// `qkv` `[B, T, 3d]` (q, k, v, each split into `heads` blocks of `d / heads`),
     /// `bias` `[1, hb, T, T]` (`hb` = 1 or `heads`; added to the scaled scores on and below
     /// the diagonal, which is all the op reads: it is causal by construction) → `[B, T, d]`.
@@ -39,7 +39,7 @@ pub trait AttentionBackend: Backend {
 }
 
 /// The op on Flex (f32); `None` elsewhere (callers keep their tensor-op attention).
-pub fn causal_attention(qkv: Tensor<3>, bias: Tensor<4>, heads: usize) -> Option<Tensor<3>> {
+pub(crate) fn causal_attention(qkv: Tensor<3>, bias: Tensor<4>, heads: usize) -> Option<Tensor<3>> {
     if !on_flex_f32(&qkv) {
         return None;
     }
@@ -533,7 +533,7 @@ impl AttentionBackend for Flex {
 
 /// Saved for the backward pass: the input and the attention probabilities.
 #[derive(Debug, Clone)]
-pub struct AttentionState {
+pub(crate) struct AttentionState {
     dims: Dims,
     /// The input, contiguous (a second handle on its storage, not a copy).
     qkv: FlexTensor,

@@ -21,7 +21,7 @@ const ROUND_MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an int
 
 /// `e^x` (Cephes polynomial, ~2 ulp), branch-free so loops over it vectorise.
 #[inline(always)]
-pub fn exp_fast(x: f32) -> f32 {
+pub(crate) fn exp_fast(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
     let t = x * LOG2E + ROUND_MAGIC;
     let n = t - ROUND_MAGIC;
@@ -39,13 +39,13 @@ pub fn exp_fast(x: f32) -> f32 {
 }
 
 #[inline(always)]
-pub fn sigmoid_fast(x: f32) -> f32 {
+pub(crate) fn sigmoid_fast(x: f32) -> f32 {
     1.0 / (1.0 + exp_fast(-x))
 }
 
 /// `tanh`: `1 - 2/(e^{2x}+1)`, with a Taylor branch near 0 for relative accuracy.
 #[inline(always)]
-pub fn tanh_fast(x: f32) -> f32 {
+pub(crate) fn tanh_fast(x: f32) -> f32 {
     let big = 1.0 - 2.0 / (exp_fast(2.0 * x) + 1.0);
     let x2 = x * x;
     let small = x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0))));
@@ -57,7 +57,7 @@ pub fn tanh_fast(x: f32) -> f32 {
 }
 
 /// Host values of one LSTM step, gates laid out `[i, f, o, g]` per row of `4H`.
-pub struct LstmStep {
+pub(crate) struct LstmStep {
     /// `[B, 2, H]`: new cell state then new hidden state.
     pub y: Vec<f32>,
     /// `[B, 2, 4, H]`: ∂(c, h)/∂gate pre-activations.
@@ -70,7 +70,7 @@ pub struct LstmStep {
 ///
 /// Dispatches to an AVX2+FMA build of the same code when the CPU has it (the crate is
 /// compiled for baseline x86-64, where these loops only get SSE2).
-pub fn lstm_step(g: &[f32], c: Option<&[f32]>, b: usize, h: usize) -> LstmStep {
+pub(crate) fn lstm_step(g: &[f32], c: Option<&[f32]>, b: usize, h: usize) -> LstmStep {
     let zeros;
     let c = match c {
         Some(c) => c,
@@ -158,7 +158,7 @@ pub fn delta<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 }
 
 /// Builds the LSTM step outputs `(c, h)`, each `[B, H]`, on the graph.
-pub fn lstm_step_tensors(
+pub(crate) fn lstm_step_tensors(
     g: Tensor<2>,
     c_prev: Option<Tensor<2>>,
     step: &LstmStep,

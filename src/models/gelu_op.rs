@@ -22,13 +22,13 @@ use super::recurrent_op::{host, on_flex_f32};
 use super::simd::simd_kernel;
 
 #[backend_extension(Flex, Autodiff)]
-pub trait GeluBackend: Backend {
+pub(crate) trait GeluBackend: Backend {
     /// `x Φ(x)` elementwise (the erf form, like PyTorch's default `GELU`).
     fn gelu_exact(x: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
 /// GELU; the host op on Flex (f32), burn's `gelu` elsewhere.
-pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+pub(crate) fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     if !on_flex_f32(&x) {
         return burn::tensor::activation::gelu(x);
     }
@@ -38,7 +38,7 @@ pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// `erf` as a rational function on [-4, 4] (the Eigen/XLA float kernel; |error| < 2e-7;
 /// beyond ±4, erf is ±1 to within f32 rounding).
 #[inline(always)]
-pub fn erf_fast(x: f32) -> f32 {
+pub(crate) fn erf_fast(x: f32) -> f32 {
     let x = x.clamp(-4.0, 4.0);
     let x2 = x * x;
     let mut p = x2 * -2.726_142_3e-10 + 2.770_681_4e-8;

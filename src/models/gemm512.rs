@@ -27,7 +27,7 @@ const MR: usize = 12;
 const NR: usize = 32;
 
 /// `b` `[k, n]` packed for [`product`]: panel `j` holds columns `32j..32j+32`, row by row.
-pub struct PackedB {
+pub(crate) struct PackedB {
     k: usize,
     n: usize,
     data: Vec<f32>,
@@ -67,7 +67,7 @@ impl PackedB {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn product(
+pub(crate) unsafe fn product(
     rows: usize,
     cols: usize,
     kc: usize,
@@ -157,7 +157,7 @@ pub unsafe fn product(
 /// `dst[m x n] (+)= a · b` with `dst` row-major (row stride `dst_rs`), `a`'s and `b`'s
 /// strides given as `(column stride, row stride)`; `None` where `gemm` takes one of its
 /// special paths (whose rounding this kernel does not reproduce): call `gemm` there.
-pub fn k_block(
+pub(crate) fn k_block(
     m: usize,
     n: usize,
     k: usize,

@@ -12,7 +12,7 @@ use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, Tape};
 use super::simd::simd_kernel;
 
 /// What the backward pass needs from the forward pass.
-pub type GruTape = Tape<Saved>;
+pub(crate) type GruTape = Tape<Saved>;
 
 /// One row chunk's activations besides its hidden states: `[T, rows, 4H]` holding `r`, `z`,
 /// `n` and `hp_n` (the recurrent part inside `n`).

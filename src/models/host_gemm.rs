@@ -13,7 +13,7 @@ use super::isa::{isa, Isa};
 /// A row-major matrix view: `rows x cols` with element `(i, j)` at `i * ld + j`, or its
 /// transpose (`trans`: element `(i, j)` at `j * ld + i`).
 #[derive(Clone, Copy)]
-pub struct Mat<'a> {
+pub(crate) struct Mat<'a> {
     pub data: &'a [f32],
     pub ld: usize,
     pub trans: bool,
@@ -85,7 +85,7 @@ pub(super) type Operand = (*const f32, isize, isize);
 /// The right-hand side of one or many products (`k x n`), packed once for [`gemm512`] on
 /// the AVX-512 path. A recurrence prepares its weight once per pass and reuses it at every
 /// step.
-pub struct Rhs<'a> {
+pub(crate) struct Rhs<'a> {
     k: usize,
     n: usize,
     b: Mat<'a>,
@@ -160,12 +160,20 @@ impl<'a> Rhs<'a> {
 ///
 /// Single-threaded on purpose: callers parallelise over independent batch rows, and the
 /// result bits must not depend on the thread count.
-pub fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: Mat) {
+pub(crate) fn matmul(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    accumulate: bool,
+    a: Mat,
+    b: Mat,
+) {
     matmul_rhs(m, dst, accumulate, a, &Rhs::new(k, n, b))
 }
 
 /// [`matmul`] with a prepared right-hand side.
-pub fn matmul_rhs(m: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: &Rhs) {
+pub(crate) fn matmul_rhs(m: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: &Rhs) {
     let (n, k) = (b.n, b.k);
     assert!(dst.len() >= m * n, "dst too small");
     if m == 0 || n == 0 {
@@ -189,7 +197,7 @@ pub fn matmul_rhs(m: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: &Rhs) 
 /// or columns when there are few rows), each a single-threaded call, is one fork per
 /// product. The split depends only on the shapes, never the inner dimension, so the bits
 /// do not depend on the thread count.
-pub fn matmul_parallel(
+pub(crate) fn matmul_parallel(
     m: usize,
     n: usize,
     k: usize,
@@ -278,7 +286,7 @@ pub(super) unsafe fn kernel(
 }
 
 /// `[rows, cols]` row-major → `[cols, rows]` row-major.
-pub fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+pub(crate) fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0f32; rows * cols];
     for (i, row) in a.chunks(cols).enumerate() {
         for (j, &v) in row.iter().enumerate() {

@@ -14,7 +14,7 @@
 use std::sync::OnceLock;
 
 /// The environment variable that can force a lower path.
-pub const ENV: &str = "SEQLAB_ISA";
+pub(crate) const ENV: &str = "SEQLAB_ISA";
 
 /// An instruction-set path for the host kernels, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,7 +45,7 @@ impl Isa {
 }
 
 /// The best path this CPU supports.
-pub fn detected() -> Isa {
+pub(crate) fn detected() -> Isa {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::is_x86_feature_detected as has;
@@ -62,7 +62,7 @@ pub fn detected() -> Isa {
 
 /// The path `SEQLAB_ISA=value` selects on a CPU whose best path is `best`: the lower of
 /// the two; `Err` (a message naming the variable and its values) for an unknown value.
-pub fn choose(value: Option<&str>, best: Isa) -> Result<Isa, String> {
+pub(crate) fn choose(value: Option<&str>, best: Isa) -> Result<Isa, String> {
     match value {
         None | Some("") => Ok(best),
         Some(v) => match Isa::parse(v) {
@@ -89,13 +89,13 @@ pub fn isa() -> Isa {
 }
 
 /// The path `SEQLAB_ISA` selects on this CPU, or why the variable's value is wrong.
-pub fn from_env() -> Result<Isa, String> {
+pub(crate) fn from_env() -> Result<Isa, String> {
     let value = std::env::var(ENV).ok();
     choose(value.as_deref(), detected())
 }
 
 /// The CPU's model name (`/proc/cpuinfo`), for benchmark output; `None` where unknown.
-pub fn cpu_model() -> Option<String> {
+pub(crate) fn cpu_model() -> Option<String> {
     let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
     info.lines()
         .find(|l| l.starts_with("model name"))

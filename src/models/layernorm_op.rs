@@ -28,13 +28,13 @@ use super::simd::simd_kernel;
 
 /// ε of every LayerNorm the models build (burn's `LayerNormConfig` default, set explicitly
 /// there so this op and the fallback agree: the module does not expose its ε).
-pub const EPS: f64 = 1e-5;
+pub(crate) const EPS: f64 = 1e-5;
 
 /// Rows per parallel block (fixed: see the module docs).
 const BLOCK: usize = 128;
 
 #[backend_extension(Flex, Autodiff)]
-pub trait LayerNormBackend: Backend {
+pub(crate) trait LayerNormBackend: Backend {
     /// `x` `[..., d]`, `gamma`, `beta` `[d]` → `(x − μ) / √(σ² + ε) · γ + β` per row.
     fn layer_norm_rows(
         x: FloatTensor<Self>,
@@ -148,7 +148,7 @@ impl LayerNormBackend for Flex {
 
 /// Saved for the backward pass.
 #[derive(Debug, Clone)]
-pub struct LnState {
+pub(crate) struct LnState {
     shape: Vec<usize>,
     xhat: Arc<Vec<f32>>,
     rstd: Arc<Vec<f32>>,

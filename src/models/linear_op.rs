@@ -26,7 +26,7 @@ use super::host_gemm::{matmul_parallel, Mat};
 use super::recurrent_op::{contiguous, host, on_flex_f32};
 
 #[backend_extension(Flex, Autodiff)]
-pub trait LinearBackend: Backend {
+pub(crate) trait LinearBackend: Backend {
     /// `x` `[..., in]`, `w` `[in, out]`, `b` `[out]` → `[..., out]`.
     fn linear_bias(
         x: FloatTensor<Self>,
@@ -61,7 +61,7 @@ pub fn forward<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
 /// Why fused: the activation then runs on the product while it is still in cache, and the
 /// graph has one node (and one `[rows, out]` buffer) fewer; the backward scales the
 /// incoming gradient by the stored GELU derivative before the two products.
-pub fn forward_gelu<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
+pub(crate) fn forward_gelu<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
     match &layer.bias {
         Some(b) if on_flex_f32(&x) => {
             Tensor::from_dispatch(<Dispatch as LinearBackend>::linear_bias_gelu(

@@ -22,7 +22,7 @@ use super::linear_op::{dims, register_grads};
 use super::recurrent_op::{host, on_flex_f32};
 
 #[backend_extension(Flex, Autodiff)]
-pub trait LinearResidualBackend: Backend {
+pub(crate) trait LinearResidualBackend: Backend {
     /// `r + x w + b`: `x` `[..., in]`, `w` `[in, out]`, `b` `[out]`, `r` `[..., out]`.
     fn linear_bias_residual(
         x: FloatTensor<Self>,

@@ -115,7 +115,7 @@ impl LinearRnnLayer {
 
 /// `h_t = a_t ⊙ h_{t-1} + b_t` with `h_0 = h0`, for all `t`, by a Hillis–Steele scan.
 /// `a`, `b`: `[B, T, d]`; `h0`: `[d]`. Output `[B, T, d]`.
-pub fn linear_scan(a: Tensor<3>, b: Tensor<3>, h0: Tensor<1>) -> Tensor<3> {
+pub(crate) fn linear_scan(a: Tensor<3>, b: Tensor<3>, h0: Tensor<1>) -> Tensor<3> {
     let [_, t, _] = a.dims();
     let (mut a, mut b) = (a, b);
     let mut k = 1;

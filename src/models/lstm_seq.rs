@@ -18,7 +18,7 @@ use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, Tape};
 use super::simd::simd_kernel;
 
 /// What the backward pass needs from the forward pass.
-pub type LstmTape = Tape<Saved>;
+pub(crate) type LstmTape = Tape<Saved>;
 
 /// One row chunk's activations besides its hidden states, time-major over its rows.
 #[derive(Debug)]

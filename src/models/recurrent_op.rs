@@ -21,7 +21,7 @@ use super::seq_chunks::Dims;
 use super::{gru_seq, lstm_seq};
 
 #[backend_extension(Flex, Autodiff)]
-pub trait RecurrentBackend: Backend {
+pub(crate) trait RecurrentBackend: Backend {
     /// LSTM over all steps: `xp` `[T, B, 4H]` (input projections with bias, gates
     /// `[i, f, o, g]`), `w_hh` `[H, 4H]` → hidden states `[T, B, H]` (zero initial state).
     fn lstm_sequence(xp: FloatTensor<Self>, w_hh: FloatTensor<Self>) -> FloatTensor<Self>;
@@ -36,7 +36,7 @@ pub trait RecurrentBackend: Backend {
 }
 
 /// LSTM over a time-major sequence as one op; `None` when the tensors are not on Flex/f32.
-pub fn lstm_sequence(xp: Tensor<3>, w_hh: Tensor<2>) -> Option<Tensor<3>> {
+pub(crate) fn lstm_sequence(xp: Tensor<3>, w_hh: Tensor<2>) -> Option<Tensor<3>> {
     if !on_flex_f32(&xp) {
         return None;
     }
@@ -46,7 +46,7 @@ pub fn lstm_sequence(xp: Tensor<3>, w_hh: Tensor<2>) -> Option<Tensor<3>> {
 }
 
 /// GRU over a time-major sequence as one op; `None` when the tensors are not on Flex/f32.
-pub fn gru_sequence(xp: Tensor<3>, w_hh: Tensor<2>, b_hh: Tensor<1>) -> Option<Tensor<3>> {
+pub(crate) fn gru_sequence(xp: Tensor<3>, w_hh: Tensor<2>, b_hh: Tensor<1>) -> Option<Tensor<3>> {
     if !on_flex_f32(&xp) {
         return None;
     }
@@ -160,7 +160,7 @@ impl RecurrentBackend for Flex {
 
 /// Saved for the backward pass: the forward tape and the recurrent weights.
 #[derive(Debug, Clone)]
-pub struct LstmState {
+pub(crate) struct LstmState {
     tape: Arc<lstm_seq::LstmTape>,
     /// The op's output (shared with the graph, not copied): the backward pass reads it.
     out: FlexTensor,
@@ -190,7 +190,7 @@ impl Backward<Flex, 2> for LstmSequenceBackward {
 
 /// Saved for the GRU backward pass.
 #[derive(Debug, Clone)]
-pub struct GruState {
+pub(crate) struct GruState {
     tape: Arc<gru_seq::GruTape>,
     out: FlexTensor,
     w: Arc<Vec<f32>>,

@@ -30,7 +30,7 @@ pub struct Rows {
 
 impl Rows {
     /// This chunk's rows of step `s` in a batch-wide `[T, B, w]` buffer.
-    pub fn in_batch(self, s: usize, b: usize, w: usize) -> Range<usize> {
+    pub(crate) fn in_batch(self, s: usize, b: usize, w: usize) -> Range<usize> {
         let first = s * b + self.start;
         first * w..(first + self.len) * w
     }
@@ -49,7 +49,7 @@ impl Rows {
 /// Depends only on the batch size, never on the thread count: the matrix kernel may round a
 /// row differently for another chunk height, so a thread-dependent split would make the
 /// result bits depend on the machine's core count.
-pub fn row_chunks(b: usize) -> Vec<Rows> {
+pub(crate) fn row_chunks(b: usize) -> Vec<Rows> {
     const ROWS: usize = 32;
     let n = b.div_ceil(ROWS).clamp(1, 8);
     let per = b.div_ceil(n);
@@ -142,7 +142,7 @@ pub fn gather(t: usize, b: usize, w: usize, parts: &[(Rows, &[f32])]) -> Vec<f32
 /// `dW = Σ_{s ≥ 1} h_{s-1}ᵀ · dG_s` (`[H, gw]`) from the layer output `hs` `[T, B, H]` and the
 /// gradient of the recurrent pre-activations `dg` `[T, B, gw]`: the zero initial state adds
 /// nothing, so it is one product whose inner dimension runs over all later steps and rows.
-pub fn weight_grad(hs: &[f32], dg: &[f32], dims: Dims, gw: usize) -> Vec<f32> {
+pub(crate) fn weight_grad(hs: &[f32], dg: &[f32], dims: Dims, gw: usize) -> Vec<f32> {
     let Dims { t, b, h } = dims;
     let mut dw = vec![0f32; h * gw];
     matmul_parallel(

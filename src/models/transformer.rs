@@ -212,7 +212,7 @@ struct AttnCtx {
 }
 
 /// What one forward pass can report besides the logits.
-pub struct Trace {
+pub(crate) struct Trace {
     pub logits: Tensor<3>,
     /// Attention weights per layer, each `[B, heads, T, T]` (when asked for).
     pub attention: Vec<Tensor<4>>,
@@ -428,7 +428,7 @@ fn attention_bias(t: usize, heads: usize, alibi: bool, device: &Device) -> Tenso
 }
 
 /// Sinusoidal table `[T, d]` (Vaswani et al.): sin on even, cos on odd features.
-pub fn sinusoids(t: usize, d: usize, device: &Device) -> Tensor<2> {
+pub(crate) fn sinusoids(t: usize, d: usize, device: &Device) -> Tensor<2> {
     let mut v = vec![0f32; t * d];
     for p in 0..t {
         for i in 0..d {

@@ -16,7 +16,7 @@ const V: usize = 16;
 const WARMUP: usize = 3;
 
 /// Model names the benchmark knows.
-pub const MODELS: &[&str] = &[
+pub(crate) const MODELS: &[&str] = &[
     "transformer",
     "lstm",
     "lstm_fused",
@@ -78,7 +78,7 @@ fn kernel_path_note(path: isa::Isa) -> String {
 
 /// Time `steps` training steps (after a short warm-up) for each model. The last loss is
 /// printed exactly, so two builds or kernel paths can be checked for identical bits.
-pub fn train_speed(steps: usize, t: usize, names: &[String]) -> anyhow::Result<String> {
+pub(crate) fn train_speed(steps: usize, t: usize, names: &[String]) -> anyhow::Result<String> {
     anyhow::ensure!(t > 0, "the sequence length must be at least 1");
     let tc: TrainConfig = serde_json::from_str(&format!(
         r#"{{"steps":{},"batch_size":{B},"lr":1e-3,"warmup_steps":0,"grad_clip":1.0,"seed":0}}"#,

@@ -35,7 +35,7 @@ impl Table {
 }
 
 /// The flat numeric `metrics.json` of an output tree, if it has one.
-pub fn tree_metrics(cache: &Cache, tree: &str) -> Option<BTreeMap<String, f64>> {
+pub(crate) fn tree_metrics(cache: &Cache, tree: &str) -> Option<BTreeMap<String, f64>> {
     let bytes = cache.store.read_file(tree, "metrics.json").ok()??;
     let v: Value = serde_json::from_slice(&bytes).ok()?;
     Some(
@@ -123,7 +123,12 @@ pub fn sweep(
 
 /// Every metric of every instance recorded in either run: its value in each
 /// and the change (`dvc metrics diff`).
-pub fn between_runs(cache: &Cache, a: i64, b: i64, stages: &[String]) -> anyhow::Result<Table> {
+pub(crate) fn between_runs(
+    cache: &Cache,
+    a: i64,
+    b: i64,
+    stages: &[String],
+) -> anyhow::Result<Table> {
     let index = cache.index()?;
     let load = |run: i64| -> anyhow::Result<BTreeMap<String, BTreeMap<String, f64>>> {
         let results = index.run_results(run)?;

@@ -63,7 +63,7 @@ pub struct GcReport {
 /// Read `--since`: `2024-05-01` (midnight UTC), `2024-05-01 13:45[:30]` or
 /// `2024-05-01T13:45:30` (UTC), or RFC 3339 with an offset; seconds since
 /// the epoch.
-pub fn parse_since(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_since(text: &str) -> Result<f64, String> {
     use chrono::{DateTime, NaiveDate, NaiveDateTime};
     let t = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {

@@ -13,7 +13,7 @@ pub fn log(cache: &Cache, instance: Option<&str>, limit: usize) -> anyhow::Resul
     cache.index()?.history(instance, None, limit)
 }
 
-pub fn render_log(rows: &[Execution]) -> String {
+pub(crate) fn render_log(rows: &[Execution]) -> String {
     let mut out = String::new();
     for e in rows {
         let _ = writeln!(
@@ -116,7 +116,7 @@ pub fn show(cache: &Cache, what: &str) -> anyhow::Result<Provenance> {
     })
 }
 
-pub fn render_show(p: &Provenance) -> String {
+pub(crate) fn render_show(p: &Provenance) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "instance  {}", p.instance);
     let _ = writeln!(out, "kind      {} v{}", p.kind, p.kind_version);

@@ -12,7 +12,7 @@ pub fn rebuild(cache: &Cache) -> anyhow::Result<RebuildReport> {
     heal::rebuild(cache)
 }
 
-pub fn render_rebuild(cache: &Cache, r: &RebuildReport) -> String {
+pub(crate) fn render_rebuild(cache: &Cache, r: &RebuildReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

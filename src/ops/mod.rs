@@ -33,7 +33,7 @@ pub fn load_plan(
 }
 
 /// [`load_plan`] under other limits (`--max-instances`).
-pub fn load_plan_with(
+pub(crate) fn load_plan_with(
     path: &Path,
     sets: &[String],
     registry: &Registry,

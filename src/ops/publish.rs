@@ -11,7 +11,7 @@ use crate::cache::Cache;
 use crate::plan::Plan;
 
 /// The file seqlab leaves in each directory it publishes, naming what made it.
-pub const MARKER: &str = ".seqlab-published";
+pub(crate) const MARKER: &str = ".seqlab-published";
 
 /// `path` made absolute against `cwd`, with `.` and `..` resolved: symbolic
 /// links in the part that exists are resolved by the file system, the rest
@@ -42,7 +42,7 @@ fn resolve(path: &Path, cwd: &Path) -> PathBuf {
 
 /// Why `dest` may not be published to, or its absolute path. `pipeline_dir`
 /// is the directory of the pipeline file.
-pub fn check_publish_dir(
+pub(crate) fn check_publish_dir(
     dest: &Path,
     cwd: &Path,
     pipeline_dir: &Path,
@@ -93,7 +93,7 @@ fn published_by_seqlab(dir: &Path) -> bool {
 }
 
 /// Check every publishing instance's directory before anything runs.
-pub fn check_plan(cache: &Cache, plan: &Plan) -> anyhow::Result<()> {
+pub(crate) fn check_plan(cache: &Cache, plan: &Plan) -> anyhow::Result<()> {
     let cwd = std::env::current_dir()?;
     for inst in &plan.instances {
         if let Some(dest) = inst.kind.publish_dir(&inst.params, &plan.pipeline)? {

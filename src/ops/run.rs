@@ -93,7 +93,7 @@ pub fn summary(plan: &Plan, report: &RunReport, dry_run: bool) -> String {
 /// their place (relative to the working directory, like the cache), replacing what was there; returns the
 /// published directories. Copies, not links, so editing a published file
 /// never alters the cache.
-pub fn publish(
+pub(crate) fn publish(
     cache: &Cache,
     plan: &Plan,
     report: &RunReport,
@@ -141,7 +141,11 @@ pub fn publish(
 /// The summaries the run's instances wrote (see
 /// `StageKind::printed_summary`), with their instance names, for printing
 /// after the run.
-pub fn stage_summaries(cache: &Cache, plan: &Plan, report: &RunReport) -> Vec<(String, String)> {
+pub(crate) fn stage_summaries(
+    cache: &Cache,
+    plan: &Plan,
+    report: &RunReport,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (inst, o) in plan.instances.iter().zip(&report.outcomes) {
         let (Some(tree), Some(file)) = (o.tree(), inst.kind.printed_summary()) else {

@@ -84,7 +84,7 @@ fn in_flight(
     }
 }
 
-pub fn render_text(rows: &[InstanceStatus]) -> String {
+pub(crate) fn render_text(rows: &[InstanceStatus]) -> String {
     let width = rows.iter().map(|r| r.instance.len()).max().unwrap_or(0);
     let mut out = String::new();
     for r in rows {

@@ -16,7 +16,7 @@ use crate::kind::{closest, Settings};
 use crate::plan::Plan;
 
 #[derive(Debug, Default, Serialize)]
-pub struct VerifyReport {
+pub(crate) struct VerifyReport {
     pub objects_checked: usize,
     /// Objects whose content no longer matches their name (moved to quarantine/).
     pub damaged: Vec<String>,
@@ -40,7 +40,7 @@ impl VerifyReport {
 /// cache entries whose outputs used them, and every entry built on those
 /// (transitively), are marked damaged, so the next run redoes exactly that
 /// work.
-pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
+pub(crate) fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
     let mut report = VerifyReport {
         index_repairs: crate::cache::heal::verify(cache)?,
         ..VerifyReport::default()
@@ -67,7 +67,7 @@ pub fn verify_store(cache: &Cache) -> anyhow::Result<VerifyReport> {
     Ok(report)
 }
 
-pub fn render_store(r: &VerifyReport) -> String {
+pub(crate) fn render_store(r: &VerifyReport) -> String {
     let mut out = String::new();
     for repair in &r.index_repairs {
         let _ = writeln!(out, "INDEX {repair}");
@@ -192,7 +192,7 @@ pub fn rerun(
     })
 }
 
-pub fn render_rerun(r: &RerunReport) -> String {
+pub(crate) fn render_rerun(r: &RerunReport) -> String {
     if r.identical {
         format!(
             "{}: re-execution is bit-identical (outputs {})\n",

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::kind::Coords;
 
 /// A parsed `where:` expression, evaluated once per matrix cell.
-pub struct Condition {
+pub(crate) struct Condition {
     expr: String,
     node: Node<DefaultNumericTypes>,
 }

@@ -20,7 +20,7 @@ fn key_of(coords: &Coords, axes: &[String]) -> Vec<String> {
 
 /// The instances of one upstream stage, grouped by their values on the axes
 /// they share with the consuming instances.
-pub struct Groups {
+pub(crate) struct Groups {
     shared: Vec<String>,
     groups: HashMap<Vec<String>, Vec<usize>>,
     /// Some upstream instance lacks an axis the first one has (cannot
@@ -64,7 +64,7 @@ impl Groups {
 
     /// The upstream instances compatible with `coords` (agreeing on every
     /// shared axis), in plan order.
-    pub fn matching(&self, coords: &Coords, instances: &[Instance]) -> Vec<usize> {
+    pub(crate) fn matching(&self, coords: &Coords, instances: &[Instance]) -> Vec<usize> {
         if self.irregular {
             return self
                 .all

@@ -90,11 +90,11 @@ impl Cell {
             ..Default::default()
         }
     }
-    pub fn nowrap(mut self) -> Self {
+    pub(crate) fn nowrap(mut self) -> Self {
         self.nowrap = true;
         self
     }
-    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+    pub(crate) fn with_title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
@@ -122,7 +122,7 @@ pub struct Figure {
 
 /// Hands out unique figure ids and remembers them in page order.
 #[derive(Debug, Default)]
-pub struct FigureIds {
+pub(crate) struct FigureIds {
     pub ids: Vec<String>,
 }
 

@@ -4,11 +4,11 @@
 
 use super::model::ReportInput;
 
-pub const PROVENANCE_FILE: &str = "provenance.json";
-pub const RESULTS_FILE: &str = "results.csv";
+pub(crate) const PROVENANCE_FILE: &str = "provenance.json";
+pub(crate) const RESULTS_FILE: &str = "results.csv";
 
 /// The linked files and what each holds (the appendix lists them).
-pub const LINKED: [(&str, &str); 2] = [
+pub(crate) const LINKED: [(&str, &str); 2] = [
     (
         PROVENANCE_FILE,
         "every cached instance behind this page: its kind, full cache key, params and duration, plus the versions",
@@ -20,7 +20,7 @@ pub const LINKED: [(&str, &str); 2] = [
 ];
 
 /// `provenance.json`: the provenance rows and the versions.
-pub fn provenance_json(input: &ReportInput) -> anyhow::Result<String> {
+pub(crate) fn provenance_json(input: &ReportInput) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(&serde_json::json!({
         "pipeline": input.pipeline,
         "versions": input.versions,
@@ -30,7 +30,7 @@ pub fn provenance_json(input: &ReportInput) -> anyhow::Result<String> {
 
 /// `results.csv`: one row per result (numbers as written, accuracies as
 /// fractions; empty where unknown).
-pub fn results_csv(input: &ReportInput) -> anyhow::Result<String> {
+pub(crate) fn results_csv(input: &ReportInput) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "task",

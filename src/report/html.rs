@@ -64,7 +64,7 @@ details[open] > summary { margin-bottom: .4rem; }
 }
 "#;
 
-pub fn to_html(doc: &Doc) -> String {
+pub(crate) fn to_html(doc: &Doc) -> String {
     let mut h = String::with_capacity(256 * 1024);
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -151,7 +151,7 @@ fn block(h: &mut String, b: &Block) {
 
 /// Escapes `s` and turns `code` spans into `<code>` (an unpaired backtick
 /// stays literal).
-pub fn inline(s: &str) -> String {
+pub(crate) fn inline(s: &str) -> String {
     let mut out = String::new();
     let mut rest = s;
     while let Some(a) = rest.find('`') {

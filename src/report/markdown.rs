@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::doc::{Block, Doc, Figure, Table};
 use super::util::escape_md;
 
-pub fn to_markdown(doc: &Doc) -> String {
+pub(crate) fn to_markdown(doc: &Doc) -> String {
     let mut m = String::with_capacity(64 * 1024);
     let _ = writeln!(m, "# {}\n", escape_md(&doc.title));
     if !doc.subtitle.is_empty() {

@@ -2,7 +2,7 @@
 
 /// Escapes text for HTML element content and (double- or single-quoted)
 /// attribute values.
-pub fn escape_html(s: &str) -> String {
+pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -20,7 +20,7 @@ pub fn escape_html(s: &str) -> String {
 /// Escapes text for GitHub markdown (paragraphs and table cells): HTML
 /// specials become entities, table pipes and markup characters are
 /// backslash-escaped, newlines become spaces.
-pub fn escape_md(s: &str) -> String {
+pub(crate) fn escape_md(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -49,7 +49,7 @@ pub fn pct(v: f64) -> String {
 }
 
 /// Like [`pct`] with a trailing "%".
-pub fn pct_sign(v: f64) -> String {
+pub(crate) fn pct_sign(v: f64) -> String {
     if v.is_finite() {
         format!("{}%", pct(v))
     } else {
@@ -89,7 +89,7 @@ pub fn seconds(s: f64) -> String {
     }
 }
 
-pub fn opt_seconds(s: Option<f64>) -> String {
+pub(crate) fn opt_seconds(s: Option<f64>) -> String {
     s.map(seconds).unwrap_or_else(|| "—".to_string())
 }
 
@@ -116,7 +116,7 @@ pub fn slug(s: &str) -> String {
     out
 }
 
-pub type Rgb = (u8, u8, u8);
+pub(crate) type Rgb = (u8, u8, u8);
 
 /// Viridis, sampled at 9 points (0, 1/8, ..., 1).
 const VIRIDIS: [Rgb; 9] = [
@@ -134,7 +134,7 @@ const VIRIDIS: [Rgb; 9] = [
 /// Where on the colour scale an accuracy lands. The scale is stretched at the
 /// top, where the questions live (95 % and 99 % thresholds): 0 -> 0,
 /// 0.5 -> 0.3, 0.9 -> 0.6, 0.95 -> 0.75, 0.99 -> 0.9, 1 -> 1.
-pub const ACC_STOPS: [(f64, f64); 6] = [
+pub(crate) const ACC_STOPS: [(f64, f64); 6] = [
     (0.0, 0.0),
     (0.5, 0.3),
     (0.9, 0.6),
@@ -143,7 +143,7 @@ pub const ACC_STOPS: [(f64, f64); 6] = [
     (1.0, 1.0),
 ];
 
-pub fn acc_scale_pos(acc: f64) -> f64 {
+pub(crate) fn acc_scale_pos(acc: f64) -> f64 {
     let a = acc.clamp(0.0, 1.0);
     for w in ACC_STOPS.windows(2) {
         let ((a0, p0), (a1, p1)) = (w[0], w[1]);
@@ -154,7 +154,7 @@ pub fn acc_scale_pos(acc: f64) -> f64 {
     1.0
 }
 
-pub fn viridis(t: f64) -> Rgb {
+pub(crate) fn viridis(t: f64) -> Rgb {
     let t = if t.is_finite() {
         t.clamp(0.0, 1.0)
     } else {
@@ -166,7 +166,7 @@ pub fn viridis(t: f64) -> Rgb {
     lerp(VIRIDIS[i], VIRIDIS[i + 1], f)
 }
 
-pub fn lerp(a: Rgb, b: Rgb, f: f64) -> Rgb {
+pub(crate) fn lerp(a: Rgb, b: Rgb, f: f64) -> Rgb {
     let m = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * f).round() as u8;
     (m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
@@ -177,7 +177,7 @@ pub fn acc_colour(acc: f64) -> Rgb {
 }
 
 /// Black or white, whichever reads better on `bg`.
-pub fn text_on(bg: Rgb) -> Rgb {
+pub(crate) fn text_on(bg: Rgb) -> Rgb {
     let lum = 0.2126 * bg.0 as f64 + 0.7152 * bg.1 as f64 + 0.0722 * bg.2 as f64;
     if lum > 140.0 {
         (0, 0, 0)
@@ -191,7 +191,7 @@ pub fn css_rgb(c: Rgb) -> String {
 }
 
 /// Tableau-10: distinguishable line colours.
-pub const PALETTE: [Rgb; 10] = [
+pub(crate) const PALETTE: [Rgb; 10] = [
     (31, 119, 180),
     (255, 127, 14),
     (44, 160, 44),
@@ -204,12 +204,12 @@ pub const PALETTE: [Rgb; 10] = [
     (23, 190, 207),
 ];
 
-pub fn palette(i: usize) -> Rgb {
+pub(crate) fn palette(i: usize) -> Rgb {
     PALETTE[i % PALETTE.len()]
 }
 
 /// Groups items by a key, keeping the order of first appearance.
-pub fn group_by<'a, T, K: PartialEq + Clone>(
+pub(crate) fn group_by<'a, T, K: PartialEq + Clone>(
     items: &'a [T],
     key: impl Fn(&T) -> K,
 ) -> Vec<(K, Vec<&'a T>)> {
@@ -225,7 +225,7 @@ pub fn group_by<'a, T, K: PartialEq + Clone>(
 }
 
 /// The points whose coordinates are both finite, sorted by x.
-pub fn finite_sorted_by_x(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+pub(crate) fn finite_sorted_by_x(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut pts: Vec<(f64, f64)> = points
         .iter()
         .copied()
@@ -236,7 +236,7 @@ pub fn finite_sorted_by_x(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 /// First `n` characters, with an ellipsis when cut.
-pub fn ellipsize(s: &str, n: usize) -> String {
+pub(crate) fn ellipsize(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {

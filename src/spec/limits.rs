@@ -49,7 +49,7 @@ impl Default for Limits {
 /// quoted scalars and comments, and the byte offset where it first exceeds
 /// `limit` (if it does). A backstop that needs no YAML parser: it bounds
 /// what a parser would face even where the file is not valid YAML.
-pub fn flow_depth_exceeds(text: &str, limit: usize) -> Option<usize> {
+pub(crate) fn flow_depth_exceeds(text: &str, limit: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
@@ -102,7 +102,7 @@ pub fn flow_depth_exceeds(text: &str, limit: usize) -> Option<usize> {
 }
 
 /// 1-based (line, column) of byte `offset` in `text`.
-pub fn position_of(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn position_of(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
@@ -110,7 +110,7 @@ pub fn position_of(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The greatest depth of `(`…`)` in an expression.
-pub fn paren_depth(expr: &str) -> usize {
+pub(crate) fn paren_depth(expr: &str) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for c in expr.chars() {
         match c {

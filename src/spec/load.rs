@@ -23,13 +23,13 @@ pub struct LoadedPipeline {
 
 impl LoadedPipeline {
     /// An error at the key `path` (dotted) of this file.
-    pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> SpecError {
+    pub(crate) fn error_at_key(&self, path: &str, message: impl Into<String>) -> SpecError {
         let pos = self.locations.key(path);
         self.error_at(pos, path, message)
     }
 
     /// An error at the value of `path` (dotted) of this file.
-    pub fn error_at_value(&self, path: &str, message: impl Into<String>) -> SpecError {
+    pub(crate) fn error_at_value(&self, path: &str, message: impl Into<String>) -> SpecError {
         let pos = self.locations.value(path);
         self.error_at(pos, path, message)
     }

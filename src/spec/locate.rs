@@ -19,7 +19,7 @@ pub struct Position {
 
 /// Why [`Locations::index_within`] refused a text, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TooBig {
+pub(crate) enum TooBig {
     Depth(Position),
     Values(Position),
 }
@@ -50,7 +50,7 @@ impl Locations {
     /// time). Events are read one at a time (the parser's own loader
     /// recurses once per level), so the cost is bounded by what is allowed,
     /// not what is written.
-    pub fn index_within(text: &str, limits: &Limits) -> Result<Locations, TooBig> {
+    pub(crate) fn index_within(text: &str, limits: &Limits) -> Result<Locations, TooBig> {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(text);
         // Expanded values so far; per open collection, its anchor and the

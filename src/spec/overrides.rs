@@ -12,7 +12,7 @@ use crate::kind::closest;
 
 /// One parsed `--set` argument.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Override {
+pub(crate) struct Override {
     pub stage: String,
     pub section: String,
     pub keys: Vec<String>,

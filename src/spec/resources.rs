@@ -74,7 +74,7 @@ pub struct Resources {
 
 /// The most threads one instance may ask for (a typo guard, not a limit of
 /// any machine seqlab knows).
-pub const MAX_THREADS: u64 = 4096;
+pub(crate) const MAX_THREADS: u64 = 4096;
 
 /// One problem in `resources:`: the field and the message.
 pub type Issue = (&'static str, String);
@@ -149,7 +149,7 @@ impl ResourcesSpec {
 }
 
 /// Megabytes from `500`, `500M`, `4G`, `1T`, `2048K`.
-pub fn parse_mem(v: &serde_yaml::Value) -> Result<u64, String> {
+pub(crate) fn parse_mem(v: &serde_yaml::Value) -> Result<u64, String> {
     let text = match v {
         serde_yaml::Value::Number(n) => n.to_string(),
         serde_yaml::Value::String(s) => s.trim().to_string(),
@@ -176,7 +176,7 @@ pub fn parse_mem(v: &serde_yaml::Value) -> Result<u64, String> {
 
 /// Seconds from Slurm's time formats: `M`, `M:S`, `H:M:S`, `D-H`, `D-H:M`,
 /// `D-H:M:S`.
-pub fn parse_time(text: &str) -> Option<u64> {
+pub(crate) fn parse_time(text: &str) -> Option<u64> {
     let text = text.trim();
     let num = |s: &str| -> Option<u64> {
         (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
@@ -201,7 +201,7 @@ pub fn parse_time(text: &str) -> Option<u64> {
 }
 
 /// Seconds as Slurm's `D-HH:MM:SS`.
-pub fn format_time(secs: u64) -> String {
+pub(crate) fn format_time(secs: u64) -> String {
     let (d, rem) = (secs / 86_400, secs % 86_400);
     format!(
         "{d}-{:02}:{:02}:{:02}",
@@ -212,7 +212,7 @@ pub fn format_time(secs: u64) -> String {
 }
 
 /// The most retries a stage may ask for.
-pub const MAX_RETRIES: u32 = 20;
+pub(crate) const MAX_RETRIES: u32 = 20;
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,7 @@ fn is_identifier(s: &str) -> bool {
 
 /// More problems than this are not looked for: a file with thousands is
 /// better fixed from the first ones, and suggestions cost time per problem.
-pub const MAX_ERRORS: usize = 50;
+pub(crate) const MAX_ERRORS: usize = 50;
 
 /// Validate everything that does not depend on sweep expansion.
 pub fn validate(p: &LoadedPipeline, registry: &Registry) -> Result<(), SpecErrors> {

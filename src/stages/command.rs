@@ -20,7 +20,7 @@ use crate::kind::{JsonMap, ParamIssue, ParamSchema, Params, RunContext, Scalar, 
 /// `SEQLAB_OUT`, each input's directory in `SEQLAB_IN_<STAGE>` and every
 /// other param in `SEQLAB_PARAM_<NAME>`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct CommandParams {
+pub(crate) struct CommandParams {
     /// the program and its arguments, e.g. [python3, train.py]
     pub cmd: Vec<String>,
     /// Undeclared params: environment variables.
@@ -48,7 +48,7 @@ impl Default for CommandKind {
     }
 }
 
-pub fn env_name(name: &str) -> String {
+pub(crate) fn env_name(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

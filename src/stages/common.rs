@@ -23,7 +23,7 @@ pub fn model_config(shape: &ModelShape, task: &TaskInfo) -> ModelConfig {
 }
 
 /// A `model.json` a `train` stage wrote.
-pub fn read_model_config(dir: &Path) -> anyhow::Result<ModelConfig> {
+pub(crate) fn read_model_config(dir: &Path) -> anyhow::Result<ModelConfig> {
     let path = dir.join("model.json");
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_slice(&bytes)
@@ -32,7 +32,7 @@ pub fn read_model_config(dir: &Path) -> anyhow::Result<ModelConfig> {
 
 /// The `train` output among the inputs: its model config and the model,
 /// loaded for inference on the run's backend.
-pub fn trained_model(ctx: &RunContext<'_>) -> anyhow::Result<(ModelConfig, Model)> {
+pub(crate) fn trained_model(ctx: &RunContext<'_>) -> anyhow::Result<(ModelConfig, Model)> {
     let model_dir = ctx
         .inputs
         .iter()

@@ -56,7 +56,7 @@ fn d_clip() -> f64 {
 /// scored against persistence.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EcgRecordParams {
+pub(crate) struct EcgRecordParams {
     /// the record's sampling rate (Hz)
     #[serde(default = "d_fs")]
     pub fs: f64,

@@ -28,7 +28,7 @@ fn d_batch_size() -> usize {
 /// Which split `evaluate` scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Split {
+pub(crate) enum Split {
     #[default]
     Test,
     Train,
@@ -49,7 +49,7 @@ impl Split {
 /// `needs: [data, train]`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EvaluateParams {
+pub(crate) struct EvaluateParams {
     /// sequences per forward pass
     #[serde(default = "d_batch_size")]
     #[schemars(range(min = 1))]

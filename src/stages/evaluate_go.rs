@@ -90,7 +90,7 @@ fn first_residues(d: &SequenceData, max: usize) -> SequenceData {
 /// first is what a protein-level prediction means: under `mean` a parent's
 /// score is the larger of its own mean and its children's means, not the
 /// mean of per-chunk maxima. One row per protein with `Max` is the crop path.
-pub fn protein_scores(
+pub(crate) fn protein_scores(
     rows: &[Vec<f32>],
     protein_of: &[usize],
     n_proteins: usize,

@@ -54,7 +54,7 @@ fn d_probe_sequences() -> usize {
 /// The integrated-gradients baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum IgBaseline {
+pub(crate) enum IgBaseline {
     /// no token
     #[default]
     Zeros,
@@ -65,7 +65,7 @@ pub enum IgBaseline {
 /// Which class's logit is explained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum TargetChoice {
+pub(crate) enum TargetChoice {
     #[default]
     Predicted,
     Label,
@@ -74,7 +74,7 @@ pub enum TargetChoice {
 /// Which position's target is explained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum PositionChoice {
+pub(crate) enum PositionChoice {
     #[default]
     Last,
     Every,
@@ -86,7 +86,7 @@ pub enum PositionChoice {
 /// `needs: [data, train]`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExplainParams {
+pub(crate) struct ExplainParams {
     /// test sequences explained (the first ones)
     #[serde(default = "d_n_examples")]
     #[schemars(range(min = 1))]

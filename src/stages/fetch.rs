@@ -25,7 +25,7 @@ use crate::kind::{ParamIssue, ParamSchema, Params, RunContext, StageKind, Verbat
 
 /// One more member of a package `source` names.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct AlsoMember {
+pub(crate) struct AlsoMember {
     pub member: String,
     pub blake3: String,
 }
@@ -35,7 +35,7 @@ pub struct AlsoMember {
 /// against its blake3 pin.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FetchParams {
+pub(crate) struct FetchParams {
     /// where the file comes from: {kind: local, path, blake3, instructions} | {kind: pip, package, version, member, blake3[, python_version, platform]} | {kind: apt, package[, version], member, blake3} | {kind: npm, package, version, member, blake3}
     pub source: Verbatim<FetchSource>,
     /// more members of the same package: [{member, blake3}, ...] (downloaded once)

@@ -33,7 +33,7 @@ fn d_batch_size() -> usize {
 /// MAE, MASE and skill. Use it as `needs: [data, train]`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ForecastParams {
+pub(crate) struct ForecastParams {
     /// windows per forward pass
     #[serde(default = "d_batch_size")]
     pub batch_size: usize,

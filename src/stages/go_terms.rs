@@ -74,7 +74,7 @@ fn d_max_len() -> usize {
 /// How long proteins are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Policy {
+pub(crate) enum Policy {
     /// the first `crop` (training) / `max_len` (test) residues
     #[default]
     Crop,
@@ -88,7 +88,7 @@ pub enum Policy {
 /// proteins cropped or cut into chunks.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GoTermsParams {
+pub(crate) struct GoTermsParams {
     /// label terms per ontology (most frequent in training, roots excluded)
     #[serde(default = "d_top_k")]
     #[schemars(range(min = 1))]
@@ -155,7 +155,7 @@ impl Params for GoTermsParams {
 
 impl GoTermsParams {
     /// The chunk policy, `None` under crop.
-    pub fn chunk_policy(&self) -> Option<LongSequencePolicy> {
+    pub(crate) fn chunk_policy(&self) -> Option<LongSequencePolicy> {
         match self.policy {
             Policy::Crop => None,
             Policy::Chunk => Some(LongSequencePolicy::Chunk {

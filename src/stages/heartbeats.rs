@@ -59,7 +59,7 @@ impl Dataset {
 /// of the cache key.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct HeartbeatsParams {
+pub(crate) struct HeartbeatsParams {
     /// MIT-BIH (5 classes, official split) or PTB (normal/abnormal, seeded split)
     #[serde(default)]
     pub dataset: Dataset,

@@ -57,7 +57,7 @@ fn d_batch_size() -> usize {
 /// split cropped to factors of the training crop. Use it as `needs: [data, train]`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LengthGeneralizeParams {
+pub(crate) struct LengthGeneralizeParams {
     /// test lengths as multiples of the training length T
     #[serde(default = "d_factors")]
     pub factors: Vec<usize>,

@@ -35,7 +35,7 @@ fn d_max_len() -> usize {
 /// their last residue; training sequences cropped, test sequences whole.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PfamParams {
+pub(crate) struct PfamParams {
     /// share of each family for training
     #[serde(default = "d_train_fraction")]
     pub train_fraction: f64,

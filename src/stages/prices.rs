@@ -39,7 +39,7 @@ fn d_clip() -> f64 {
 /// Which price the returns are computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Column {
+pub(crate) enum Column {
     /// Adj Close when the file has it, else Close
     #[default]
     Auto,
@@ -55,7 +55,7 @@ pub enum Column {
 /// every position is the bin of the next return.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PricesParams {
+pub(crate) struct PricesParams {
     /// which ticker (for one-ticker files: any name, used as the label)
     pub ticker: String,
     /// the CSV among the inputs (default: the only .csv or .csv.gz)

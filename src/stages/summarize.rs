@@ -46,7 +46,7 @@ fn d_thresholds() -> Vec<f64> {
 /// paper's, and time growth exponents; `seqlab run` prints `summary.txt`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SummarizeParams {
+pub(crate) struct SummarizeParams {
     /// the coordinate naming the task
     #[serde(default = "d_task_axis")]
     pub task_axis: String,

@@ -60,7 +60,7 @@ fn d_two() -> usize {
 /// Needs no inputs; runs alone (nothing beside it in the process).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TimingParams {
+pub(crate) struct TimingParams {
     /// model family
     pub model: Family,
     /// depth L
@@ -154,7 +154,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 /// Peak resident memory since the last reset, in MiB (Linux only). Resetting
 /// makes each length's figure its own peak, though it is the whole process's.
 mod peak_memory {
-    pub fn reset() {
+    pub(crate) fn reset() {
         let _ = std::fs::write("/proc/self/clear_refs", "5");
     }
 
@@ -166,13 +166,13 @@ mod peak_memory {
     }
 
     /// Peak resident memory since the last reset.
-    pub fn peak_mib() -> Option<f64> {
+    pub(crate) fn peak_mib() -> Option<f64> {
         read("VmHWM:")
     }
 
     /// Resident memory now (the allocator keeps freed memory, so this is
     /// the baseline a measurement's growth is counted from).
-    pub fn current_mib() -> Option<f64> {
+    pub(crate) fn current_mib() -> Option<f64> {
         read("VmRSS:")
     }
 }

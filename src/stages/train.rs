@@ -256,7 +256,7 @@ impl Params for TrainParams {
 
 /// What a Transformer's constructor would otherwise refuse by panicking:
 /// heads that do not divide the width, and RoPE on an odd head size.
-pub fn transformer_fits(
+pub(crate) fn transformer_fits(
     width: usize,
     heads: usize,
     pos: PosEncoding,

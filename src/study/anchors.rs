@@ -28,7 +28,7 @@ const DELETANG: &str = "Delétang et al. 2023";
 const GRAZZI: &str = "Grazzi et al. 2025 Tab. 3";
 
 /// The anchors for a family on parity, by its architecture label's first words.
-pub fn parity_anchors(arch: &str) -> Vec<Anchor> {
+pub(crate) fn parity_anchors(arch: &str) -> Vec<Anchor> {
     let a = |source, value, scaled| Anchor {
         source,
         value,

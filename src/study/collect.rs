@@ -80,7 +80,7 @@ fn accuracy_curve(v: &Value) -> Vec<f64> {
 }
 
 /// A readable name for a real data set (`None` for automata).
-pub fn real_data_label(info: &TaskInfo) -> Option<String> {
+pub(crate) fn real_data_label(info: &TaskInfo) -> Option<String> {
     Some(match info {
         TaskInfo::Prices(t) => format!("{} daily returns", t.ticker),
         TaskInfo::Heartbeats(t) => format!("ECG heartbeats ({})", t.dataset),

@@ -16,7 +16,7 @@ use super::collect::Cell;
 use super::tables::{aggregate, Axes};
 
 /// Merrill et al.'s accuracy threshold.
-pub const THRESHOLD: f64 = 0.9;
+pub(crate) const THRESHOLD: f64 = 0.9;
 
 /// The largest `t` with `acc[0..t]` all `≥ threshold` (0 when the first position is below
 /// it or unscored; `acc.len()` when every position reaches it).

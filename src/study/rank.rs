@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use super::tables::MinDepth;
 
 /// Fewest tasks a rank correlation is shown over: two always give ±1.
-pub const MIN_TASKS_FOR_RHO: usize = 3;
+pub(crate) const MIN_TASKS_FOR_RHO: usize = 3;
 
 /// Ranks `1..=n` of `v` in ascending order, ties sharing the mean of the ranks they span
 /// (the convention that makes Spearman's ρ the Pearson correlation of the ranks).
-pub fn average_ranks(v: &[f64]) -> Vec<f64> {
+pub(crate) fn average_ranks(v: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..v.len()).collect();
     order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
     let mut ranks = vec![0.0; v.len()];

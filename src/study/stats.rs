@@ -19,7 +19,7 @@ pub struct Spread {
 /// two-sided 95% interval): the printed table (3 decimals) up to 30, beyond it the
 /// Cornish–Fisher expansion around the normal quantile (within 2e-6 from 30 on; the
 /// normal 1.96 alone would make the interval ~4% too narrow at 31).
-pub fn t_975(df: usize) -> f64 {
+pub(crate) fn t_975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
         12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
         2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,

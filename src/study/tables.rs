@@ -71,7 +71,7 @@ const MODEL_PARAMS: &[&str] = &[
 /// The architecture of a cell: every coordinate except task, depth and seed
 /// (`model` by its value alone), leaving out model params the family does not
 /// use: `transformer`, `linear_rnn neg-eig` (a true flag by its name, a false one left out).
-pub fn arch_label(coords: &Coords, axes: &Axes, model_config: Option<&Value>) -> String {
+pub(crate) fn arch_label(coords: &Coords, axes: &Axes, model_config: Option<&Value>) -> String {
     let mut parts = Vec::new();
     for (k, v) in &coords.0 {
         if *k == axes.task || *k == axes.depth || *k == axes.seed {
@@ -244,7 +244,7 @@ fn spread_text(s: &Spread) -> String {
 
 /// The metrics the results table shows, in order: accuracy, then the
 /// length-generalization and p1-shift accuracies found in the groups.
-pub fn shown_metrics(groups: &[Group]) -> Vec<String> {
+pub(crate) fn shown_metrics(groups: &[Group]) -> Vec<String> {
     let mut extra: Vec<String> = groups
         .iter()
         .flat_map(|g| g.metrics.keys())
@@ -268,7 +268,7 @@ pub fn shown_metrics(groups: &[Group]) -> Vec<String> {
 }
 
 /// One CSV field, quoted when it holds a comma, a quote or a newline.
-pub fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -277,7 +277,7 @@ pub fn csv_field(s: &str) -> String {
 }
 
 /// A plain-text table: header, then rows, columns padded.
-pub fn text_table(header: &[String], rows: &[Vec<String>]) -> String {
+pub(crate) fn text_table(header: &[String], rows: &[Vec<String>]) -> String {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {

@@ -99,14 +99,14 @@ impl Batch {
         })
     }
 
-    pub fn input_tensor(&self, device: &Device) -> Tensor<2, Int> {
+    pub(crate) fn input_tensor(&self, device: &Device) -> Tensor<2, Int> {
         let v: Vec<i64> = self.inputs.iter().map(|&x| x as i64).collect();
         Tensor::from_data(TensorData::new(v, [self.b, self.t]), device)
     }
 
     /// The classes `[b, t]`. Panics for other targets: callers dispatch on
     /// the target first (see [`super::loss::target_loss`]).
-    pub fn label_tensor(&self, device: &Device) -> Tensor<2, Int> {
+    pub(crate) fn label_tensor(&self, device: &Device) -> Tensor<2, Int> {
         let Target::Classes(labels) = &self.target else {
             panic!("label_tensor on a {} target", self.target.kind());
         };
@@ -114,13 +114,13 @@ impl Batch {
         Tensor::from_data(TensorData::new(v, [self.b, self.t]), device)
     }
 
-    pub fn mask_tensor(&self, device: &Device) -> Tensor<2> {
+    pub(crate) fn mask_tensor(&self, device: &Device) -> Tensor<2> {
         let v: Vec<f32> = self.mask.iter().map(|&x| x as f32).collect();
         Tensor::from_data(TensorData::new(v, [self.b, self.t]), device)
     }
 
     /// Number of supervised positions.
-    pub fn n_masked(&self) -> usize {
+    pub(crate) fn n_masked(&self) -> usize {
         self.mask.iter().filter(|&&m| m != 0).count()
     }
 
@@ -253,7 +253,7 @@ impl SeqDataset {
     }
 
     /// Rows `start..start+len` (clamped), for evaluation in order.
-    pub fn slice(&self, start: usize, len: usize) -> Batch {
+    pub(crate) fn slice(&self, start: usize, len: usize) -> Batch {
         let end = (start + len).min(self.n);
         let idx: Vec<usize> = (start..end).collect();
         self.gather(&idx)

@@ -41,7 +41,7 @@ impl ModuleVisitor for Scale<'_> {
 }
 
 /// Global L2 norm of the gradients of `module`'s parameters.
-pub fn grad_norm<M: Module>(module: &M, grads: &GradientsParams) -> f64 {
+pub(crate) fn grad_norm<M: Module>(module: &M, grads: &GradientsParams) -> f64 {
     let mut v = SumSquares { grads, total: None };
     module.visit(&mut v);
     match v.total {
@@ -52,7 +52,11 @@ pub fn grad_norm<M: Module>(module: &M, grads: &GradientsParams) -> f64 {
 
 /// Scales all gradients so their global norm is at most `max_norm`; returns the norm
 /// before clipping (which may be non-finite: the caller decides what to do).
-pub fn clip_global_norm<M: Module>(module: &M, grads: &mut GradientsParams, max_norm: f64) -> f64 {
+pub(crate) fn clip_global_norm<M: Module>(
+    module: &M,
+    grads: &mut GradientsParams,
+    max_norm: f64,
+) -> f64 {
     let norm = grad_norm(module, grads);
     if norm.is_finite() && norm > max_norm {
         let mut s = Scale {

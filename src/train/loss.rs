@@ -6,7 +6,7 @@ use burn::tensor::{Int, Tensor};
 /// Mean cross-entropy over positions with `mask = 1`.
 /// `logits` `[B, T, C]`, `labels` `[B, T]`, `mask` `[B, T]` of 0/1 floats.
 /// Returns a scalar `[1]` (0 when nothing is masked in).
-pub fn masked_cross_entropy(
+pub(crate) fn masked_cross_entropy(
     logits: Tensor<3>,
     labels: Tensor<2, Int>,
     mask: Tensor<2>,
@@ -19,7 +19,7 @@ pub fn masked_cross_entropy(
 }
 
 /// Sum of per-position cross-entropy over masked positions (for evaluation means).
-pub fn masked_cross_entropy_sum(
+pub(crate) fn masked_cross_entropy_sum(
     logits: Tensor<3>,
     labels: Tensor<2, Int>,
     mask: Tensor<2>,
@@ -31,7 +31,11 @@ pub fn masked_cross_entropy_sum(
 }
 
 /// Number of correct argmax predictions at masked positions (as a float scalar `[1]`).
-pub fn masked_correct(logits: Tensor<3>, labels: Tensor<2, Int>, mask: Tensor<2>) -> Tensor<1> {
+pub(crate) fn masked_correct(
+    logits: Tensor<3>,
+    labels: Tensor<2, Int>,
+    mask: Tensor<2>,
+) -> Tensor<1> {
     let [b, t, _] = logits.dims();
     let pred: Tensor<2, Int> = logits.argmax(2).reshape([b, t]);
     (pred.equal(labels).float() * mask).sum()
@@ -41,7 +45,11 @@ pub fn masked_correct(logits: Tensor<3>, labels: Tensor<2, Int>, mask: Tensor<2>
 /// labels: `logits` `[B, T, K]`, `targets` `[B, K]` of 0/1 floats (one label
 /// vector per sequence, the same at each of its masked positions), `mask`
 /// `[B, T]`. Uses the stable form `max(x, 0) - x y + log(1 + e^{-|x|})`.
-pub fn masked_bce_with_logits(logits: Tensor<3>, targets: Tensor<2>, mask: Tensor<2>) -> Tensor<1> {
+pub(crate) fn masked_bce_with_logits(
+    logits: Tensor<3>,
+    targets: Tensor<2>,
+    mask: Tensor<2>,
+) -> Tensor<1> {
     let [_, t, k] = logits.dims();
     let y: Tensor<3> = targets.unsqueeze_dim::<3>(1).repeat_dim(1, t);
     let per = logits.clone().clamp_min(0.0) - logits.clone() * y + logits.abs().neg().exp().log1p();
@@ -52,7 +60,7 @@ pub fn masked_bce_with_logits(logits: Tensor<3>, targets: Tensor<2>, mask: Tenso
 
 /// Number of (masked position, label) pairs where `logit > 0` agrees with the
 /// 0/1 target (a training monitor; F-max is the real score).
-pub fn masked_multilabel_correct(
+pub(crate) fn masked_multilabel_correct(
     logits: Tensor<3>,
     targets: Tensor<2>,
     mask: Tensor<2>,
@@ -67,7 +75,7 @@ pub fn masked_multilabel_correct(
 
 /// Mean squared error over masked positions and all `K` values: `pred` and
 /// `targets` `[B, T, K]`, `mask` `[B, T]`.
-pub fn masked_mse(pred: Tensor<3>, targets: Tensor<3>, mask: Tensor<2>) -> Tensor<1> {
+pub(crate) fn masked_mse(pred: Tensor<3>, targets: Tensor<3>, mask: Tensor<2>) -> Tensor<1> {
     let [_, _, k] = pred.dims();
     let d = pred - targets;
     let m: Tensor<3> = mask.clone().unsqueeze_dim::<3>(2).repeat_dim(2, k);

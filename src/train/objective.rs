@@ -20,7 +20,7 @@ use super::loss::{
 
 /// A batch's loss, and its score's numerator and denominator (`None` when
 /// the target has no accuracy).
-pub struct Objective {
+pub(crate) struct Objective {
     pub loss: Tensor<1>,
     pub correct: Option<(Tensor<1>, usize)>,
 }
@@ -49,7 +49,11 @@ fn float_target(batch: &Batch, device: &Device) -> Option<(Tensor<2>, usize)> {
 
 /// The loss and score of `logits` `[b, t, C]` on `batch`. Errors when `C`
 /// does not match the target's `K`.
-pub fn objective(logits: Tensor<3>, batch: &Batch, device: &Device) -> Result<Objective, String> {
+pub(crate) fn objective(
+    logits: Tensor<3>,
+    batch: &Batch,
+    device: &Device,
+) -> Result<Objective, String> {
     let m = batch.mask_tensor(device);
     let [b, t, c] = logits.dims();
     if let Some((y, k)) = float_target(batch, device) {

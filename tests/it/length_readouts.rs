@@ -3,8 +3,6 @@
 //! own per-position curve, and the summary's rows beside the anchors
 //! recomputed by hand from a fixture of gathered metrics.
 
-
-
 use crate::common::Work;
 use seqlab::kind::Coords;
 use seqlab::study::anchors::scaled_accuracy;

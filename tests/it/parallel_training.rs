@@ -83,10 +83,24 @@ fn a_renamed_binary_still_trains_side_by_side() {
     w.write("p.yaml", &pipeline(&[5, 7], ""));
     let out = std::process::Command::new(&bin)
         .current_dir(w.path())
-        .args(["--cache", "cache", "-q", "run", "p.yaml", "-j", "2", "--threads", "1"])
+        .args([
+            "--cache",
+            "cache",
+            "-q",
+            "run",
+            "p.yaml",
+            "-j",
+            "2",
+            "--threads",
+            "1",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (a, b) = (interval(&w, "train[seed=5]"), interval(&w, "train[seed=7]"));
     assert!(overlap(a, b), "trainings did not overlap: {a:?} {b:?}");
 }

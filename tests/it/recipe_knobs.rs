@@ -2,8 +2,6 @@
 //! feed-forward width, AdamW betas and weight decay, the learning-rate floor, and random
 //! training lengths.
 
-
-
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};

@@ -4,8 +4,6 @@
 //! same rows, and the longest prefixes match `evaluate`'s per-position files
 //! read back by hand.
 
-
-
 use crate::common::Work;
 use serde_json::Value;
 

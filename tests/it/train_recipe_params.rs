@@ -2,8 +2,6 @@
 //! model or the optimizer, is null in the key of a family it does not apply
 //! to, and a bad value is refused before anything runs, naming the param.
 
-
-
 use crate::common::Work;
 use seqlab::kind::{read_params, ParamSchema};
 use seqlab::models::{Family, ModelConfig, PosEncoding};

@@ -16,7 +16,7 @@ use super::error::{DataError, ParseError, ParseResult};
 const BUF_CAPACITY: usize = 1 << 16;
 
 /// The name used in error messages for `path`.
-pub fn display_name(path: &Path) -> String {
+pub(crate) fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
 
@@ -24,7 +24,9 @@ pub fn display_name(path: &Path) -> String {
 /// magic bytes (`1f 8b`), not by the name, so `*.gz` files, plain files and
 /// gzip files under other names all work through the same call. Multi-member
 /// streams (as written by `bgzip` or `cat a.gz b.gz`) are read to the end.
-pub fn gunzip_if_gzip<'a, R: Read + 'a>(reader: R) -> std::io::Result<Box<dyn BufRead + 'a>> {
+pub(crate) fn gunzip_if_gzip<'a, R: Read + 'a>(
+    reader: R,
+) -> std::io::Result<Box<dyn BufRead + 'a>> {
     let mut buf = BufReader::with_capacity(BUF_CAPACITY, reader);
     let head = buf.fill_buf()?;
     if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
@@ -38,7 +40,7 @@ pub fn gunzip_if_gzip<'a, R: Read + 'a>(reader: R) -> std::io::Result<Box<dyn Bu
 }
 
 /// Open `path` for buffered reading, gunzipping it if it is gzip data.
-pub fn open_gunzipped(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
+pub(crate) fn open_gunzipped(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
     gunzip_if_gzip(File::open(path)?)
 }
 
@@ -51,13 +53,13 @@ pub fn maybe_gunzip<'a, R: Read + 'a>(
 }
 
 /// Open `path` for reading, gunzipping it if it is gzip data (`*.gz`).
-pub fn open_data(path: &Path) -> Result<Box<dyn BufRead>, DataError> {
+pub(crate) fn open_data(path: &Path) -> Result<Box<dyn BufRead>, DataError> {
     open_gunzipped(path).map_err(|e| DataError::io(display_name(path), e))
 }
 
 /// Reads lines with their 1-based numbers, strips the line terminator
 /// (`\n` or `\r\n`) and turns I/O and UTF-8 failures into [`ParseError`]s.
-pub struct LineReader<R> {
+pub(crate) struct LineReader<R> {
     name: PathBuf,
     inner: R,
     line_no: usize,
@@ -90,13 +92,13 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// The number of the line last returned (0 before the first).
-    pub fn line_no(&self) -> usize {
+    pub(crate) fn line_no(&self) -> usize {
         self.line_no
     }
 
     /// Advances to the next line; `Ok(false)` at end of input. The line is
     /// then available from [`LineReader::line`].
-    pub fn advance(&mut self) -> ParseResult<bool> {
+    pub(crate) fn advance(&mut self) -> ParseResult<bool> {
         self.buf.clear();
         match self.inner.read_line(&mut self.buf) {
             Ok(0) => return Ok(false),
@@ -123,7 +125,7 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// An error at the current line with a field.
-    pub fn field_error(
+    pub(crate) fn field_error(
         &self,
         field: &str,
         message: impl Into<String>,
@@ -140,7 +142,7 @@ impl<R: BufRead> LineReader<R> {
 
 /// The file stem with any `.gz` and then the data extension removed:
 /// `dir/AAPL.csv.gz` → `AAPL`.
-pub fn data_stem(path: &Path) -> String {
+pub(crate) fn data_stem(path: &Path) -> String {
     let name = path
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())

@@ -66,7 +66,7 @@ npy_elem!(f32, "<f4");
 
 /// The v1.0 header: magic, version, u16 length, then the dict padded with
 /// spaces and a final '\n' so the data starts at a multiple of 64 bytes.
-pub fn header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
+pub(crate) fn header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
     let shape_str = match shape {
         [] => "()".to_string(),
         [n] => format!("({n},)"),
@@ -144,7 +144,7 @@ pub fn write_npy<T: NpyElem>(path: &Path, shape: &[usize], data: &[T]) -> Result
 
 /// A parsed header: dtype string, shape, and where the data starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NpyHeader {
+pub(crate) struct NpyHeader {
     pub descr: String,
     pub shape: Vec<usize>,
     pub data_offset: usize,
@@ -160,7 +160,7 @@ fn dict_value<'a>(dict: &'a str, key: &str) -> Result<&'a str, NpyError> {
 }
 
 /// Parse the magic, version and header dict of an `.npy` byte buffer.
-pub fn parse_header(bytes: &[u8]) -> Result<NpyHeader, NpyError> {
+pub(crate) fn parse_header(bytes: &[u8]) -> Result<NpyHeader, NpyError> {
     let fmt = |m: &str| NpyError::Format(m.to_string());
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err(fmt("bad magic"));

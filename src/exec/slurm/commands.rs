@@ -18,7 +18,7 @@ pub struct JobState {
 
 impl JobState {
     /// Still queued or running: its result may yet come.
-    pub fn active(&self) -> bool {
+    pub(crate) fn active(&self) -> bool {
         matches!(
             self.state.as_str(),
             "PENDING"
@@ -36,7 +36,7 @@ impl JobState {
         )
     }
 
-    pub fn pending(&self) -> bool {
+    pub(crate) fn pending(&self) -> bool {
         self.state == "PENDING"
     }
 }
@@ -58,7 +58,7 @@ pub enum Ending {
 }
 
 impl Ending {
-    pub fn from_state(state: Option<&str>) -> Ending {
+    pub(crate) fn from_state(state: Option<&str>) -> Ending {
         match state {
             Some("TIMEOUT") => Ending::Timeout,
             Some("OUT_OF_MEMORY") => Ending::OutOfMemory,
@@ -72,11 +72,11 @@ impl Ending {
     }
 
     /// Whether the scheduler, not the stage, ended it: worth another try.
-    pub fn retryable(self) -> bool {
+    pub(crate) fn retryable(self) -> bool {
         !matches!(self, Ending::Failed | Ending::NoRecord)
     }
 
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Ending::Timeout => "reached its time limit (TIMEOUT)",
             Ending::OutOfMemory => "ran out of memory (OUT_OF_MEMORY)",
@@ -132,7 +132,7 @@ pub fn sbatch(calls: &mut Calls, args: &[String], script: &str) -> anyhow::Resul
 
 /// One `squeue` for the jobs named `names` (array tasks one per line, ended
 /// jobs included while Slurm remembers them): job id → state.
-pub fn squeue_names(
+pub(crate) fn squeue_names(
     calls: &mut Calls,
     names: &[String],
 ) -> anyhow::Result<HashMap<String, JobState>> {
@@ -158,7 +158,7 @@ pub fn squeue_names(
 
 /// A job of this user still in the queue, with its name and comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedJob {
+pub(crate) struct QueuedJob {
     pub id: String,
     pub name: String,
     pub comment: String,
@@ -166,7 +166,7 @@ pub struct QueuedJob {
 }
 
 /// One `squeue` for every queued or running job of this user.
-pub fn squeue_mine(calls: &mut Calls) -> anyhow::Result<Vec<QueuedJob>> {
+pub(crate) fn squeue_mine(calls: &mut Calls) -> anyhow::Result<Vec<QueuedJob>> {
     calls.squeue += 1;
     let out = run(
         Command::new("squeue")
@@ -213,12 +213,12 @@ pub fn scancel(calls: &mut Calls, name: Option<&str>, ids: &[String]) -> anyhow:
 }
 
 /// `text` quoted for `sh`.
-pub fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// The last `n` lines of a job's log, if it has one.
-pub fn log_tail(path: &Path, n: usize) -> Option<String> {
+pub(crate) fn log_tail(path: &Path, n: usize) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines[lines.len().saturating_sub(n)..].join("\n");

@@ -135,7 +135,7 @@ extern "C" fn on_signal(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
-pub struct SlurmExecutor<'a> {
+pub(crate) struct SlurmExecutor<'a> {
     cache: &'a Cache,
     plan: &'a Plan,
     opts: &'a RunOptions,

@@ -92,7 +92,7 @@ impl AutomatonParams {
     }
 
     /// The generator settings, with `p_reveal` (1 for test data).
-    pub fn gen_config(&self, p_reveal: f64) -> GenConfig {
+    pub(crate) fn gen_config(&self, p_reveal: f64) -> GenConfig {
         GenConfig {
             length: self.length,
             random_length: self.random_length,

@@ -47,7 +47,7 @@ impl TaskInfo {
     /// The file name in a data stage's outputs.
     pub const FILE: &'static str = "task.json";
     /// The format this seqlab writes and reads.
-    pub const FORMAT: u64 = 1;
+    pub(crate) const FORMAT: u64 = 1;
 
     /// The `task` field: the automaton's name, or the data kind's.
     pub fn name(&self) -> &str {
@@ -193,7 +193,7 @@ impl TaskInfo {
     }
 
     /// [`TaskInfo::read`] without the file.
-    pub fn from_json(value: Value) -> Result<TaskInfo, String> {
+    pub(crate) fn from_json(value: Value) -> Result<TaskInfo, String> {
         let Value::Object(mut map) = value else {
             return Err("expected a JSON object".into());
         };

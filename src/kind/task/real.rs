@@ -141,7 +141,7 @@ pub enum Reduce {
 }
 
 impl Reduce {
-    pub fn chunk_reduce(self) -> crate::datasets::protein::crop::ChunkReduce {
+    pub(crate) fn chunk_reduce(self) -> crate::datasets::protein::crop::ChunkReduce {
         use crate::datasets::protein::crop::ChunkReduce;
         match self {
             Reduce::Max => ChunkReduce::Max,

@@ -63,7 +63,7 @@ fn finite(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 /// Whether the x values of the plot are drawn in log2.
-pub fn uses_log2(p: &LinePlot) -> bool {
+pub(crate) fn uses_log2(p: &LinePlot) -> bool {
     !p.log10_xy
         && p.log2_x.unwrap_or_else(|| {
             let xs: Vec<f64> = p

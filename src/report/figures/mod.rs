@@ -152,7 +152,7 @@ fn hex(c: RGBColor) -> String {
 /// True when every x is a positive power-of-two multiple of the smallest x
 /// (16, 32, 64, ... or 20, 40, 80, ...), with at least three distinct values:
 /// such axes are drawn in log2.
-pub fn is_pow2_series(xs: &[f64]) -> bool {
+pub(crate) fn is_pow2_series(xs: &[f64]) -> bool {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     if v.len() != xs.len() || v.iter().any(|&x| x <= 0.0) {
         return false;
@@ -170,7 +170,7 @@ pub fn is_pow2_series(xs: &[f64]) -> bool {
 }
 
 /// "Nice" tick values covering [lo, hi] (about `n` of them).
-pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+pub(crate) fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
         return vec![lo];
     }
@@ -196,7 +196,7 @@ pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 }
 
 /// Tick label for a number on a linear axis.
-pub fn tick_label(v: f64) -> String {
+pub(crate) fn tick_label(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e7 {
         format!("{v:.0}")
     } else {

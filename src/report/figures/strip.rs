@@ -8,8 +8,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::{begin_data, de, end_data, finish, rgb, text_style, text_width};
 use crate::report::util::{ellipsize, lerp, Rgb};
 
-pub const MAX_ROWS: usize = 64;
-pub const MAX_COLS: usize = 256;
+pub(crate) const MAX_ROWS: usize = 64;
+pub(crate) const MAX_COLS: usize = 256;
 
 #[derive(Debug, Clone, Default)]
 pub struct Strip {
@@ -32,7 +32,7 @@ const POS: Rgb = (165, 15, 21);
 const NEG: Rgb = (33, 102, 172);
 
 /// Colour of a value scaled to [-1, 1].
-pub fn attribution_colour(t: f64) -> Rgb {
+pub(crate) fn attribution_colour(t: f64) -> Rgb {
     if !t.is_finite() {
         return (230, 230, 230);
     }

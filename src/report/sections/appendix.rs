@@ -21,7 +21,7 @@ pub fn notes(input: &ReportInput, study: bool) -> Section {
 }
 
 /// The first 16 characters of a cache key (the rest is in report.json).
-pub fn short_key(k: &str) -> String {
+pub(crate) fn short_key(k: &str) -> String {
     k.chars().take(16).collect()
 }
 

@@ -6,7 +6,7 @@ use crate::report::util::group_by;
 
 /// An architecture label without its `length=N` coordinate, and N: a study
 /// with a length axis labels its models `transformer length=8`.
-pub fn split_length(arch: &str) -> (String, Option<u32>) {
+pub(crate) fn split_length(arch: &str) -> (String, Option<u32>) {
     let mut t = None;
     let rest: Vec<&str> = arch
         .split(' ')
@@ -30,7 +30,7 @@ pub fn family(label: &str) -> &str {
 
 /// Reading order of the families: Transformers first, then the recurrent
 /// ones, the MLP last.
-pub fn family_rank(label: &str) -> usize {
+pub(crate) fn family_rank(label: &str) -> usize {
     const ORDER: [&str; 5] = ["transformer", "lstm", "gru", "linear_rnn", "mlp"];
     let f = family(label);
     ORDER.iter().position(|x| *x == f).unwrap_or(ORDER.len())
@@ -51,7 +51,7 @@ pub fn sig(v: f64, sig: usize) -> String {
 
 /// The training length most of the study's models were trained at (the
 /// study's main T); `None` when no cell says.
-pub fn main_length(input: &ReportInput) -> Option<u32> {
+pub(crate) fn main_length(input: &ReportInput) -> Option<u32> {
     let lengths: Vec<u32> = input
         .depth_table
         .iter()
@@ -66,7 +66,7 @@ pub fn main_length(input: &ReportInput) -> Option<u32> {
 }
 
 /// "1–4" for a contiguous run, "1, 2, 4" otherwise, "—" for none.
-pub fn depth_range(depths: &[u32]) -> String {
+pub(crate) fn depth_range(depths: &[u32]) -> String {
     let mut d = depths.to_vec();
     d.sort_unstable();
     d.dedup();
@@ -83,7 +83,7 @@ pub fn depth_range(depths: &[u32]) -> String {
 }
 
 /// "a", "a and b", "a, b and c".
-pub fn and_list(items: &[String]) -> String {
+pub(crate) fn and_list(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [a] => a.clone(),
@@ -92,12 +92,12 @@ pub fn and_list(items: &[String]) -> String {
 }
 
 /// A percentage with one decimal and a sign: 0.9731 → "97.3%".
-pub fn pc(v: f64) -> String {
+pub(crate) fn pc(v: f64) -> String {
     crate::report::util::pct_sign(v)
 }
 
 /// "best of 3 seeds", "1 seed".
-pub fn seeds_text(n: u32) -> String {
+pub(crate) fn seeds_text(n: u32) -> String {
     if n == 1 {
         "1 seed".into()
     } else {

@@ -11,7 +11,7 @@ use crate::report::figures::{line_plot, LinePlot, Series};
 use crate::report::model::{ReportInput, ResultRow};
 use crate::report::util::{group_by, palette};
 
-pub fn is_mlp(name: &str) -> bool {
+pub(crate) fn is_mlp(name: &str) -> bool {
     name.trim().to_lowercase().starts_with("mlp")
 }
 

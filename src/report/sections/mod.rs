@@ -21,7 +21,7 @@ use super::model::{Curve, ReportInput};
 use super::util::{self, group_by, palette};
 
 /// The text shown where a section or part has nothing to show.
-pub const NO_DATA: &str = "No data in this run.";
+pub(crate) const NO_DATA: &str = "No data in this run.";
 
 /// Section titles, in page order (also the Markdown headings), of a study
 /// report; a report with only real data has the summary, one section per
@@ -40,7 +40,7 @@ pub const TITLES: [&str; 9] = [
 
 /// Whether the input holds automata results (the study's questions 1–5);
 /// a real-data pipeline's report has none.
-pub fn has_automata(input: &ReportInput) -> bool {
+pub(crate) fn has_automata(input: &ReportInput) -> bool {
     let real = |task: &str| input.real_data.iter().any(|s| s.dataset == task);
     !input.depth_table.is_empty()
         || input.results.iter().any(|r| !real(&r.task))

@@ -11,7 +11,7 @@ use crate::report::figures::{bar_chart, BarChart};
 use crate::report::model::{RealDataSection, RealHeadline, ReportInput};
 
 /// The pipelines that run the real-data experiments.
-pub const REAL_DATA_PIPELINES: [&str; 4] = [
+pub(crate) const REAL_DATA_PIPELINES: [&str; 4] = [
     "pipelines/ecg.yaml",
     "pipelines/ecg-raw.yaml",
     "pipelines/proteins.yaml",
@@ -40,7 +40,7 @@ fn rel(a: f64, b: f64) -> String {
 
 /// "On AAPL daily returns the best model (lstm) has RMSE 0.0183 against 0.0181
 /// for the zero return: no model beats the best baseline."
-pub fn headline_finding(dataset: &str, h: &RealHeadline) -> Option<String> {
+pub(crate) fn headline_finding(dataset: &str, h: &RealHeadline) -> Option<String> {
     let better = |a: f64, b: f64| if h.higher_is_better { a > b } else { a < b };
     let best =
         h.models
@@ -261,7 +261,7 @@ pub fn section(input: &ReportInput, ids: &mut FigureIds) -> Section {
 
 /// A report with only real data: one section per data set, each opening
 /// with its finding.
-pub fn sections_alone(input: &ReportInput, ids: &mut FigureIds) -> Vec<Section> {
+pub(crate) fn sections_alone(input: &ReportInput, ids: &mut FigureIds) -> Vec<Section> {
     if input.real_data.is_empty() {
         let mut s = section(input, ids);
         s.title = "1. Results".into();

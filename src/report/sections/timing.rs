@@ -24,7 +24,7 @@ fn exponent(t: &TimingSeries) -> (Option<f64>, bool) {
 }
 
 /// `c[0] + c[1]·T + c[2]·T²`.
-pub fn poly(c: &[f64; 3], t: f64) -> f64 {
+pub(crate) fn poly(c: &[f64; 3], t: f64) -> f64 {
     c[0] + c[1] * t + c[2] * t * t
 }
 

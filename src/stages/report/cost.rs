@@ -16,7 +16,7 @@ use crate::stages::timing::TimingParams;
 
 /// The cost model of a timing instance's params; `None` if they do not
 /// read as timing params.
-pub fn cost_model(params: &JsonMap) -> Option<CostModel> {
+pub(crate) fn cost_model(params: &JsonMap) -> Option<CostModel> {
     let p: TimingParams = crate::kind::read_params(params).ok()?;
     let (l, d, v, c, b) = (
         p.layers as f64,

@@ -74,7 +74,7 @@ impl Params for ReportParams {}
 
 impl ReportParams {
     /// Where the report is published, relative to the working directory.
-    pub fn publish_dir(&self, pipeline: &str) -> PathBuf {
+    pub(crate) fn publish_dir(&self, pipeline: &str) -> PathBuf {
         PathBuf::from(self.dir.replace("{pipeline}", pipeline))
     }
 }

@@ -12,7 +12,7 @@
 
 /// Number of stacks of depth ≤ m over k bracket types: Σ_{d=0}^{m} k^d.
 /// Returns `None` on u64 overflow.
-pub fn n_stacks(k: usize, m: usize) -> Option<u64> {
+pub(crate) fn n_stacks(k: usize, m: usize) -> Option<u64> {
     let mut total = 0u64;
     let mut pow = 1u64;
     for _ in 0..=m {
@@ -31,7 +31,7 @@ pub struct Stack {
 }
 
 /// Split a stack id into (depth, code).
-pub fn decode(k: usize, id: u64) -> Stack {
+pub(crate) fn decode(k: usize, id: u64) -> Stack {
     let k = k as u64;
     let (mut depth, mut offset, mut width) = (0usize, 0u64, 1u64);
     while id >= offset + width {
@@ -46,7 +46,7 @@ pub fn decode(k: usize, id: u64) -> Stack {
 }
 
 /// Inverse of [`decode`].
-pub fn encode(k: usize, s: Stack) -> u64 {
+pub(crate) fn encode(k: usize, s: Stack) -> u64 {
     n_stacks(k, s.depth).expect("depth checked at construction") - (k as u64).pow(s.depth as u32)
         + s.code
 }

@@ -7,10 +7,10 @@
 //! even for S_8 and beyond.
 
 /// Largest n for which n! fits in a `u32` state id (12! = 479 001 600).
-pub const MAX_PERM_N: usize = 12;
+pub(crate) const MAX_PERM_N: usize = 12;
 
 /// n! as u64 (n ≤ 20).
-pub fn factorial(n: usize) -> u64 {
+pub(crate) fn factorial(n: usize) -> u64 {
     (1..=n as u64).product()
 }
 
@@ -27,7 +27,7 @@ pub fn rank(p: &[u8]) -> u64 {
 }
 
 /// Inverse of [`rank`]: the permutation of `0..n` at lexicographic position `r`.
-pub fn unrank(n: usize, mut r: u64) -> Vec<u8> {
+pub(crate) fn unrank(n: usize, mut r: u64) -> Vec<u8> {
     let mut pool: Vec<u8> = (0..n as u8).collect();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -47,7 +47,7 @@ pub fn apply(s: &[u8], idx: &[u8]) -> Vec<u8> {
 }
 
 /// True iff `p` is an even permutation (even number of inversions).
-pub fn is_even(p: &[u8]) -> bool {
+pub(crate) fn is_even(p: &[u8]) -> bool {
     let mut inv = 0usize;
     for i in 0..p.len() {
         for j in i + 1..p.len() {
@@ -64,13 +64,13 @@ pub fn is_even(p: &[u8]) -> bool {
 /// Why `rank / 2` works (n ≥ 2): in lex order, positions 2j and 2j+1 share
 /// their first n−2 entries and differ by swapping the last two, so exactly
 /// one of each pair is even and the even ones keep their relative order.
-pub fn even_rank(p: &[u8]) -> u64 {
+pub(crate) fn even_rank(p: &[u8]) -> u64 {
     debug_assert!(is_even(p));
     rank(p) / 2
 }
 
 /// Inverse of [`even_rank`]: the `r`-th even permutation in lex order.
-pub fn even_unrank(n: usize, r: u64) -> Vec<u8> {
+pub(crate) fn even_unrank(n: usize, r: u64) -> Vec<u8> {
     let p = unrank(n, 2 * r);
     if is_even(&p) {
         p
@@ -102,7 +102,7 @@ pub fn swap(n: usize) -> Vec<u8> {
 /// `n_actions > 3` (the authors' quirk): 0 = identity, 1 = shift, and slots
 /// 2, 3, … take the permutations in lex order skipping identity and shift —
 /// so the swap is *not* action 2 any more.
-pub fn symmetric_action(n: usize, n_actions: usize, a: usize) -> Vec<u8> {
+pub(crate) fn symmetric_action(n: usize, n_actions: usize, a: usize) -> Vec<u8> {
     match a {
         0 => identity(n),
         1 => shift(n),
@@ -121,7 +121,7 @@ pub fn symmetric_action(n: usize, n_actions: usize, a: usize) -> Vec<u8> {
 
 /// Index list of A_n action `a` (0 = identity; a = x−1 is the 3-cycle with
 /// `idx[0] = 1, idx[1] = x, idx[x] = 0` for x = 2 … n−1).
-pub fn alternating_action(n: usize, a: usize) -> Vec<u8> {
+pub(crate) fn alternating_action(n: usize, a: usize) -> Vec<u8> {
     let mut idx = identity(n);
     if a > 0 {
         let x = a + 1;

@@ -75,7 +75,7 @@ impl Task {
     }
 
     /// Start state: the identity / empty stack / cell 0, always id 0.
-    pub fn start_state(&self) -> u32 {
+    pub(crate) fn start_state(&self) -> u32 {
         0
     }
 
@@ -84,7 +84,7 @@ impl Task {
     /// Always true except for Dyck, where closing on an empty stack, closing
     /// the wrong type, or opening at max depth is illegal. The sampler only
     /// emits legal actions.
-    pub fn is_legal(&self, state: u32, action: u32) -> bool {
+    pub(crate) fn is_legal(&self, state: u32, action: u32) -> bool {
         if action as usize >= self.n_actions() {
             return false;
         }
@@ -195,7 +195,7 @@ impl Task {
     /// * Dyck: must open at depth 0, must close at max depth, otherwise open
     ///   with prob 0.5; an open's type is uniform, a close matches the top;
     /// * everything else: uniform over `0..n_actions`.
-    pub fn sample_action<R: Rng + ?Sized>(&self, state: u32, p1: f64, rng: &mut R) -> u32 {
+    pub(crate) fn sample_action<R: Rng + ?Sized>(&self, state: u32, p1: f64, rng: &mut R) -> u32 {
         match *self {
             Task::Parity | Task::Gridworld { .. } => rng.random_bool(p1) as u32,
             Task::ProductC2 { k } => {

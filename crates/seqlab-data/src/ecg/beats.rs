@@ -119,7 +119,7 @@ fn scaled(v: f64, (lo, hi): (f64, f64)) -> f32 {
 
 /// Steps 3–6 on a signal already at `fs` (normally 125 Hz) with known R
 /// peaks (increasing indices into `x`).
-pub fn cut_beats(x: &[f64], fs: f64, peaks: &[usize], cfg: &BeatConfig) -> ExtractedBeats {
+pub(crate) fn cut_beats(x: &[f64], fs: f64, peaks: &[usize], cfg: &BeatConfig) -> ExtractedBeats {
     let mut out = ExtractedBeats {
         beats: vec![],
         starts: vec![],

@@ -5,14 +5,14 @@
 
 /// A 2nd-order IIR section, coefficients normalised so a0 = 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Biquad {
+pub(crate) struct Biquad {
     pub b: [f64; 3],
     pub a: [f64; 3],
 }
 
 impl Biquad {
     /// Butterworth (Q = 1/√2) low-pass at `fc` Hz for sampling rate `fs`.
-    pub fn lowpass(fc: f64, fs: f64) -> Self {
+    pub(crate) fn lowpass(fc: f64, fs: f64) -> Self {
         let (cosw, alpha) = Self::omega(fc, fs);
         let b1 = 1.0 - cosw;
         Self::norm(
@@ -22,7 +22,7 @@ impl Biquad {
     }
 
     /// Butterworth (Q = 1/√2) high-pass at `fc` Hz for sampling rate `fs`.
-    pub fn highpass(fc: f64, fs: f64) -> Self {
+    pub(crate) fn highpass(fc: f64, fs: f64) -> Self {
         let (cosw, alpha) = Self::omega(fc, fs);
         let b1 = 1.0 + cosw;
         Self::norm(
@@ -71,7 +71,7 @@ impl Biquad {
 /// Zero-phase filtering through a cascade of sections: odd-reflection
 /// padding at both ends (up to `pad` samples), forward pass, backward pass,
 /// padding removed. Like `scipy.signal.filtfilt` with `padtype="odd"`.
-pub fn filtfilt(sections: &[Biquad], x: &[f64], pad: usize) -> Vec<f64> {
+pub(crate) fn filtfilt(sections: &[Biquad], x: &[f64], pad: usize) -> Vec<f64> {
     let n = x.len();
     if n == 0 {
         return Vec::new();
@@ -98,14 +98,14 @@ pub fn filtfilt(sections: &[Biquad], x: &[f64], pad: usize) -> Vec<f64> {
 
 /// Band-pass `lo`–`hi` Hz: 2nd-order Butterworth high-pass then low-pass,
 /// run forward and backward (4th-order magnitude, zero phase).
-pub fn bandpass(x: &[f64], fs: f64, lo: f64, hi: f64) -> Vec<f64> {
+pub(crate) fn bandpass(x: &[f64], fs: f64, lo: f64, hi: f64) -> Vec<f64> {
     let sections = [Biquad::highpass(lo, fs), Biquad::lowpass(hi, fs)];
     filtfilt(&sections, x, (fs as usize).max(3))
 }
 
 /// Centred moving average over `w` samples (w ≥ 1); near the ends the window
 /// is cut to the samples that exist.
-pub fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
+pub(crate) fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
     let w = w.max(1);
     let n = x.len();
     let mut csum = Vec::with_capacity(n + 1);
@@ -126,7 +126,7 @@ pub fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
 
 /// Pan–Tompkins' 5-point derivative, centred (no delay):
 /// y[n] = (−x[n−2] − 2x[n−1] + 2x[n+1] + x[n+2]) · fs / 8; ends clamped.
-pub fn derivative5(x: &[f64], fs: f64) -> Vec<f64> {
+pub(crate) fn derivative5(x: &[f64], fs: f64) -> Vec<f64> {
     let n = x.len() as isize;
     let at = |i: isize| x[i.clamp(0, n - 1) as usize];
     (0..n)

@@ -17,7 +17,7 @@ use crate::rng::SplitMix64;
 /// Samples per beat in the Kaggle files.
 pub const BEAT_LEN: usize = 187;
 /// Columns per row: the samples plus the label.
-pub const N_COLUMNS: usize = BEAT_LEN + 1;
+pub(crate) const N_COLUMNS: usize = BEAT_LEN + 1;
 /// The four files of the Kaggle data set.
 pub const KAGGLE_FILES: [&str; 4] = [
     "mitbih_train.csv",
@@ -97,7 +97,7 @@ impl Beats {
 }
 
 /// Load one Kaggle heartbeat CSV (plain or `.gz`).
-pub fn load_beats(path: &Path, labels: LabelSet) -> Result<Beats, DataError> {
+pub(crate) fn load_beats(path: &Path, labels: LabelSet) -> Result<Beats, DataError> {
     let name = display_name(path);
     parse_beats(&name, open_data(path)?, labels)
 }
@@ -217,7 +217,7 @@ fn clip(s: &str) -> String {
 }
 
 /// The error for absent Kaggle files, with the steps that fetch them.
-pub fn missing_kaggle(dir: &Path, missing: Vec<String>) -> MissingData {
+pub(crate) fn missing_kaggle(dir: &Path, missing: Vec<String>) -> MissingData {
     MissingData {
         dir: dir.to_path_buf(),
         expected: KAGGLE_FILES.iter().map(|s| s.to_string()).collect(),
@@ -262,7 +262,7 @@ pub fn load_mitbih(dir: &Path) -> Result<(Beats, Beats), DataError> {
 
 /// All PTB beats: `ptbdb_normal.csv` (label 0) then `ptbdb_abnormal.csv`
 /// (label 1). A row whose label disagrees with its file is an error.
-pub fn load_ptb(dir: &Path) -> Result<Beats, DataError> {
+pub(crate) fn load_ptb(dir: &Path) -> Result<Beats, DataError> {
     require(dir, &KAGGLE_FILES[2..])?;
     let mut all = Beats::default();
     for (file, want) in [(KAGGLE_FILES[2], 0u8), (KAGGLE_FILES[3], 1u8)] {
@@ -289,7 +289,7 @@ pub fn load_ptb(dir: &Path) -> Result<Beats, DataError> {
 /// Seeded stratified split: within each class, a seeded shuffle puts
 /// `round(n_class × train_fraction)` beats in train and the rest in test.
 /// Both parts keep the original row order. Same seed, same split.
-pub fn stratified_split(
+pub(crate) fn stratified_split(
     beats: &Beats,
     train_fraction: f64,
     seed: u64,

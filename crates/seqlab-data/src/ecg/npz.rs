@@ -43,7 +43,7 @@ impl NpyArray {
     }
 
     /// All elements as f64, in C order.
-    pub fn to_f64(&self) -> Vec<f64> {
+    pub(crate) fn to_f64(&self) -> Vec<f64> {
         match &self.data {
             NpyData::U16(v) => v.iter().map(|&x| x as f64).collect(),
             NpyData::I16(v) => v.iter().map(|&x| x as f64).collect(),
@@ -64,7 +64,7 @@ impl NpyArray {
 }
 
 /// Parse the bytes of one `.npy` file; `name` is used in errors.
-pub fn parse_npy(name: &str, bytes: &[u8]) -> Result<NpyArray, ParseError> {
+pub(crate) fn parse_npy(name: &str, bytes: &[u8]) -> Result<NpyArray, ParseError> {
     let err = |field: Option<&str>, msg: String, hint: &str| match field {
         Some(field) => ParseError::field(name, 0, field, msg, hint),
         None => ParseError::new(name, 0, msg, hint),
@@ -270,14 +270,14 @@ fn dict_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// Every array in an `.npz` archive, keyed by member name without `.npy`.
-pub fn read_npz(path: &Path) -> Result<IndexMap<String, NpyArray>, DataError> {
+pub(crate) fn read_npz(path: &Path) -> Result<IndexMap<String, NpyArray>, DataError> {
     let name = display_name(path);
     let f = std::fs::File::open(path).map_err(|e| DataError::io(&name, e))?;
     read_npz_from_reader(&name, f)
 }
 
 /// Like [`read_npz`] from any seekable reader; `name` is used in errors.
-pub fn read_npz_from_reader<R: Read + Seek>(
+pub(crate) fn read_npz_from_reader<R: Read + Seek>(
     name: &str,
     reader: R,
 ) -> Result<IndexMap<String, NpyArray>, DataError> {
@@ -311,7 +311,7 @@ pub fn read_npz_from_reader<R: Read + Seek>(
 }
 
 /// One array of an `.npz` by key; a missing key lists the keys present.
-pub fn read_npz_array(path: &Path, key: &str) -> Result<NpyArray, DataError> {
+pub(crate) fn read_npz_array(path: &Path, key: &str) -> Result<NpyArray, DataError> {
     let mut all = read_npz(path)?;
     all.shift_remove(key).ok_or_else(|| {
         ParseError::field(

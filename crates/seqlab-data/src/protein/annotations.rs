@@ -28,7 +28,7 @@ impl GoAnnotations {
     /// Adds `term` (of `aspect`) to `protein`. Returns `Err(first_aspect)`
     /// without adding anything when the term was earlier declared with a
     /// different aspect; returns `Ok(false)` for a duplicate pair.
-    pub fn try_insert(
+    pub(crate) fn try_insert(
         &mut self,
         protein: &str,
         term: GoId,

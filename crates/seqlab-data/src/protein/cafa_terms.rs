@@ -24,7 +24,7 @@ use crate::error::ParseResult;
 use crate::io::LineReader;
 
 /// The column names of the header line.
-pub const HEADER: [&str; 3] = ["EntryID", "term", "aspect"];
+pub(crate) const HEADER: [&str; 3] = ["EntryID", "term", "aspect"];
 
 /// Reads a `train_terms.tsv` file (gunzipped if `*.gz`).
 pub fn read(path: &Path) -> ParseResult<GoAnnotations> {

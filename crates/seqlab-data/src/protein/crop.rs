@@ -123,7 +123,7 @@ pub fn splitmix64(mut x: u64) -> u64 {
 }
 
 /// The crop window of the `item`-th sequence of length `len`.
-pub fn crop_window(len: usize, max_len: usize, mode: CropMode, item: u64) -> Window {
+pub(crate) fn crop_window(len: usize, max_len: usize, mode: CropMode, item: u64) -> Window {
     assert!(max_len >= 1, "crop max_len must be >= 1");
     if len <= max_len {
         return Window { start: 0, end: len };
@@ -142,7 +142,7 @@ pub fn crop_window(len: usize, max_len: usize, mode: CropMode, item: u64) -> Win
 }
 
 /// Chunk windows covering `[0, len)` (see the module docs).
-pub fn chunk_windows(len: usize, window: usize, stride: usize) -> Vec<Window> {
+pub(crate) fn chunk_windows(len: usize, window: usize, stride: usize) -> Vec<Window> {
     assert!(
         window >= 1 && (1..=window).contains(&stride),
         "need 1 <= stride <= window"

@@ -51,7 +51,7 @@ pub fn from_reader<R: BufRead>(name: impl AsRef<Path>, reader: R) -> ParseResult
 }
 
 /// The id of a header's first word (see the module docs).
-pub fn header_id(first_word: &str) -> &str {
+pub(crate) fn header_id(first_word: &str) -> &str {
     let mut parts = first_word.split('|');
     match (parts.next(), parts.next(), parts.next()) {
         (Some("sp" | "tr"), Some(acc), Some(_)) if !acc.is_empty() => acc,

@@ -168,7 +168,7 @@ impl GoGraph {
     }
 
     /// Dense index (0..len) of `term` or of the term it is an alt id of.
-    pub fn index_of(&self, term: GoId) -> Option<usize> {
+    pub(crate) fn index_of(&self, term: GoId) -> Option<usize> {
         self.index
             .get(&term)
             .or_else(|| self.alt.get(&term))
@@ -176,17 +176,17 @@ impl GoGraph {
     }
 
     /// The id at dense index `i`.
-    pub fn id_at(&self, i: usize) -> GoId {
+    pub(crate) fn id_at(&self, i: usize) -> GoId {
         self.ids[i]
     }
 
     /// The aspect at dense index `i`.
-    pub fn aspect_at(&self, i: usize) -> Aspect {
+    pub(crate) fn aspect_at(&self, i: usize) -> Aspect {
         self.aspects[i]
     }
 
     /// Dense indices of the ancestors of index `i` (sorted, without `i`).
-    pub fn ancestor_indices(&self, i: usize) -> &[u32] {
+    pub(crate) fn ancestor_indices(&self, i: usize) -> &[u32] {
         &self.ancestors[i]
     }
 

@@ -32,7 +32,7 @@ impl GoId {
     }
 
     /// The hint shown when an id does not parse.
-    pub const FORMAT_HINT: &'static str =
+    pub(crate) const FORMAT_HINT: &'static str =
         "a GO id is `GO:` followed by exactly 7 digits, e.g. GO:0005737";
 }
 
@@ -81,7 +81,7 @@ impl Aspect {
 
     /// Parses a CAFA code (`BPO`, `CCO`, `MFO`) or a Swiss-Prot / GAF
     /// letter (`P`, `C`, `F`). Case-sensitive, as in the files.
-    pub fn from_code(s: &str) -> Option<Aspect> {
+    pub(crate) fn from_code(s: &str) -> Option<Aspect> {
         match s {
             "BPO" | "P" => Some(Aspect::Bpo),
             "CCO" | "C" => Some(Aspect::Cco),
@@ -91,7 +91,7 @@ impl Aspect {
     }
 
     /// Parses an OBO namespace (`biological_process`, ...).
-    pub fn from_namespace(s: &str) -> Option<Aspect> {
+    pub(crate) fn from_namespace(s: &str) -> Option<Aspect> {
         match s {
             "biological_process" => Some(Aspect::Bpo),
             "cellular_component" => Some(Aspect::Cco),

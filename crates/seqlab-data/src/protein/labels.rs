@@ -32,7 +32,7 @@ pub struct LabelMatrix {
 
 impl LabelMatrix {
     /// From per-row positive columns (sorted and deduplicated here).
-    pub fn from_rows(n_cols: usize, mut rows: Vec<Vec<u32>>) -> Self {
+    pub(crate) fn from_rows(n_cols: usize, mut rows: Vec<Vec<u32>>) -> Self {
         for r in &mut rows {
             r.sort_unstable();
             r.dedup();

@@ -10,13 +10,13 @@
 //! Tokens are `u8` to keep long sequence sets small; widen at batch time.
 
 /// Padding token.
-pub const PAD: u8 = 0;
+pub(crate) const PAD: u8 = 0;
 /// Token of every non-standard residue.
-pub const OTHER: u8 = 21;
+pub(crate) const OTHER: u8 = 21;
 /// Number of distinct tokens (0..=21).
 pub const VOCAB_SIZE: usize = 22;
 /// The standard residues, token = position + 1.
-pub const STANDARD: &[u8; 20] = b"ACDEFGHIKLMNPQRSTVWY";
+pub(crate) const STANDARD: &[u8; 20] = b"ACDEFGHIKLMNPQRSTVWY";
 
 const fn table() -> [u8; 256] {
     let mut t = [OTHER; 256];

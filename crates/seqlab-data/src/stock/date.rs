@@ -22,7 +22,7 @@ pub enum DateFormat {
 
 impl DateFormat {
     /// Guess the format from one example: a `/` means m/d/Y.
-    pub fn sniff(s: &str) -> DateFormat {
+    pub(crate) fn sniff(s: &str) -> DateFormat {
         if s.contains('/') {
             DateFormat::Mdy
         } else {

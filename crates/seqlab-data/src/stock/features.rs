@@ -60,7 +60,7 @@ pub fn prices(series: &Series, col: PriceColumn) -> Result<Vec<f64>, DataError> 
 }
 
 /// ln(p[t+1] / p[t]) for each consecutive pair (one fewer than the prices).
-pub fn log_returns(prices: &[f64]) -> Result<Vec<f64>, DataError> {
+pub(crate) fn log_returns(prices: &[f64]) -> Result<Vec<f64>, DataError> {
     if let Some(i) = prices.iter().position(|&p| !(p.is_finite() && p > 0.0)) {
         return Err(DataError::Invalid(format!(
             "price #{i} is {}: log returns need finite positive prices",
@@ -129,7 +129,7 @@ impl Scaler {
     }
 
     /// Standardise one value.
-    pub fn transform(&self, x: f64) -> f64 {
+    pub(crate) fn transform(&self, x: f64) -> f64 {
         (x - self.mean) / self.std
     }
 

@@ -61,7 +61,7 @@ impl Series {
     }
 
     /// True when every bar has an adjusted close.
-    pub fn has_adj_close(&self) -> bool {
+    pub(crate) fn has_adj_close(&self) -> bool {
         !self.bars.is_empty() && self.bars.iter().all(|b| b.adj_close.is_some())
     }
 }
