@@ -104,8 +104,9 @@ impl StageKind for ReportKind {
 
     fn version(&self) -> u32 {
         // 5: the report as a post (findings, compact figures, cost model,
-        // linked provenance.json and results.csv)
-        5
+        // linked provenance.json and results.csv); 6: length generalization
+        // beside the anchors read at the last position
+        6
     }
 
     fn schema(&self) -> &ParamSchema {
