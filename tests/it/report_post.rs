@@ -451,6 +451,17 @@ fn a_real_data_report_leads_with_its_finding_and_baselines() {
         "{f}"
     );
     assert!(f.contains("no model beats it"), "{f}");
+    assert!(!f.contains("a tie"), "{f}");
+    // A best model 0.5% under the baseline beats it, but only by a tie's
+    // margin; 5% under is a win.
+    for (factor, tie) in [(0.995, true), (0.95, false)] {
+        let mut moved = input.clone();
+        let hl = moved.real_data[0].headline.as_mut().unwrap();
+        hl.models[0].1 = base.1 * factor;
+        let f = finding_of(&render(&moved).unwrap().html, id);
+        assert!(f.contains("models beat it"), "{f}");
+        assert_eq!(f.contains("that is a tie, not a win"), tie, "{f}");
+    }
     // one bar per model, every baseline named beside them
     let fig = figure_html(&r.html, "fig-real-aapl-daily-returns");
     assert_eq!(data_marks(svgs(fig)[0]).unwrap(), h.models.len());

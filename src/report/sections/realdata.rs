@@ -38,6 +38,10 @@ fn rel(a: f64, b: f64) -> String {
     format!("{}% {word}", sig(r.abs(), 2))
 }
 
+/// A gap to the best baseline below this (relative, or in accuracy points
+/// for percentages) is reported as a tie.
+const TIE_GAP: f64 = 0.01;
+
 /// "On AAPL daily returns the best model (lstm) has RMSE 0.0183 against 0.0181
 /// for the zero return: no model beats the best baseline."
 pub(crate) fn headline_finding(dataset: &str, h: &RealHeadline) -> Option<String> {
@@ -85,6 +89,19 @@ pub(crate) fn headline_finding(dataset: &str, h: &RealHeadline) -> Option<String
                 n if n == h.models.len() => format!("all {n} models beat it."),
                 n => format!("{n} of {} models beat it.", h.models.len()),
             });
+            // One test period cannot tell a sub-1% gap from noise: say so
+            // rather than let "beats" stand as a win.
+            let gap = if h.percent {
+                (best.1 - b.1).abs()
+            } else {
+                (best.1 - b.1).abs() / b.1.abs()
+            };
+            if n_beat > 0 && gap < TIE_GAP {
+                s.push_str(&format!(
+                    " The best model is within {}% of the baseline: on one test period that is a tie, not a win.",
+                    100.0 * TIE_GAP
+                ));
+            }
         }
         None => s.push_str(" (no baseline was computed for this data set)."),
     }
