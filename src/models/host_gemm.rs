@@ -38,6 +38,15 @@ impl<'a> Mat<'a> {
         }
     }
 
+    /// The view from column `j0` on (same strides).
+    fn cols_from(&self, j0: usize) -> Self {
+        let (cs, _) = self.strides();
+        Self {
+            data: &self.data[j0 * cs as usize..],
+            ..*self
+        }
+    }
+
     /// `(column stride, row stride)` as `gemm` wants them.
     fn strides(&self) -> (isize, isize) {
         if self.trans {
@@ -212,10 +221,11 @@ pub(crate) fn matmul_parallel(
     }
     assert!(dst.len() >= m * n, "dst too small");
     a.operand(0, 0, m, k);
-    let b = Rhs::new(k, n, b);
+    b.operand(0, 0, k, n);
     let dst_ptr = SendPtr(dst.as_mut_ptr());
     let half = |len: usize, unit: usize| (len / 2).div_ceil(unit) * unit;
     if m >= n {
+        let b = Rhs::new(k, n, b);
         // Rows: the halves of `dst` and of `a` are disjoint, `b` is shared. (Both paths
         // split alike: `gemm`'s blocking, which the AVX-512 kernel follows, depends on the
         // shapes of each call.)
@@ -226,11 +236,15 @@ pub(crate) fn matmul_parallel(
         };
         rayon::join(|| run(0, m0), || run(m0, m - m0));
     } else {
-        // Columns: each half writes its own columns of every `dst` row.
+        // Columns: each half writes its own columns of every `dst` row, and packs only its
+        // own columns of `b` (here `b` is the large operand, e.g. `dY` of a weight gradient:
+        // packing it whole before the fork was serial work). The kernel sees the same
+        // 32-column panels either way, so the bits do not change.
         let n0 = half(n, 8);
         let run = |j0: usize, cols: usize| {
+            let part = Rhs::new(k, cols, b.cols_from(j0));
             // SAFETY: the columns [j0, j0 + cols) of dst belong to this call only.
-            unsafe { b.product(m, cols, dst_ptr.at(j0), n, accumulate, a, 0, j0) }
+            unsafe { part.product(m, cols, dst_ptr.at(j0), n, accumulate, a, 0, 0) }
         };
         rayon::join(|| run(0, n0), || run(n0, n - n0));
     }
