@@ -22,7 +22,7 @@ use burn::nn::Linear;
 use burn::tensor::{Tensor, TensorData};
 
 use super::gelu_op::{gelu, gelu_in_place};
-use super::host_gemm::{matmul_parallel, Mat};
+use super::host_gemm::{matmul_parallel, matmul_parallel_bias, Mat};
 use super::recurrent_op::{contiguous, host, on_flex_f32};
 
 #[backend_extension(Flex, Autodiff)]
@@ -110,17 +110,11 @@ fn forward_gelu_host(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (FlexTen
 /// `x w + b` as a host vector and its shape.
 fn product_host(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (Vec<f32>, Vec<usize>) {
     let (n, d_in, d_out, shape) = dims(x, w, b);
-    let bias = host(b);
-    let mut y = Vec::with_capacity(n * d_out);
-    for _ in 0..n {
-        y.extend_from_slice(&bias);
-    }
-    matmul_parallel(
+    let y = matmul_parallel_bias(
         n,
         d_out,
         d_in,
-        &mut y,
-        true,
+        &host(b),
         Mat::rm(&host(x), d_in),
         Mat::rm(&host(w), d_out),
     );
