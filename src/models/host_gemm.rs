@@ -409,6 +409,32 @@ mod tests {
     }
 
     #[test]
+    fn bias_product_equals_filling_the_bias_then_accumulating() {
+        // Row split, column split (transposed lhs, as a weight gradient) and the small
+        // single-call path; bit-identical to the two-pass form.
+        for &(m, n, k, lhs_t) in &[
+            (300, 24, 100, false),
+            (24, 300, 100, true),
+            (5, 7, 3, false),
+        ] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect(); // [k, n]
+            let bias: Vec<f32> = (0..n).map(|j| j as f32 * 0.5 - 3.0).collect();
+            let lhs = if lhs_t { Mat::t(&a, m) } else { Mat::rm(&a, k) };
+            let got = matmul_parallel_bias(m, n, k, &bias, lhs, Mat::rm(&b, n));
+            let mut want: Vec<f32> = (0..m).flat_map(|_| bias.iter().copied()).collect();
+            matmul_parallel(m, n, k, &mut want, true, lhs, Mat::rm(&b, n));
+            assert_eq!(got, want, "m {m} n {n} k {k}");
+            let a_at = |i: usize, p: usize| if lhs_t { a[p * m + i] } else { a[i * k + p] };
+            let naive = naive(m, n, k, &a_at, &|p, j| b[p * n + j]);
+            for (i, (g, w)) in got.iter().zip(&naive).enumerate() {
+                let w = w + bias[i % n];
+                assert!((g - w).abs() < 1e-3 * (1.0 + w.abs()), "{g} vs {w}");
+            }
+        }
+    }
+
+    #[test]
     fn matches_naive_product_with_transposes_and_accumulation() {
         let (m, n, k) = (5, 7, 3);
         let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
