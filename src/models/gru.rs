@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lstm::{d_depth, d_width, rnn_projections};
 use super::stack::{through_layers, EmbedStack};
-use super::{linear_op, recurrent_op};
+use super::{linear_op, recurrent_op, swap_op};
 
 /// GRU hyperparameters: embedding → `depth` GRU layers of `width` → linear readout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,14 +79,14 @@ impl GruLayer {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let [b, t, _] = x.dims();
         let [hid, _] = self.w_hh.weight.dims();
-        let xp = linear_op::forward(&self.w_ih, x.swap_dims(0, 1)); // [T, B, 3H]
+        let xp = linear_op::forward(&self.w_ih, swap_op::swap01(x)); // [T, B, 3H]
         if self.sequence {
             let (w, b) = (
                 self.w_hh.weight.val(),
                 self.w_hh.bias.as_ref().map(|b| b.val()),
             );
             if let Some(out) = b.and_then(|b| recurrent_op::gru_sequence(xp.clone(), w, b)) {
-                return out.swap_dims(0, 1);
+                return swap_op::swap01(out);
             }
         }
         let mut h: Tensor<2> = Tensor::zeros([b, hid], &xp.device());

@@ -8,7 +8,7 @@
 
 use super::fused::{sigmoid_fast, tanh_fast};
 use super::host_gemm::{matmul_rhs, transpose, Mat, Rhs};
-use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, Tape};
+use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, RowsMut, Tape};
 use super::simd::simd_kernel;
 
 /// What the backward pass needs from the forward pass.
@@ -130,7 +130,9 @@ pub fn backward(
     // Wᵀ once, row-major (see `lstm_seq::backward`).
     let wt = transpose(w, h, 3 * h);
     let wt = Rhs::new(3 * h, h, Mat::rm(&wt, h));
-    let [dxp, dhp] = tape.backward(3 * h, |ch| backward_chunk(ch, &wt, dout, tape.dims));
+    let [dxp, dhp] = tape.backward(3 * h, |ch, [dxp, dhp]| {
+        backward_chunk(ch, &wt, dout, tape.dims, dxp, dhp)
+    });
     // h_0 = 0 adds nothing to dW; db sums over every step and row.
     let dw = weight_grad(out, &dhp, tape.dims, 3 * h);
     let mut db = vec![0f32; 3 * h];
@@ -142,14 +144,19 @@ pub fn backward(
     (dxp, dw, db)
 }
 
-/// One chunk's BPTT (`wt` = `W_hhᵀ` `[3H, H]`): returns its `dxp` and `dhp` (gradient of
-/// `hp`), both `[T, rows, 3H]`.
-fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims) -> [Vec<f32>; 2] {
+/// One chunk's BPTT (`wt` = `W_hhᵀ` `[3H, H]`) into its rows of `dxp` and `dhp` (gradient
+/// of `hp`), both `[T, B, 3H]`.
+fn backward_chunk(
+    ch: &Chunk<Saved>,
+    wt: &Rhs,
+    dout: &[f32],
+    dims: Dims,
+    mut dxp: RowsMut,
+    mut dhp: RowsMut,
+) {
     let Dims { t, b, h } = dims;
     let rows = ch.rows;
     let n = rows.len;
-    let mut dxp = vec![0f32; t * n * 3 * h];
-    let mut dhp = vec![0f32; t * n * 3 * h];
     let mut dh_next = vec![0f32; n * h];
     let zero_state = vec![0f32; n * h];
     for s in (0..t).rev() {
@@ -158,13 +165,13 @@ fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims) -> [Vec
         } else {
             &zero_state[..]
         };
-        let dps = &mut dhp[rows.step(s, 3 * h)];
+        let dps = dhp.step(s);
         cell_backward(
             &dout[rows.in_batch(s, b, h)],
             &mut dh_next,
             prev,
             &ch.saved.acts[rows.step(s, 4 * h)],
-            &mut dxp[rows.step(s, 3 * h)],
+            dxp.step(s),
             dps,
             h,
         );
@@ -172,7 +179,6 @@ fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims) -> [Vec
             matmul_rhs(n, &mut dh_next, true, Mat::rm(dps, 3 * h), wt);
         }
     }
-    [dxp, dhp]
 }
 
 simd_kernel!(

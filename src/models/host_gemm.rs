@@ -38,6 +38,15 @@ impl<'a> Mat<'a> {
         }
     }
 
+    /// The view from column `j0` on (same strides).
+    fn cols_from(&self, j0: usize) -> Self {
+        let (cs, _) = self.strides();
+        Self {
+            data: &self.data[j0 * cs as usize..],
+            ..*self
+        }
+    }
+
     /// `(column stride, row stride)` as `gemm` wants them.
     fn strides(&self) -> (isize, isize) {
         if self.trans {
@@ -206,31 +215,95 @@ pub(crate) fn matmul_parallel(
     a: Mat,
     b: Mat,
 ) {
+    assert!(dst.len() >= m * n, "dst too small");
+    // SAFETY: `dst` holds `m x n` initialised values.
+    unsafe { split_product(m, n, k, dst.as_mut_ptr(), accumulate, None, a, b) }
+}
+
+/// `bias + a · b` (`bias` added to every row) as a new `m x n` row-major buffer, split like
+/// [`matmul_parallel`]; each half writes the bias into its own block before its product, so
+/// filling the output is not a serial pass before the fork. Same bits as filling `dst` with
+/// the bias rows and calling `matmul_parallel(.., accumulate = true, ..)`.
+pub(crate) fn matmul_parallel_bias(
+    m: usize,
+    n: usize,
+    k: usize,
+    bias: &[f32],
+    a: Mat,
+    b: Mat,
+) -> Vec<f32> {
+    assert_eq!(bias.len(), n, "bias length");
+    let mut dst = Vec::<f32>::with_capacity(m * n);
+    // SAFETY: the buffer has room for `m x n`; `split_product` writes the bias into every
+    // element (each half its block) before reading any, so all are initialised after it.
+    unsafe {
+        split_product(m, n, k, dst.as_mut_ptr(), true, Some(bias), a, b);
+        dst.set_len(m * n);
+    }
+    dst
+}
+
+/// The body of [`matmul_parallel`]: `dst (+)= a · b`, where with `bias` each block is first
+/// set to the bias rows (then `accumulate` must be true).
+///
+/// # Safety
+/// `dst` must be valid for `m x n` writes, and initialised unless `bias` is given.
+#[allow(clippy::too_many_arguments)]
+unsafe fn split_product(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    accumulate: bool,
+    bias: Option<&[f32]>,
+    a: Mat,
+    b: Mat,
+) {
+    let dst_ptr = SendPtr(dst);
+    // The block of `rows x cols` from `(i0, j0)`, set to the bias where given.
+    let init = |i0: usize, rows: usize, j0: usize, cols: usize| {
+        if let Some(bias) = bias {
+            for i in i0..i0 + rows {
+                // SAFETY: row `i`, columns `j0..j0 + cols` lie inside `dst` and belong to
+                // the caller's block.
+                let row = unsafe { std::slice::from_raw_parts_mut(dst_ptr.at(i * n + j0), cols) };
+                row.copy_from_slice(&bias[j0..j0 + cols]);
+            }
+        }
+    };
     // Small products are not worth waking the pool for.
     if m * n * k < 1 << 18 || (m < 16 && n < 16) {
+        init(0, m, 0, n);
+        // SAFETY: `dst` holds `m x n`, now initialised.
+        let dst = unsafe { std::slice::from_raw_parts_mut(dst, m * n) };
         return matmul(m, n, k, dst, accumulate, a, b);
     }
-    assert!(dst.len() >= m * n, "dst too small");
     a.operand(0, 0, m, k);
-    let b = Rhs::new(k, n, b);
-    let dst_ptr = SendPtr(dst.as_mut_ptr());
+    b.operand(0, 0, k, n);
     let half = |len: usize, unit: usize| (len / 2).div_ceil(unit) * unit;
     if m >= n {
+        let b = Rhs::new(k, n, b);
         // Rows: the halves of `dst` and of `a` are disjoint, `b` is shared. (Both paths
         // split alike: `gemm`'s blocking, which the AVX-512 kernel follows, depends on the
         // shapes of each call.)
         let m0 = half(m, 8);
         let run = |i0: usize, rows: usize| {
+            init(i0, rows, 0, n);
             // SAFETY: the rows [i0, i0 + rows) of dst belong to this call only.
             unsafe { b.product(rows, n, dst_ptr.at(i0 * n), n, accumulate, a, i0, 0) }
         };
         rayon::join(|| run(0, m0), || run(m0, m - m0));
     } else {
-        // Columns: each half writes its own columns of every `dst` row.
+        // Columns: each half writes its own columns of every `dst` row, and packs only its
+        // own columns of `b` (here `b` is the large operand, e.g. `dY` of a weight gradient:
+        // packing it whole before the fork was serial work). The kernel sees the same
+        // 32-column panels either way, so the bits do not change.
         let n0 = half(n, 8);
         let run = |j0: usize, cols: usize| {
+            init(0, m, j0, cols);
+            let part = Rhs::new(k, cols, b.cols_from(j0));
             // SAFETY: the columns [j0, j0 + cols) of dst belong to this call only.
-            unsafe { b.product(m, cols, dst_ptr.at(j0), n, accumulate, a, 0, j0) }
+            unsafe { part.product(m, cols, dst_ptr.at(j0), n, accumulate, a, 0, 0) }
         };
         rayon::join(|| run(0, n0), || run(n0, n - n0));
     }
@@ -332,6 +405,32 @@ mod tests {
             let mut again = vec![0.5f32; m * n];
             matmul_parallel(m, n, k, &mut again, true, Mat::t(&a, m), Mat::t(&bt, k));
             assert_eq!(par, again);
+        }
+    }
+
+    #[test]
+    fn bias_product_equals_filling_the_bias_then_accumulating() {
+        // Row split, column split (transposed lhs, as a weight gradient) and the small
+        // single-call path; bit-identical to the two-pass form.
+        for &(m, n, k, lhs_t) in &[
+            (300, 24, 100, false),
+            (24, 300, 100, true),
+            (5, 7, 3, false),
+        ] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect(); // [k, n]
+            let bias: Vec<f32> = (0..n).map(|j| j as f32 * 0.5 - 3.0).collect();
+            let lhs = if lhs_t { Mat::t(&a, m) } else { Mat::rm(&a, k) };
+            let got = matmul_parallel_bias(m, n, k, &bias, lhs, Mat::rm(&b, n));
+            let mut want: Vec<f32> = (0..m).flat_map(|_| bias.iter().copied()).collect();
+            matmul_parallel(m, n, k, &mut want, true, lhs, Mat::rm(&b, n));
+            assert_eq!(got, want, "m {m} n {n} k {k}");
+            let a_at = |i: usize, p: usize| if lhs_t { a[p * m + i] } else { a[i * k + p] };
+            let naive = naive(m, n, k, &a_at, &|p, j| b[p * n + j]);
+            for (i, (g, w)) in got.iter().zip(&naive).enumerate() {
+                let w = w + bias[i % n];
+                assert!((g - w).abs() < 1e-3 * (1.0 + w.abs()), "{g} vs {w}");
+            }
         }
     }
 

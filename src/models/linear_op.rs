@@ -22,7 +22,7 @@ use burn::nn::Linear;
 use burn::tensor::{Tensor, TensorData};
 
 use super::gelu_op::{gelu, gelu_in_place};
-use super::host_gemm::{matmul_parallel, Mat};
+use super::host_gemm::{matmul_parallel, matmul_parallel_bias, Mat};
 use super::recurrent_op::{contiguous, host, on_flex_f32};
 
 #[backend_extension(Flex, Autodiff)]
@@ -110,17 +110,11 @@ fn forward_gelu_host(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (FlexTen
 /// `x w + b` as a host vector and its shape.
 fn product_host(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> (Vec<f32>, Vec<usize>) {
     let (n, d_in, d_out, shape) = dims(x, w, b);
-    let bias = host(b);
-    let mut y = Vec::with_capacity(n * d_out);
-    for _ in 0..n {
-        y.extend_from_slice(&bias);
-    }
-    matmul_parallel(
+    let y = matmul_parallel_bias(
         n,
         d_out,
         d_in,
-        &mut y,
-        true,
+        &host(b),
         Mat::rm(&host(x), d_in),
         Mat::rm(&host(w), d_out),
     );
@@ -167,6 +161,11 @@ impl Backward<Flex, 3> for LinearBackward {
 
 /// Registers the gradients of `x`, `w` and `b` (where tracked) for `y = x w + b` with
 /// incoming gradient `dy` (`[rows, out]`, contiguous).
+///
+/// The three are independent, so they run side by side on the pool (each product still
+/// splits only by its own shapes, and the bias sum keeps its row order: same bits); run one
+/// after the other, the bias sum and each product's fork were serial steps of the backward
+/// pass.
 pub(super) fn register_grads(
     grads: &mut Gradients,
     [node_x, node_w, node_b]: [Option<NodeId>; 3],
@@ -178,41 +177,57 @@ pub(super) fn register_grads(
     let ws = w.layout().shape().to_vec();
     let (d_in, d_out) = (ws[0], ws[1]);
     let n = xs.iter().product::<usize>() / d_in;
-    if let Some(node) = node_x {
-        let mut dx = vec![0f32; n * d_in];
-        // dX = dY · Wᵀ (W is [in, out] row-major: its transpose is a stride swap).
-        matmul_parallel(
-            n,
-            d_in,
-            d_out,
-            &mut dx,
-            false,
-            Mat::rm(dy, d_out),
-            Mat::t(&host(w), d_out),
-        );
+    let dx = || {
+        node_x.map(|_| {
+            let mut dx = vec![0f32; n * d_in];
+            // dX = dY · Wᵀ (W is [in, out] row-major: its transpose is a stride swap).
+            matmul_parallel(
+                n,
+                d_in,
+                d_out,
+                &mut dx,
+                false,
+                Mat::rm(dy, d_out),
+                Mat::t(&host(w), d_out),
+            );
+            dx
+        })
+    };
+    let dw = || {
+        node_w.map(|_| {
+            let mut dw = vec![0f32; d_in * d_out];
+            // dW = Xᵀ · dY, all rows as the inner dimension.
+            matmul_parallel(
+                d_in,
+                d_out,
+                n,
+                &mut dw,
+                false,
+                Mat::t(&host(x), d_in),
+                Mat::rm(dy, d_out),
+            );
+            dw
+        })
+    };
+    let db = || {
+        node_b.map(|_| {
+            let mut db = vec![0f32; d_out];
+            for row in dy.chunks(d_out) {
+                for (s, v) in db.iter_mut().zip(row) {
+                    *s += v;
+                }
+            }
+            db
+        })
+    };
+    let (dx, (dw, db)) = rayon::join(dx, || rayon::join(dw, db));
+    if let (Some(node), Some(dx)) = (node_x, dx) {
         grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(dx, xs)));
     }
-    if let Some(node) = node_w {
-        let mut dw = vec![0f32; d_in * d_out];
-        // dW = Xᵀ · dY, all rows as the inner dimension.
-        matmul_parallel(
-            d_in,
-            d_out,
-            n,
-            &mut dw,
-            false,
-            Mat::t(&host(x), d_in),
-            Mat::rm(dy, d_out),
-        );
+    if let (Some(node), Some(dw)) = (node_w, dw) {
         grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(dw, ws)));
     }
-    if let Some(node) = node_b {
-        let mut db = vec![0f32; d_out];
-        for row in dy.chunks(d_out) {
-            for (s, v) in db.iter_mut().zip(row) {
-                *s += v;
-            }
-        }
+    if let (Some(node), Some(db)) = (node_b, db) {
         grads.register::<Flex>(node, FlexTensor::from_data(TensorData::new(db, [d_out])));
     }
 }

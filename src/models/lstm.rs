@@ -15,7 +15,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::stack::{through_layers, EmbedStack};
-use super::{fused, linear_op, recurrent_op};
+use super::{fused, linear_op, recurrent_op, swap_op};
 
 /// Which LSTM layer implementation to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -152,11 +152,11 @@ impl FastLstmLayer {
         let [b, t, _] = x.dims();
         let [hid, _] = self.w_hh.weight.dims();
         // One matmul for every time step; time-major so each step is a contiguous slab.
-        let xp = linear_op::forward(&self.w_ih, x.swap_dims(0, 1)); // [T, B, 4H]
+        let xp = linear_op::forward(&self.w_ih, swap_op::swap01(x)); // [T, B, 4H]
         let w_hh = self.w_hh.weight.val();
         if self.sequence {
             if let Some(out) = recurrent_op::lstm_sequence(xp.clone(), w_hh.clone()) {
-                return out.swap_dims(0, 1);
+                return swap_op::swap01(out);
             }
         }
         if self.fused {

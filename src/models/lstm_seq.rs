@@ -14,7 +14,7 @@
 
 use super::fused::{sigmoid_fast, tanh_fast};
 use super::host_gemm::{matmul_rhs, transpose, Mat, Rhs};
-use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, Tape};
+use super::seq_chunks::{row_chunks, weight_grad, Chunk, Dims, Rows, RowsMut, Tape};
 use super::simd::simd_kernel;
 
 /// What the backward pass needs from the forward pass.
@@ -138,22 +138,23 @@ pub fn backward(tape: &LstmTape, out: &[f32], w: &[f32], dout: &[f32]) -> (Vec<f
     // packs a strided transpose noticeably slower).
     let wt = transpose(w, h, 4 * h);
     let wt = Rhs::new(4 * h, h, Mat::rm(&wt, h));
-    let [dxp] = tape.backward(4 * h, |ch| [backward_chunk(ch, &wt, dout, tape.dims)]);
+    let [dxp] = tape.backward(4 * h, |ch, [dg]| {
+        backward_chunk(ch, &wt, dout, tape.dims, dg)
+    });
     let dw = weight_grad(out, &dxp, tape.dims, 4 * h);
     (dxp, dw)
 }
 
-/// One chunk's BPTT; `wt` is `W_hhᵀ` `[4H, H]`.
-fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims) -> Vec<f32> {
+/// One chunk's BPTT into its rows of `dg` (`[T, B, 4H]`); `wt` is `W_hhᵀ` `[4H, H]`.
+fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims, mut dg: RowsMut) {
     let Dims { t, b, h } = dims;
     let rows = ch.rows;
     let n = rows.len;
-    let mut dg = vec![0f32; t * n * 4 * h];
     let mut dh_next = vec![0f32; n * h];
     let mut dc = vec![0f32; n * h];
     for s in (0..t).rev() {
         let c_prev = (s > 0).then(|| &ch.saved.c[rows.step(s - 1, h)]);
-        let dgs = &mut dg[rows.step(s, 4 * h)];
+        let dgs = dg.step(s);
         cell_backward(
             &dout[rows.in_batch(s, b, h)],
             &dh_next,
@@ -168,7 +169,6 @@ fn backward_chunk(ch: &Chunk<Saved>, wt: &Rhs, dout: &[f32], dims: Dims) -> Vec<
             matmul_rhs(n, &mut dh_next, false, Mat::rm(dgs, 4 * h), wt);
         }
     }
-    dg
 }
 
 simd_kernel!(

@@ -26,6 +26,7 @@ pub mod recurrent_op;
 pub mod seq_chunks;
 mod simd;
 pub mod stack;
+pub mod swap_op;
 pub mod transformer;
 mod turn;
 

@@ -95,23 +95,29 @@ impl<S: Send + Sync> Tape<S> {
         Tape { dims, out, chunks }
     }
 
-    /// Runs `back` on every chunk in parallel; returns, per buffer that `back` yields, those
-    /// chunks' `[T, rows, w]` buffers gathered into one `[T, B, w]` buffer.
+    /// Runs `back` on every chunk in parallel, each writing its own rows of `N` zeroed
+    /// batch-wide `[T, B, w]` buffers (written in place: no per-chunk buffers to gather
+    /// afterwards, which was a serial copy); returns the buffers.
     pub fn backward<const N: usize>(
         &self,
         w: usize,
-        back: impl Fn(&Chunk<S>) -> [Vec<f32>; N] + Send + Sync,
+        back: impl Fn(&Chunk<S>, [RowsMut<'_>; N]) + Send + Sync,
     ) -> [Vec<f32>; N] {
-        let grads: Vec<[Vec<f32>; N]> = self.chunks.par_iter().map(back).collect();
-        std::array::from_fn(|k| {
-            let parts: Vec<(Rows, &[f32])> = self
-                .chunks
-                .iter()
-                .zip(&grads)
-                .map(|(c, g)| (c.rows, &g[k][..]))
-                .collect();
-            gather(self.dims.t, self.dims.b, w, &parts)
-        })
+        let Dims { t, b, .. } = self.dims;
+        let mut outs: [Vec<f32>; N] = std::array::from_fn(|_| vec![0f32; t * b * w]);
+        let ptrs: [SendPtr; N] = std::array::from_fn(|k| SendPtr(outs[k].as_mut_ptr()));
+        self.chunks.par_iter().for_each(|c| {
+            let views = ptrs.map(|p| RowsMut {
+                base: p,
+                t,
+                b,
+                w,
+                rows: c.rows,
+                _buf: std::marker::PhantomData,
+            });
+            back(c, views)
+        });
+        outs
     }
 
     #[cfg(test)]
@@ -119,6 +125,36 @@ impl<S: Send + Sync> Tape<S> {
         self.chunks.len()
     }
 }
+
+/// One chunk's rows of a batch-wide `[T, B, w]` buffer: each step's rows are one contiguous
+/// block, and the chunks of [`row_chunks`] are disjoint, so each chunk may write its own.
+pub struct RowsMut<'a> {
+    base: SendPtr,
+    t: usize,
+    b: usize,
+    w: usize,
+    rows: Rows,
+    _buf: std::marker::PhantomData<&'a mut [f32]>,
+}
+
+impl RowsMut<'_> {
+    /// This chunk's `[rows, w]` block of step `s`.
+    pub fn step(&mut self, s: usize) -> &mut [f32] {
+        assert!(s < self.t, "step out of range");
+        let range = self.rows.in_batch(s, self.b, self.w);
+        // SAFETY: the buffer holds `[T, B, w]` (allocated by `Tape::backward`, alive for
+        // `'a`), `s < T` and the chunk's rows lie inside the batch; no other chunk's view
+        // covers these rows, and `&mut self` keeps this view's blocks unaliased.
+        unsafe { std::slice::from_raw_parts_mut(self.base.0.add(range.start), range.len()) }
+    }
+}
+
+/// A batch-wide buffer's start, shared by the chunks that write disjoint rows of it.
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+// SAFETY: only used through `RowsMut`, whose views are disjoint.
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
 
 /// The chunks' `[T, rows, w]` buffers as one `[T, B, w]` buffer. `parts` must tile the
 /// batch in order (as [`row_chunks`] does); the output is filled by appending, never zeroed.
