@@ -169,12 +169,15 @@ fn a_killed_run_takes_its_training_workers_with_it() {
     use std::process::Stdio;
     use std::time::Duration;
     let seeds = [3, 4, 5];
+    // Long enough that a kill can land mid-training on a fast machine (at
+    // 150 steps the trainings finished before the first kill).
+    let long = pipeline(&seeds, "").replace("steps: 150", "steps: 1500");
     let clean = Work::new();
-    clean.write("p.yaml", &pipeline(&seeds, ""));
+    clean.write("p.yaml", &long);
     clean.run("p.yaml", &["-j", "3"]).ok();
 
     let w = Work::new();
-    w.write("p.yaml", &pipeline(&seeds, ""));
+    w.write("p.yaml", &long);
     let mut rng = common::Rng(0x7a11_2b0d);
     let mut killed_during_training = 0;
     for round in 0..4 {
@@ -184,7 +187,12 @@ fn a_killed_run_takes_its_training_workers_with_it() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.range(100, 900)));
+        // Once a worker runs (or after 20 s), a random moment later.
+        let start = std::time::Instant::now();
+        while workers_of(&w.cache()) == 0 && start.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(rng.range(0, 400)));
         let running = workers_of(&w.cache());
         eprintln!("round {round}: {running} workers running at the kill");
         killed_during_training += usize::from(running > 0);

@@ -171,7 +171,10 @@ fn anchors(length: &[Curve], rows: &[LengthAnchorRow]) -> String {
          0.000 with [0, 1] and 0.022 for a Transformer.",
     );
     if let Some(checks) = last_position_checks(rows) {
-        s.push_str(&format!(" Here, at the last position, {}.", and_list(&checks)));
+        s.push_str(&format!(
+            " Here, at the last position, {}.",
+            and_list(&checks)
+        ));
         return s;
     }
     let parity: Vec<&Curve> = length
@@ -378,7 +381,10 @@ fn last_position_checks(rows: &[LengthAnchorRow]) -> Option<Vec<String>> {
         .iter()
         .filter(|r| r.task == "C_2" || r.task.eq_ignore_ascii_case("parity"))
         .collect();
-    let far = parity.iter().flat_map(|r| r.last.iter().map(|p| p.0)).max()?;
+    let far = parity
+        .iter()
+        .flat_map(|r| r.last.iter().map(|p| p.0))
+        .max()?;
     let at = |r: &LengthAnchorRow| r.last.iter().find(|p| p.0 == far).map(|p| p.1);
     let best = |pred: &dyn Fn(&LengthAnchorRow) -> bool| {
         parity
