@@ -328,6 +328,11 @@ fn a_kill_during_an_index_rebuild_leaves_a_cache_that_verifies_clean() {
     w.run("p.yaml", &[]);
     let names = names(&w);
     let before = views(&w, &names);
+    // Kill within the time a whole rebuild takes here (on a fast idle
+    // machine it finishes before fixed delays of 5-100 ms ran out).
+    let started = std::time::Instant::now();
+    w.seqlab(&["index", "rebuild"]).ok();
+    let whole = (started.elapsed().as_millis() as u64).max(2);
     let mut rng = Rng(0x004e_b11d);
     let mut killed = 0;
     for round in 0..8 {
@@ -337,7 +342,7 @@ fn a_kill_during_an_index_rebuild_leaves_a_cache_that_verifies_clean() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.range(5, 100)));
+        std::thread::sleep(Duration::from_millis(rng.range(1, whole - 1)));
         // SAFETY: kill(2) on a child we spawned and have not reaped yet.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
         let status = child.wait().unwrap();
@@ -348,7 +353,7 @@ fn a_kill_during_an_index_rebuild_leaves_a_cache_that_verifies_clean() {
         assert_eq!(v.code, 0, "round {round}: {}", v.text());
         same(&views(&w, &names), &before, &format!("round {round}"));
     }
-    eprintln!("{killed} of 8 rebuilds were killed before finishing");
+    eprintln!("{killed} of 8 rebuilds were killed before finishing (a whole one takes {whole} ms)");
     assert!(killed >= 1);
     assert_eq!(w.run("p.yaml", &[]).summary(), counts(0, 151, 1, 1));
 }
