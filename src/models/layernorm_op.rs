@@ -22,7 +22,7 @@ use burn::nn::LayerNorm;
 use burn::tensor::{Tensor, TensorData};
 use rayon::prelude::*;
 
-use super::attention_op::{dot, lane_sum};
+use super::attention_kernels::{dot, lane_sum};
 use super::recurrent_op::{host, on_flex_f32};
 use super::simd::simd_kernel;
 

@@ -5,6 +5,7 @@
 //! [`ModelConfig`] is serde-(de)serializable so experiment files can describe models as
 //! JSON, e.g. `{"family": "lstm", "vocab": 2, "n_classes": 2, "width": 64, "depth": 1}`.
 
+mod attention_kernels;
 pub mod attention_op;
 mod build;
 pub mod fused;
