@@ -162,7 +162,9 @@ fn p1_sentence(curves: &[Curve]) -> Option<String> {
     ))
 }
 
-/// The anchors, with a sentence on whether ours agree, where parity was run.
+/// The anchors, with a sentence on whether ours agree, where parity was run:
+/// from the last-position rows (what the anchors score) when there are any,
+/// else from the per-position length curves.
 fn anchors(length: &[Curve], rows: &[LengthAnchorRow]) -> String {
     let mut s = String::from(
         "Anchors: Delétang et al. (2023), trained on lengths ≤ 40 and tested on 41–500, report \
@@ -170,13 +172,18 @@ fn anchors(length: &[Curve], rows: &[LengthAnchorRow]) -> String {
          3) report scaled accuracy 1.000 for a diagonal linear RNN with eigenvalues in [−1, 1], \
          0.000 with [0, 1] and 0.022 for a Transformer.",
     );
-    if let Some(checks) = last_position_checks(rows) {
-        s.push_str(&format!(
-            " Here, at the last position, {}.",
-            and_list(&checks)
-        ));
-        return s;
+    let (checks, how) = match last_position_checks(rows) {
+        Some(checks) => (checks, " at the last position,"),
+        None => (curve_checks(length), ""),
+    };
+    if !checks.is_empty() {
+        s.push_str(&format!(" Here,{how} {}.", and_list(&checks)));
     }
+    s
+}
+
+/// Per-position accuracy at the longest test length of the parity curves.
+fn curve_checks(length: &[Curve]) -> Vec<String> {
     let parity: Vec<&Curve> = length
         .iter()
         .filter(|c| c.group == "C_2" || c.group.eq_ignore_ascii_case("parity"))
@@ -188,54 +195,46 @@ fn anchors(length: &[Curve], rows: &[LengthAnchorRow]) -> String {
         .filter(|x| x.is_finite())
         .reduce(f64::max)
     else {
-        return s;
+        return Vec::new();
     };
+    let best = |pick: &dyn Fn(&str) -> bool| {
+        let cs: Vec<&Curve> = parity.iter().copied().filter(|c| pick(&c.label)).collect();
+        best_at(&cs, hi).map(|(c, v)| (c.label.clone(), v))
+    };
+    parity_checks(&best, &format!("at T = {}", num(hi)))
+}
+
+/// Our parity figures beside the anchors: the best Transformer against
+/// Delétang et al., the linear RNN with and without negative eigenvalues
+/// against Grazzi et al.'s scaled accuracy. `best` gives the best (label,
+/// accuracy) among the labels a predicate picks; `at` says where.
+fn parity_checks(
+    best: &dyn Fn(&dyn Fn(&str) -> bool) -> Option<(String, f64)>,
+    at: &str,
+) -> Vec<String> {
     let mut checks = Vec::new();
-    let tf: Vec<&Curve> = parity
-        .iter()
-        .copied()
-        .filter(|c| family(&c.label) == "transformer")
-        .collect();
-    if let Some((c, v)) = best_at(&tf, hi) {
-        checks.push(if v >= 0.75 {
-            format!(
-                "our Transformer {} keeps {} on parity at T = {}, unlike Delétang et al.'s",
-                short(&c.label),
-                pc(v),
-                num(hi)
-            )
-        } else {
-            format!(
-                "our best Transformer on parity falls to {2} at T = {0} ({1}; chance 50%), in line with Delétang et al.",
-                num(hi),
-                short(&c.label),
-                pc(v)
-            )
-        });
+    if let Some((label, v)) = best(&|l| family(l) == "transformer") {
+        checks.push(format!(
+            "the best Transformer on parity ({}) is at {} {at} (chance 50%; {} Delétang et al.'s 52%)",
+            short(&label),
+            pc(v),
+            if v < 0.75 { "in line with" } else { "unlike" }
+        ));
     }
     for (neg, paper) in [(true, "1.000"), (false, "0.000")] {
-        let lin: Vec<&Curve> = parity
-            .iter()
-            .copied()
-            .filter(|c| family(&c.label) == "linear_rnn" && c.label.contains("neg-eig") == neg)
-            .collect();
-        if let Some((c, v)) = best_at(&lin, hi) {
+        let pick = |l: &str| family(l) == "linear_rnn" && l.contains("neg-eig") == neg;
+        if let Some((label, v)) = best(&pick) {
             // Grazzi et al.'s scaled accuracy: 0 = chance (1/2), 1 = perfect
             let scaled = (v - 0.5) / 0.5;
             let ok = if neg { scaled >= 0.9 } else { scaled <= 0.1 };
             checks.push(format!(
-                "{} reaches {} at T = {}, scaled accuracy {scaled:.3} ({} Grazzi et al.'s {paper})",
-                c.label,
+                "{label} is at {} {at}, scaled accuracy {scaled:.3} ({} Grazzi et al.'s {paper})",
                 pc(v),
-                num(hi),
                 if ok { "in line with" } else { "unlike" }
             ));
         }
     }
-    if !checks.is_empty() {
-        s.push_str(&format!(" Here, {}.", and_list(&checks)));
-    }
-    s
+    checks
 }
 
 pub fn section(input: &ReportInput, ids: &mut FigureIds) -> Section {
@@ -372,10 +371,8 @@ fn anchor_table(rows: &[LengthAnchorRow], with_published: bool) -> Table {
     }
 }
 
-/// On parity, from the last-position rows: the best Transformer and the
-/// linear RNN with and without negative eigenvalues at the largest multiple
-/// of the training length, set against the anchors. `None` without parity
-/// rows.
+/// On parity, from the last-position rows at the largest multiple of the
+/// training length; `None` without parity rows.
 fn last_position_checks(rows: &[LengthAnchorRow]) -> Option<Vec<String>> {
     let parity: Vec<&LengthAnchorRow> = rows
         .iter()
@@ -385,37 +382,12 @@ fn last_position_checks(rows: &[LengthAnchorRow]) -> Option<Vec<String>> {
         .iter()
         .flat_map(|r| r.last.iter().map(|p| p.0))
         .max()?;
-    let at = |r: &LengthAnchorRow| r.last.iter().find(|p| p.0 == far).map(|p| p.1);
-    let best = |pred: &dyn Fn(&LengthAnchorRow) -> bool| {
+    let best = |pick: &dyn Fn(&str) -> bool| {
         parity
             .iter()
-            .filter(|r| pred(r))
-            .filter_map(|r| Some((*r, at(r)?)))
+            .filter(|r| pick(&r.model))
+            .filter_map(|r| Some((r.model.clone(), r.last.iter().find(|p| p.0 == far)?.1)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
     };
-    let mut checks = Vec::new();
-    if let Some((r, v)) = best(&|r| family(&r.model) == "transformer") {
-        checks.push(format!(
-            "the best Transformer on parity ({}) is at {} at {far}× the training length (chance 50%; {} Delétang et al.'s 52%)",
-            short(&r.model),
-            pc(v),
-            if v < 0.75 { "in line with" } else { "unlike" }
-        ));
-    }
-    for (neg, paper) in [(true, "1.000"), (false, "0.000")] {
-        let pick = |r: &LengthAnchorRow| {
-            family(&r.model) == "linear_rnn" && r.model.contains("neg-eig") == neg
-        };
-        if let Some((r, v)) = best(&pick) {
-            let scaled = (v - 0.5) / 0.5;
-            let ok = if neg { scaled >= 0.9 } else { scaled <= 0.1 };
-            checks.push(format!(
-                "{} is at {} at {far}×, scaled accuracy {scaled:.3} ({} Grazzi et al.'s {paper})",
-                r.model,
-                pc(v),
-                if ok { "in line with" } else { "unlike" }
-            ));
-        }
-    }
-    (!checks.is_empty()).then_some(checks)
+    Some(parity_checks(&best, &format!("at {far}× the training length")))
 }
