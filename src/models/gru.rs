@@ -8,11 +8,12 @@
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::activation::{sigmoid, tanh};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::lstm::{d_depth, d_width, rnn_projections};
-use super::stack::{through_layers, EmbedStack};
+use super::stack::{after_first_layer, through_layers, EmbedStack};
+use super::token_projection::{self, folding_pays};
 use super::{linear_op, recurrent_op, swap_op};
 
 /// GRU hyperparameters: embedding → `depth` GRU layers of `width` → linear readout.
@@ -77,9 +78,14 @@ impl GruLayer {
 
     /// `[B, T, in]` → `[B, T, H]` (zero initial state).
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let [b, t, _] = x.dims();
+        self.recur(linear_op::forward(&self.w_ih, swap_op::swap01(x)))
+    }
+
+    /// The recurrence from the input projections `xp` `[T, B, 3H]` (time-major, bias
+    /// included) → `[B, T, H]`.
+    pub(crate) fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
+        let [t, b, _] = xp.dims();
         let [hid, _] = self.w_hh.weight.dims();
-        let xp = linear_op::forward(&self.w_ih, swap_op::swap01(x)); // [T, B, 3H]
         if self.sequence {
             let (w, b) = (
                 self.w_hh.weight.val(),
@@ -117,6 +123,21 @@ pub struct Gru {
 impl EmbedStack for Gru {
     fn embedding(&self) -> &Embedding {
         &self.emb
+    }
+
+    /// Tokens → logits, with the embedding folded into the first layer's input projection
+    /// ([`token_projection`]) where that pays.
+    fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let vocab = self.emb.weight.dims()[0];
+        match self.layers.first() {
+            Some(first) if folding_pays(vocab, &tokens) => {
+                let x = first.recur(token_projection::time_major(&self.emb, &first.w_ih, tokens));
+                let layer = |i: usize, x: Tensor<3>| self.layers[i].forward(x);
+                let x = after_first_layer(x, self.layers.len(), layer, Some(&self.drop));
+                linear_op::forward(&self.head, x)
+            }
+            _ => self.run(self.emb.forward(tokens), None),
+        }
     }
 
     fn run(&self, x: Tensor<3>, states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {

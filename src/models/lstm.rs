@@ -11,10 +11,11 @@ use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig,
 };
 use burn::tensor::activation::{sigmoid, tanh};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::stack::{through_layers, EmbedStack};
+use super::stack::{after_first_layer, through_layers, EmbedStack};
+use super::token_projection::{self, folding_pays};
 use super::{fused, linear_op, recurrent_op, swap_op};
 
 /// Which LSTM layer implementation to use.
@@ -149,10 +150,15 @@ impl FastLstmLayer {
 
     /// `[B, T, in]` → `[B, T, H]` (zero initial state).
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let [b, t, _] = x.dims();
-        let [hid, _] = self.w_hh.weight.dims();
         // One matmul for every time step; time-major so each step is a contiguous slab.
-        let xp = linear_op::forward(&self.w_ih, swap_op::swap01(x)); // [T, B, 4H]
+        self.recur(linear_op::forward(&self.w_ih, swap_op::swap01(x)))
+    }
+
+    /// The recurrence from the input projections `xp` `[T, B, 4H]` (time-major, bias
+    /// included) → `[B, T, H]`.
+    pub(crate) fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
+        let [t, b, _] = xp.dims();
+        let [hid, _] = self.w_hh.weight.dims();
         let w_hh = self.w_hh.weight.val();
         if self.sequence {
             if let Some(out) = recurrent_op::lstm_sequence(xp.clone(), w_hh.clone()) {
@@ -232,6 +238,21 @@ pub struct Lstm {
 impl EmbedStack for Lstm {
     fn embedding(&self) -> &Embedding {
         &self.emb
+    }
+
+    /// Tokens → logits, with the embedding folded into the first layer's input projection
+    /// ([`token_projection`]) where that pays.
+    fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let vocab = self.emb.weight.dims()[0];
+        match self.layers.first() {
+            Some(first) if self.stock.is_empty() && folding_pays(vocab, &tokens) => {
+                let x = first.recur(token_projection::time_major(&self.emb, &first.w_ih, tokens));
+                let layer = |i: usize, x: Tensor<3>| self.layers[i].forward(x);
+                let x = after_first_layer(x, self.layers.len(), layer, Some(&self.drop));
+                linear_op::forward(&self.head, x)
+            }
+            _ => self.run(self.emb.forward(tokens), None),
+        }
     }
 
     fn run(&self, x: Tensor<3>, states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {

@@ -28,6 +28,7 @@ pub mod seq_chunks;
 mod simd;
 pub mod stack;
 pub mod swap_op;
+mod token_projection;
 pub mod transformer;
 mod turn;
 

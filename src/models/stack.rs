@@ -63,3 +63,20 @@ pub(crate) fn through_layers(
     }
     x
 }
+
+/// [`through_layers`] after layer 0 has run (its output `x0`): `between` then layer `i` for
+/// each `i` in `1..n`, the same order of layers and dropouts; records no states.
+pub(crate) fn after_first_layer(
+    x0: Tensor<3>,
+    n: usize,
+    layer: impl Fn(usize, Tensor<3>) -> Tensor<3>,
+    between: Option<&Dropout>,
+) -> Tensor<3> {
+    (1..n).fold(x0, |x, i| {
+        let x = match between {
+            Some(drop) => drop.forward(x),
+            None => x,
+        };
+        layer(i, x)
+    })
+}

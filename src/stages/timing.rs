@@ -193,7 +193,8 @@ impl StageKind for TimingKind {
     }
 
     fn version(&self) -> u32 {
-        3
+        // 4: LSTM and GRU fold the embedding into the first input projection (faster).
+        4
     }
 
     fn schema(&self) -> &ParamSchema {

@@ -302,7 +302,9 @@ impl StageKind for TrainKind {
     fn version(&self) -> u32 {
         // 2: any target kind (BCE for GO terms, MSE), the MLP's `fixed_window`;
         // recurrent layers and attention run as whole-sequence ops (other float bits).
-        2
+        // 3: LSTM and GRU fold the embedding into the first input projection (other
+        // float bits).
+        3
     }
 
     fn schema(&self) -> &ParamSchema {

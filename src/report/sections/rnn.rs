@@ -389,5 +389,8 @@ fn last_position_checks(rows: &[LengthAnchorRow]) -> Option<Vec<String>> {
             .filter_map(|r| Some((r.model.clone(), r.last.iter().find(|p| p.0 == far)?.1)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
     };
-    Some(parity_checks(&best, &format!("at {far}× the training length")))
+    Some(parity_checks(
+        &best,
+        &format!("at {far}× the training length"),
+    ))
 }
