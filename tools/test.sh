@@ -6,8 +6,11 @@
 #      daemons; stopped again by their pids on exit). SEQLAB_SKIP_SLURM=1
 #      skips it and those tests; CI never sets it;
 #   3. the test suite of every crate of the workspace, in the one release
-#      profile; then the tests marked #[ignore = "needs …"] whose need this
-#      machine meets (a tool, or real data named by a SEQLAB_REAL_* variable);
+#      profile; seqlab's unit tests again on each lower kernel path
+#      (SEQLAB_ISA=avx2, scalar: what a CPU without AVX-512 or AVX2 runs;
+#      tests/it/kernel_paths.rs checks training bits on every path); then the
+#      tests marked #[ignore = "needs …"] whose need this machine meets (a
+#      tool, or real data named by a SEQLAB_REAL_* variable);
 #   4. proof that the GPU build type-checks: the `cuda` feature cannot be
 #      built on machines without network access to LLVM downloads, but
 #      DOCS_RS=1 skips that download and `cargo check` needs no CUDA toolkit
@@ -21,6 +24,9 @@ if [ "${SEQLAB_SKIP_SLURM:-0}" != 1 ]; then
     trap 'tools/slurm-down.sh' EXIT
 fi
 cargo test --release --workspace
+for isa in avx2 scalar; do
+    SEQLAB_ISA=$isa cargo test --release -p seqlab --lib
+done
 ignored=() skip=()
 if command -v dpkg-deb >/dev/null 2>&1; then ignored+=(fetch::unpack::); fi
 if [ -n "${SEQLAB_REAL_ECG:-}" ]; then ignored+=(ecg::); fi

@@ -1,5 +1,11 @@
 //! Content-addressed objects: `objects/ab/cdef…`, named by blake3, written
 //! by rename so a reader never sees half an object, and read-only.
+//!
+//! Each object's bytes are synced to disk before its rename: the result record
+//! that names an object is synced when it is written
+//! ([`super::record`]), and after a power cut it must never name an object
+//! whose bytes had not yet left the page cache (a file of the right name and
+//! the wrong content).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -52,7 +58,10 @@ impl Store {
         let hash = blake3::hash(bytes).to_hex().to_string();
         if !self.contains(&hash) {
             let tmp = scratch.join(format!(".object-{hash}"));
-            fs::write(&tmp, bytes)?;
+            let mut f = fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut f, bytes)?;
+            f.sync_data()?;
+            drop(f);
             self.adopt(&tmp, &hash, false)?;
         }
         Ok(hash)
@@ -122,6 +131,7 @@ impl Store {
                 return Ok((hash, meta.len(), executable));
             }
             fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
+            file.sync_data()?;
             fs::rename(src, &dest)?;
             // A process still running could have swapped the name for
             // something else between the open and the rename.
@@ -161,6 +171,7 @@ impl Store {
             size += n as u64;
             std::io::BufRead::consume(&mut reader, n);
         }
+        out.sync_data()?;
         drop(out);
         let hash = hasher.finalize().to_hex().to_string();
         self.adopt(copy, &hash, executable)?;

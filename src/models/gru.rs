@@ -12,8 +12,8 @@ use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::lstm::{d_depth, d_width, rnn_projections};
-use super::stack::{after_first_layer, through_layers, EmbedStack};
-use super::token_projection::{self, folding_pays};
+use super::stack::{through_layers, EmbedStack};
+use super::token_projection::{forward_folded, ProjectedLayer};
 use super::{linear_op, recurrent_op, swap_op};
 
 /// GRU hyperparameters: embedding → `depth` GRU layers of `width` → linear readout.
@@ -111,6 +111,20 @@ impl GruLayer {
     }
 }
 
+impl ProjectedLayer for GruLayer {
+    fn input_projection(&self) -> &Linear {
+        &self.w_ih
+    }
+
+    fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
+        GruLayer::recur(self, xp)
+    }
+
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        GruLayer::forward(self, x)
+    }
+}
+
 /// Embedding → stacked GRU → linear readout at every position.
 #[derive(Module, Debug)]
 pub struct Gru {
@@ -126,18 +140,10 @@ impl EmbedStack for Gru {
     }
 
     /// Tokens → logits, with the embedding folded into the first layer's input projection
-    /// ([`token_projection`]) where that pays.
+    /// ([`super::token_projection`]) where that pays.
     fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let vocab = self.emb.weight.dims()[0];
-        match self.layers.first() {
-            Some(first) if folding_pays(vocab, &tokens) => {
-                let x = first.recur(token_projection::time_major(&self.emb, &first.w_ih, tokens));
-                let layer = |i: usize, x: Tensor<3>| self.layers[i].forward(x);
-                let x = after_first_layer(x, self.layers.len(), layer, Some(&self.drop));
-                linear_op::forward(&self.head, x)
-            }
-            _ => self.run(self.emb.forward(tokens), None),
-        }
+        forward_folded(&self.emb, &self.layers, &self.drop, &self.head, &tokens)
+            .unwrap_or_else(|| self.run(self.emb.forward(tokens), None))
     }
 
     fn run(&self, x: Tensor<3>, states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {

@@ -14,8 +14,8 @@ use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::stack::{after_first_layer, through_layers, EmbedStack};
-use super::token_projection::{self, folding_pays};
+use super::stack::{through_layers, EmbedStack};
+use super::token_projection::{forward_folded, ProjectedLayer};
 use super::{fused, linear_op, recurrent_op, swap_op};
 
 /// Which LSTM layer implementation to use.
@@ -224,6 +224,20 @@ impl FastLstmLayer {
     }
 }
 
+impl ProjectedLayer for FastLstmLayer {
+    fn input_projection(&self) -> &Linear {
+        &self.w_ih
+    }
+
+    fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
+        FastLstmLayer::recur(self, xp)
+    }
+
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        FastLstmLayer::forward(self, x)
+    }
+}
+
 /// Embedding → stacked LSTM → linear readout at every position.
 #[derive(Module, Debug)]
 pub struct Lstm {
@@ -241,18 +255,14 @@ impl EmbedStack for Lstm {
     }
 
     /// Tokens → logits, with the embedding folded into the first layer's input projection
-    /// ([`token_projection`]) where that pays.
+    /// ([`super::token_projection`]) where that pays.
     fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let vocab = self.emb.weight.dims()[0];
-        match self.layers.first() {
-            Some(first) if self.stock.is_empty() && folding_pays(vocab, &tokens) => {
-                let x = first.recur(token_projection::time_major(&self.emb, &first.w_ih, tokens));
-                let layer = |i: usize, x: Tensor<3>| self.layers[i].forward(x);
-                let x = after_first_layer(x, self.layers.len(), layer, Some(&self.drop));
-                linear_op::forward(&self.head, x)
-            }
-            _ => self.run(self.emb.forward(tokens), None),
-        }
+        let folded = self
+            .stock
+            .is_empty()
+            .then(|| forward_folded(&self.emb, &self.layers, &self.drop, &self.head, &tokens))
+            .flatten();
+        folded.unwrap_or_else(|| self.run(self.emb.forward(tokens), None))
     }
 
     fn run(&self, x: Tensor<3>, states: Option<&mut Vec<Tensor<3>>>) -> Tensor<3> {

@@ -10,10 +10,41 @@
 //! The same function as the unfolded layers; the float rounding differs (the weight
 //! gradient sums per token first), which the `train` kind's version records.
 
-use burn::nn::{Embedding, Linear};
+use burn::nn::{Dropout, Embedding, Linear};
 use burn::tensor::{Int, Tensor};
 
 use super::linear_op;
+use super::stack::after_first_layer;
+
+/// A recurrent layer that starts with one input projection of every position.
+pub(crate) trait ProjectedLayer {
+    /// The input projection `[in, G]` with bias.
+    fn input_projection(&self) -> &Linear;
+    /// The rest of the layer, from the time-major projections `[T, B, G]` → `[B, T, H]`.
+    fn recur(&self, xp: Tensor<3>) -> Tensor<3>;
+    /// The whole layer: `[B, T, in]` → `[B, T, H]`.
+    fn forward(&self, x: Tensor<3>) -> Tensor<3>;
+}
+
+/// Tokens → logits through `emb`, `layers` (with `between` after each but the last) and
+/// `head`, the embedding folded into the first layer; `None` where folding does not pay
+/// (a vocabulary as large as the batch's positions) or there are no layers.
+pub(crate) fn forward_folded<L: ProjectedLayer>(
+    emb: &Embedding,
+    layers: &[L],
+    between: &Dropout,
+    head: &Linear,
+    tokens: &Tensor<2, Int>,
+) -> Option<Tensor<3>> {
+    let first = layers.first()?;
+    if !folding_pays(emb.weight.dims()[0], tokens) {
+        return None;
+    }
+    let xp = time_major(emb, first.input_projection(), tokens.clone());
+    let layer = |i: usize, x: Tensor<3>| layers[i].forward(x);
+    let x = after_first_layer(first.recur(xp), layers.len(), layer, Some(between));
+    Some(linear_op::forward(head, x))
+}
 
 /// Whether folding pays: the table has `vocab` rows, the unfolded product one per position.
 pub(crate) fn folding_pays(vocab: usize, tokens: &Tensor<2, Int>) -> bool {
