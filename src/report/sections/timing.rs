@@ -230,7 +230,9 @@ const fn derivation_text() -> &'static str {
      (4d² multiply-adds per position), scores every pair of positions and mixes the values \
      (2d·T per position, so 2d·T² per sequence: the quadratic term) and runs a feed-forward \
      block (2d·d_ff per position). An LSTM layer computes four gates from the input and the \
-     previous state (8d² per position), a GRU three (6d²); the diagonal linear RNN projects to \
+     previous state (8d² per position), a GRU three (6d²), except that the first layer's input \
+     half is a table with a row per token (the embedding folded into it: 4V·d² or 3V·d² per \
+     batch instead of 4d² or 3d² per position); the diagonal linear RNN projects to \
      gates and candidates, back, and through a feed-forward block (7d² per position) plus a \
      scan; the MLP multiplies the whole one-hot window by a block-triangular matrix (T·V·T·h \
      for a window of T). A training step costs about three forward passes (the backward pass \

@@ -40,19 +40,23 @@ pub(crate) fn cost_model(params: &JsonMap) -> Option<CostModel> {
             "L: every position of a layer at once",
             format!("L = {l}, d = {d}, d_ff = {d_ff}, C = {c}, B = {b}"),
         ),
+        // LSTM and GRU: the first layer's input projection is a V-row table
+        // (the token embedding folded in, models::token_projection), built
+        // once per batch; every other layer projects each position. (A
+        // vocabulary of B·T tokens or more is not folded; not counted here.)
         Family::Lstm => (
-            [0.0, 8.0 * l * d * d + d * c, 0.0],
-            "3B·(8L·d² + d·C)·T",
+            [4.0 * v * d * d / b, (8.0 * l - 4.0) * d * d + d * c, 0.0],
+            "3B·((8L − 4)·d² + d·C)·T + 3·4V·d²",
             [0.0, l, 0.0],
             "L·T: position t waits for t − 1",
-            format!("L = {l}, d = {d}, C = {c}, B = {b}"),
+            format!("L = {l}, d = {d}, V = {v}, C = {c}, B = {b}"),
         ),
         Family::Gru => (
-            [0.0, 6.0 * l * d * d + d * c, 0.0],
-            "3B·(6L·d² + d·C)·T",
+            [3.0 * v * d * d / b, (6.0 * l - 3.0) * d * d + d * c, 0.0],
+            "3B·((6L − 3)·d² + d·C)·T + 3·3V·d²",
             [0.0, l, 0.0],
             "L·T: position t waits for t − 1",
-            format!("L = {l}, d = {d}, C = {c}, B = {b}"),
+            format!("L = {l}, d = {d}, V = {v}, C = {c}, B = {b}"),
         ),
         Family::LinearRnn => (
             [0.0, 7.0 * l * d * d + d * c, 0.0],
@@ -101,13 +105,26 @@ mod tests {
         assert_eq!(m.infer_macs, [0.0, 392.0, 16.0]);
         assert_eq!(m.macs, [0.0, 3.0 * 392.0, 48.0]);
         assert_eq!(m.steps, [2.0, 0.0, 0.0]);
-        // LSTM: 4 gates × (4 + 4) inputs × 4 outputs = 128 per layer
+        // LSTM: 4 gates × (4 + 4) inputs × 4 outputs = 128 per layer and
+        // position, but the first layer's input half (64) is a table of
+        // V = 3 rows: 3 × 64 = 192 per batch.
         let m = cost_model(&params(json!({
-            "model": "lstm", "layers": 1, "width": 4, "batch_size": 2, "n_classes": 2
+            "model": "lstm", "layers": 1, "width": 4, "batch_size": 2, "n_classes": 2, "vocab": 3
         })))
         .unwrap();
-        assert_eq!(m.infer_macs, [0.0, 2.0 * (128.0 + 8.0), 0.0]);
+        assert_eq!(m.infer_macs, [192.0, 2.0 * (64.0 + 8.0), 0.0]);
         assert_eq!(m.steps, [0.0, 1.0, 0.0]);
+        let m = cost_model(&params(json!({
+            "model": "lstm", "layers": 2, "width": 4, "batch_size": 2, "n_classes": 2, "vocab": 3
+        })))
+        .unwrap();
+        assert_eq!(m.infer_macs, [192.0, 2.0 * (64.0 + 128.0 + 8.0), 0.0]);
+        // GRU: 3 gates: 96 per layer and position, the table 3 × 48 = 144.
+        let m = cost_model(&params(json!({
+            "model": "gru", "layers": 1, "width": 4, "batch_size": 2, "n_classes": 2, "vocab": 3
+        })))
+        .unwrap();
+        assert_eq!(m.infer_macs, [144.0, 2.0 * (48.0 + 8.0), 0.0]);
         // MLP: one-hot [T·V] × [T·V, T·h] = V·h·T²
         let m = cost_model(&params(json!({
             "model": "mlp", "layers": 1, "width": 4, "batch_size": 1, "vocab": 3, "n_classes": 2

@@ -107,8 +107,9 @@ impl StageKind for ReportKind {
         // linked provenance.json and results.csv); 6: length generalization
         // beside the anchors read at the last position; 7: a real-data win
         // by under 1% is called a tie; 8: the anchors sentence from the
-        // length curves (no last-position rows) worded as the other
-        8
+        // length curves (no last-position rows) worded as the other; 9: the
+        // LSTM and GRU cost models count the folded first input projection
+        9
     }
 
     fn schema(&self) -> &ParamSchema {
