@@ -81,21 +81,36 @@ fn a_renamed_binary_still_trains_side_by_side() {
     let bin = w.join("my-seqlab-build");
     std::fs::copy(common::BIN, &bin).unwrap();
     w.write("p.yaml", &pipeline(&[5, 7], ""));
-    let out = std::process::Command::new(&bin)
-        .current_dir(w.path())
-        .args([
-            "--cache",
-            "cache",
-            "-q",
-            "run",
-            "p.yaml",
-            "-j",
-            "2",
-            "--threads",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let run = || {
+        std::process::Command::new(&bin)
+            .current_dir(w.path())
+            .args([
+                "--cache",
+                "cache",
+                "-q",
+                "run",
+                "p.yaml",
+                "-j",
+                "2",
+                "--threads",
+                "1",
+            ])
+            .output()
+    };
+    // A child that another test thread forked while the copy's file was
+    // still open for writing holds it open until that child execs: exec
+    // fails with "text file busy" for that moment.
+    let mut out = run();
+    for _ in 0..50 {
+        match &out {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                out = run();
+            }
+            _ => break,
+        }
+    }
+    let out = out.unwrap();
     assert!(
         out.status.success(),
         "{}",

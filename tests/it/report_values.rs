@@ -287,9 +287,15 @@ fn the_report_input_matches_values_recomputed_from_the_run() {
             6.0 * (4.0 * 64.0 + 2.0 * 8.0 * 32.0 + 16.0),
             6.0 * 16.0,
         ),
-        // 3B·(8L·d² + d·C)·T
-        ("lstm", 6.0 * (8.0 * 64.0 + 16.0), 0.0),
+        // 3B·((8L − 4)·d² + d·C)·T + 3·4V·d² (V = 2): the first layer's
+        // input projection is a table of V rows, built once per batch
+        ("lstm", 6.0 * (4.0 * 64.0 + 16.0), 0.0),
     ] {
+        let per_batch = if family == "lstm" {
+            3.0 * 4.0 * 2.0 * 64.0
+        } else {
+            0.0
+        };
         let ts = input["timing"]
             .as_array()
             .unwrap()
@@ -299,7 +305,7 @@ fn the_report_input_matches_values_recomputed_from_the_run() {
             .clone();
         assert_eq!(
             ts["cost"]["macs"],
-            serde_json::json!([0.0, per_t, per_t2]),
+            serde_json::json!([per_batch, per_t, per_t2]),
             "{family}"
         );
         let measured: Value =
