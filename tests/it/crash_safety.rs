@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::{counts, with_state, Rng, Work};
@@ -41,12 +40,7 @@ fn sigkill_at_random_moments_never_damages_the_cache() {
     let mut completed_before = 0;
     for round in 0..3 {
         let delay = Duration::from_millis(rng.range(20, 400));
-        let mut child = w
-            .command(&["run", "crash.yaml", "-j", "2"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = w.spawn_quiet(&["run", "crash.yaml", "-j", "2"]);
         let start = Instant::now();
         std::thread::sleep(delay);
         // SAFETY: kill(2) on a child we spawned and have not reaped yet.

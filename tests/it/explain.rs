@@ -13,7 +13,7 @@ use seqlab::explain::{
     Attribution, Baseline, Examples, OcclusionScore, Target, TargetClass, TargetPos,
 };
 use seqlab::models::{Model, ModelConfig};
-use seqlab::train::{train, Batches, TrainConfig};
+use seqlab::train::TrainConfig;
 use serde_json::Value;
 
 const V: usize = 4;
@@ -388,15 +388,7 @@ fn probes_read_parity_from_a_trained_lstm_but_not_from_its_embedding() {
         r#"{"steps":300,"batch_size":32,"lr":0.02,"warmup_steps":20,"seed":1}"#,
     )
     .unwrap();
-    let out = train(
-        &cfg,
-        &tc,
-        Batches::Dataset(&data),
-        None,
-        &Device::flex(),
-        |_| {},
-    )
-    .unwrap();
+    let out = model_support::train_on(&cfg, &tc, &data).unwrap();
     let model = out.model.valid();
     let test = model_support::parity_dataset(400, t, 99);
     let test = SequenceData::classes(
@@ -574,14 +566,7 @@ fn integrated_gradients_stay_complete_on_trained_models() {
         r#"{"family":"lstm","vocab":2,"n_classes":2,"width":16}"#,
     ] {
         let cfg: ModelConfig = serde_json::from_str(m).unwrap();
-        let out = train(
-            &cfg,
-            &tc,
-            Batches::Dataset(&data),
-            None,
-            &Device::flex(),
-            |_| {},
-        );
+        let out = model_support::train_on(&cfg, &tc, &data);
         let model = out.unwrap().model.valid();
         let sel = Target::default().resolve(&model, &ex).unwrap();
         let ig = integrated_gradients(&model, &ex, &sel, 64, Baseline::Zeros).unwrap();

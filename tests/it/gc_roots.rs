@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::{counts, with_state, Rng, Work};
@@ -254,19 +253,9 @@ stages:
     // A new version: the old one's results become collectable, and the run
     // of the new one is held in `down`, which reads `up`'s fresh outputs.
     w.write("l.yaml", &pipeline(2));
-    let mut run = w
-        .command(&["run", "l.yaml"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut run = w.spawn(&["run", "l.yaml"]);
     wait_for(&w.join("started"));
-    let gc = w
-        .command(&["gc", "--keep-last", "1", "--format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let gc = w.spawn(&["gc", "--keep-last", "1", "--format", "json"]);
     // gc has had time to remove the new `up` objects if it did not wait.
     std::thread::sleep(Duration::from_millis(500));
     std::fs::write(w.join("go"), "").unwrap();
@@ -351,19 +340,9 @@ stages:
     );
     w.run("h.yaml", &[]).ok();
     std::fs::write(w.join("hold"), "").unwrap();
-    let verify = w
-        .command(&["verify", "h.yaml", "--rerun", "slow"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let verify = w.spawn(&["verify", "h.yaml", "--rerun", "slow"]);
     wait_for(&w.join("holding"));
-    let gc = w
-        .command(&["gc", "--format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let gc = w.spawn(&["gc", "--format", "json"]);
     std::thread::sleep(Duration::from_millis(500));
     std::fs::write(w.join("go"), "").unwrap();
     let v = verify.wait_with_output().unwrap();
@@ -406,12 +385,7 @@ fn a_kill_during_gc_leaves_a_clean_cache() {
         w.seqlab(&["gc", "--keep", "m.yaml", "--dry-run"]).ok();
         let dry = t.elapsed().as_millis() as u64;
         let before = objects(&w.cache()).1.len();
-        let mut child = w
-            .command(&["gc", "--keep", "m.yaml"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = w.spawn_quiet(&["gc", "--keep", "m.yaml"]);
         let delay = rng.range(dry / 2, dry + 40);
         std::thread::sleep(Duration::from_millis(delay));
         // SAFETY: kill(2) on a child we spawned and have not reaped yet.
@@ -460,19 +434,9 @@ stages:
     params: {cmd: [sh, -c, 'touch started; while [ ! -e go ]; do sleep 0.01; done; cp $SEQLAB_IN_FIRST/x $SEQLAB_OUT/y']}
 "#,
     );
-    let mut run = w
-        .command(&["run", "k.yaml"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut run = w.spawn_quiet(&["run", "k.yaml"]);
     wait_for(&w.join("started"));
-    let gc = w
-        .command(&["gc", "--keep", "k.yaml", "--format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let gc = w.spawn(&["gc", "--keep", "k.yaml", "--format", "json"]);
     std::thread::sleep(Duration::from_millis(300));
     // SAFETY: kill(2) on a child we spawned and have not reaped yet.
     unsafe { libc::kill(run.id() as libc::pid_t, libc::SIGKILL) };

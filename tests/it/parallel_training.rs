@@ -181,7 +181,6 @@ fn resources_are_checked_and_not_part_of_the_key() {
 /// cache verifies clean, and the finished run gives the bits of a clean run.
 #[test]
 fn a_killed_run_takes_its_training_workers_with_it() {
-    use std::process::Stdio;
     use std::time::Duration;
     let seeds = [3, 4, 5];
     // Long enough that a kill can land mid-training on a fast machine (at
@@ -196,12 +195,7 @@ fn a_killed_run_takes_its_training_workers_with_it() {
     let mut rng = common::Rng(0x7a11_2b0d);
     let mut killed_during_training = 0;
     for round in 0..4 {
-        let mut child = w
-            .command(&["run", "p.yaml", "-j", "3"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = w.spawn_quiet(&["run", "p.yaml", "-j", "3"]);
         // Once a worker runs (or after 20 s), a random moment later.
         let start = std::time::Instant::now();
         while workers_of(&w.cache()) == 0 && start.elapsed() < Duration::from_secs(20) {

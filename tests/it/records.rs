@@ -6,7 +6,6 @@
 //! execute a key twice.
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common;
@@ -336,12 +335,7 @@ fn a_kill_during_an_index_rebuild_leaves_a_cache_that_verifies_clean() {
     let mut rng = Rng(0x004e_b11d);
     let mut killed = 0;
     for round in 0..8 {
-        let mut child = w
-            .command(&["index", "rebuild"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = w.spawn_quiet(&["index", "rebuild"]);
         std::thread::sleep(Duration::from_millis(rng.range(1, whole - 1)));
         // SAFETY: kill(2) on a child we spawned and have not reaped yet.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
@@ -386,7 +380,7 @@ stages:
     let index_a = w.join("a/index.sqlite");
     let index_b = w.join("b/index.sqlite");
     let spawn = |index: &std::path::Path| {
-        w.command(&[
+        w.spawn(&[
             "--index",
             index.to_str().unwrap(),
             "run",
@@ -394,10 +388,6 @@ stages:
             "-j",
             "3",
         ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
     };
     let (a, b) = (spawn(&index_a), spawn(&index_b));
     for c in [a, b] {

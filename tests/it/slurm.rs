@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{counts, with_state, Run, Work};
@@ -87,6 +87,20 @@ for f in "$dir"/*.json; do grep -o '"key":"[0-9a-f]*"' "$f" | head -n 1 >> '{}';
         let path = std::env::var("PATH").unwrap_or_default();
         c.env("PATH", format!("{}:{path}", self.shims.display()));
         c
+    }
+
+    /// `seqlab ARGS` in the background, output captured.
+    fn spawn(&self, args: &[&str]) -> Child {
+        let mut c = self.command(args);
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.spawn().unwrap()
+    }
+
+    /// `seqlab ARGS` in the background, output thrown away.
+    fn spawn_quiet(&self, args: &[&str]) -> Child {
+        let mut c = self.command(args);
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+        c.spawn().unwrap()
     }
 
     fn seqlab(&self, args: &[&str]) -> Run {
@@ -312,12 +326,7 @@ stages:
 fn cancel_first_attempt(c: &Cluster, mark: &Path) -> Run {
     let mut args = vec!["run", "p.yaml", "--executor", "slurm"];
     args.extend_from_slice(&FAST);
-    let child = c
-        .command(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = c.spawn(&args);
     let start = Instant::now();
     while !mark.exists() {
         assert!(
@@ -411,12 +420,7 @@ stages:
     );
     let mut args = vec!["run", "p.yaml", "--executor", "slurm"];
     args.extend_from_slice(&FAST);
-    let mut child = c
-        .command(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = c.spawn_quiet(&args);
     // Kill the controller once its first array is in the queue.
     let start = Instant::now();
     while c.count("sbatch") == 0 {
@@ -504,12 +508,7 @@ fn status_shows_queued_and_running_instances_with_their_jobs() {
     c.w.write("p.yaml", &sleeper(&mark, 0));
     let mut args = vec!["run", "p.yaml", "--executor", "slurm"];
     args.extend_from_slice(&FAST);
-    let child = c
-        .command(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = c.spawn(&args);
     let start = Instant::now();
     while !mark.exists() {
         assert!(start.elapsed() < Duration::from_secs(120));
@@ -546,12 +545,7 @@ stages:
     args.extend_from_slice(&FAST);
     // Held in the queue for two minutes.
     args.push("--slurm-sbatch=--begin=now+120");
-    let child = c
-        .command(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = c.spawn(&args);
     let start = Instant::now();
     let job = loop {
         let st = c.w.status("p.yaml", &[]);

@@ -2,20 +2,11 @@
 //! loss falls on tiny synthetic tasks, predictions are sane, and the same
 //! seed gives the same bits.
 
+use crate::model_support;
 use burn::module::Module;
-use burn::tensor::Device;
-use seqlab::models::ModelConfig;
-use seqlab::train::{
-    masked_outputs, save_checkpoint, train, Batches, SeqDataset, SplitMix64, Target, TrainConfig,
-};
+use seqlab::train::{masked_outputs, save_checkpoint, SeqDataset, SplitMix64, Target};
 
-fn cfg(json: &str) -> ModelConfig {
-    serde_json::from_str(json).unwrap()
-}
-
-fn tcfg(json: &str) -> TrainConfig {
-    serde_json::from_str(json).unwrap()
-}
+use model_support::{cfg, tcfg};
 
 /// Tokens in 1..=5 over T = 4; label j (K = 3) = "token j+1 occurs" (41%
 /// absent), read at the last position.
@@ -43,17 +34,7 @@ fn bce_training_loss_falls_on_a_multi_label_task_and_is_deterministic() {
     let data = occurs(256, 1);
     let mc = cfg(r#"{"family":"gru","vocab":6,"n_classes":3,"width":16,"depth":1}"#);
     let tc = tcfg(r#"{"steps":150,"batch_size":32,"lr":0.01,"seed":3,"warmup_steps":10}"#);
-    let run = || {
-        train(
-            &mc,
-            &tc,
-            Batches::Dataset(&data),
-            None,
-            &Device::flex(),
-            |_| {},
-        )
-        .unwrap()
-    };
+    let run = || model_support::train_on(&mc, &tc, &data).unwrap();
     let out = run();
     let losses: Vec<f64> = out.curve.iter().map(|s| s.loss).collect();
     let (first, last) = (mean(&losses[..10]), mean(&losses[losses.len() - 10..]));
@@ -126,15 +107,7 @@ fn mse_regression_head_learns_a_running_mean() {
     let data = running_share(256, 5);
     let mc = cfg(r#"{"family":"lstm","vocab":3,"n_classes":2,"width":16,"depth":1}"#);
     let tc = tcfg(r#"{"steps":200,"batch_size":32,"lr":0.01,"seed":1,"warmup_steps":10}"#);
-    let out = train(
-        &mc,
-        &tc,
-        Batches::Dataset(&data),
-        None,
-        &Device::flex(),
-        |_| {},
-    )
-    .unwrap();
+    let out = model_support::train_on(&mc, &tc, &data).unwrap();
     let losses: Vec<f64> = out.curve.iter().map(|s| s.loss).collect();
     let (first, last) = (mean(&losses[..10]), mean(&losses[losses.len() - 10..]));
     assert!(last < 0.2 * first, "MSE falls: {first} -> {last}");
@@ -169,15 +142,7 @@ fn a_model_with_the_wrong_number_of_outputs_is_a_clear_error() {
     let data = occurs(16, 1);
     let mc = cfg(r#"{"family":"gru","vocab":6,"n_classes":5,"width":8,"depth":1}"#);
     let tc = tcfg(r#"{"steps":2,"batch_size":4}"#);
-    let e = train(
-        &mc,
-        &tc,
-        Batches::Dataset(&data),
-        None,
-        &Device::flex(),
-        |_| {},
-    )
-    .unwrap_err();
+    let e = model_support::train_on(&mc, &tc, &data).unwrap_err();
     let e = e.to_string();
     assert!(e.contains("5 outputs") && e.contains("K = 3"), "{e}");
 }

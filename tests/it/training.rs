@@ -3,18 +3,11 @@
 use crate::model_support;
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use seqlab::models::ModelConfig;
 use seqlab::train::{
-    evaluate, load_checkpoint, save_checkpoint, train, Batches, StepInfo, TrainConfig, TrainError,
+    evaluate, load_checkpoint, save_checkpoint, train, Batches, StepInfo, TrainError,
 };
 
-fn cfg(json: &str) -> ModelConfig {
-    serde_json::from_str(json).unwrap()
-}
-
-fn tcfg(json: &str) -> TrainConfig {
-    serde_json::from_str(json).unwrap()
-}
+use model_support::{cfg, tcfg};
 
 fn logits(model: &seqlab::models::Model, x: &[u32], b: usize, t: usize) -> Vec<f32> {
     let dev = seqlab::train::model_device(model);
@@ -42,15 +35,7 @@ fn same_seed_gives_identical_checkpoints_and_curves() {
         let mut files = Vec::new();
         let mut curves = Vec::new();
         for run in 0..2 {
-            let out = train(
-                &mc,
-                &tc,
-                Batches::Dataset(&data),
-                None,
-                &Device::flex(),
-                |_| {},
-            )
-            .unwrap();
+            let out = model_support::train_on(&mc, &tc, &data).unwrap();
             let p = dir.path().join(format!("m{k}_{run}.safetensors"));
             save_checkpoint(&out.model, &p).unwrap();
             files.push(std::fs::read(&p).unwrap());
@@ -65,15 +50,7 @@ fn same_seed_gives_identical_checkpoints_and_curves() {
         assert!(files[0] == files[1], "{m}: checkpoint bytes differ");
         // A different seed gives different weights.
         let tc2 = tcfg(r#"{"steps":12,"batch_size":16,"seed":8,"warmup_steps":3}"#);
-        let out = train(
-            &mc,
-            &tc2,
-            Batches::Dataset(&data),
-            None,
-            &Device::flex(),
-            |_| {},
-        )
-        .unwrap();
+        let out = model_support::train_on(&mc, &tc2, &data).unwrap();
         let p = dir.path().join(format!("m{k}_other.safetensors"));
         save_checkpoint(&out.model, &p).unwrap();
         assert!(std::fs::read(&p).unwrap() != files[0]);
@@ -85,14 +62,7 @@ fn huge_learning_rate_reports_the_failing_step() {
     let data = model_support::parity_dataset(32, 8, 2);
     let mc = cfg(r#"{"family":"lstm","vocab":2,"n_classes":2,"width":8}"#);
     let tc = tcfg(r#"{"steps":50,"batch_size":8,"lr":1e30,"warmup_steps":0,"grad_clip":null}"#);
-    match train(
-        &mc,
-        &tc,
-        Batches::Dataset(&data),
-        None,
-        &Device::flex(),
-        |_| {},
-    ) {
+    match model_support::train_on(&mc, &tc, &data) {
         Err(e @ TrainError::NonFinite { step, .. }) => {
             assert!(step >= 1 && step < 50, "step {step}");
             assert!(e.to_string().contains(&format!("step {step}")), "{e}");
@@ -109,14 +79,7 @@ fn injected_nan_learning_rate_is_an_error_at_the_next_step() {
     let tc = tcfg(r#"{"steps":10,"batch_size":8,"lr":1e-3,"warmup_steps":0}"#);
     let mut tc_nan = tc.clone();
     tc_nan.lr = f64::NAN;
-    match train(
-        &mc,
-        &tc_nan,
-        Batches::Dataset(&data),
-        None,
-        &Device::flex(),
-        |_| {},
-    ) {
+    match model_support::train_on(&mc, &tc_nan, &data) {
         Err(TrainError::NonFinite {
             step: 1,
             what: "loss",
@@ -139,15 +102,7 @@ fn checkpoint_round_trip_gives_identical_logits() {
     ] {
         let mc = cfg(m);
         let tc = tcfg(r#"{"steps":5,"batch_size":8}"#);
-        let out = train(
-            &mc,
-            &tc,
-            Batches::Dataset(&data),
-            None,
-            &Device::flex(),
-            |_| {},
-        )
-        .unwrap();
+        let out = model_support::train_on(&mc, &tc, &data).unwrap();
         let trained = out.model.valid();
         let p = dir.path().join("ck.safetensors");
         save_checkpoint(&trained, &p).unwrap();

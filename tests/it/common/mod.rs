@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -142,6 +142,25 @@ impl Work {
             .env_remove("SEQLAB_LOG")
             .env_remove("RUST_BACKTRACE");
         c
+    }
+
+    /// `seqlab ARGS` started in the background, its output captured (read it
+    /// with `wait_with_output`).
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("seqlab starts")
+    }
+
+    /// `seqlab ARGS` started in the background, its output thrown away.
+    pub fn spawn_quiet(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("seqlab starts")
     }
 
     pub fn seqlab(&self, args: &[&str]) -> Run {

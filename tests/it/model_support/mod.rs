@@ -1,7 +1,38 @@
 //! Test helpers: parity data (x ~ Bernoulli(p1), y_t = prefix sum mod 2, every label scored).
 #![allow(dead_code)]
 
-use seqlab::train::{Batch, SeqDataset, SplitMix64};
+use burn::tensor::Device;
+use seqlab::models::ModelConfig;
+use seqlab::train::{
+    train, Batch, Batches, SeqDataset, SplitMix64, TrainConfig, TrainError, TrainOutcome,
+};
+
+/// A model config from its JSON.
+pub fn cfg(json: &str) -> ModelConfig {
+    serde_json::from_str(json).unwrap()
+}
+
+/// A training config from its JSON.
+pub fn tcfg(json: &str) -> TrainConfig {
+    serde_json::from_str(json).unwrap()
+}
+
+/// [`train`] on the whole of `data` on the Flex CPU device: no held-out set,
+/// nothing done per step.
+pub fn train_on(
+    model: &ModelConfig,
+    recipe: &TrainConfig,
+    data: &SeqDataset,
+) -> Result<TrainOutcome, TrainError> {
+    train(
+        model,
+        recipe,
+        Batches::Dataset(data),
+        None,
+        &Device::flex(),
+        |_| {},
+    )
+}
 
 pub fn parity_batch(b: usize, t: usize, rng: &mut SplitMix64) -> Batch {
     let mut inputs = Vec::with_capacity(b * t);
