@@ -86,8 +86,9 @@ impl StageKind for EvaluateKind {
 
     fn version(&self) -> u32 {
         // 3: any target kind (GO F-max, regression); recurrent layers and
-        // attention run as whole-sequence ops (other float bits).
-        3
+        // attention run as whole-sequence ops (other float bits). 4: LSTM and
+        // GRU fold the embedding into the first input projection (other bits).
+        4
     }
 
     fn schema(&self) -> &ParamSchema {

@@ -147,7 +147,9 @@ impl StageKind for ExplainKind {
 
     fn version(&self) -> u32 {
         // 3: recurrent layers run as whole-sequence ops (other float bits).
-        3
+        // 4: LSTM and GRU fold the embedding into the first input projection
+        // (the predicted class an attribution explains comes from it).
+        4
     }
 
     fn schema(&self) -> &ParamSchema {

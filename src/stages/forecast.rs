@@ -71,7 +71,9 @@ impl StageKind for ForecastKind {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: LSTM and GRU fold the embedding into the first input projection
+        // (other float bits).
+        2
     }
 
     fn schema(&self) -> &ParamSchema {

@@ -204,8 +204,9 @@ impl StageKind for LengthGeneralizeKind {
 
     fn version(&self) -> u32 {
         // 2: recurrent layers run as whole-sequence ops (other float bits).
-        // 3: last-position and past-the-training-length accuracies.
-        3
+        // 3: last-position and past-the-training-length accuracies. 4: LSTM
+        // and GRU fold the embedding into the first input projection.
+        4
     }
 
     fn schema(&self) -> &ParamSchema {
