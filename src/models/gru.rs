@@ -78,12 +78,17 @@ impl GruLayer {
 
     /// `[B, T, in]` → `[B, T, H]` (zero initial state).
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.recur(linear_op::forward(&self.w_ih, swap_op::swap01(x)))
+        ProjectedLayer::forward(self, x)
+    }
+}
+
+impl ProjectedLayer for GruLayer {
+    fn input_projection(&self) -> &Linear {
+        &self.w_ih
     }
 
-    /// The recurrence from the input projections `xp` `[T, B, 3H]` (time-major, bias
-    /// included) → `[B, T, H]`.
-    pub(crate) fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
+    /// From `xp` `[T, B, 3H]` (bias included).
+    fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
         let [t, b, _] = xp.dims();
         let [hid, _] = self.w_hh.weight.dims();
         if self.sequence {
@@ -108,20 +113,6 @@ impl GruLayer {
             outs.push(h.clone());
         }
         Tensor::stack(outs, 1)
-    }
-}
-
-impl ProjectedLayer for GruLayer {
-    fn input_projection(&self) -> &Linear {
-        &self.w_ih
-    }
-
-    fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
-        GruLayer::recur(self, xp)
-    }
-
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        GruLayer::forward(self, x)
     }
 }
 

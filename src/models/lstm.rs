@@ -150,48 +150,7 @@ impl FastLstmLayer {
 
     /// `[B, T, in]` → `[B, T, H]` (zero initial state).
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        // One matmul for every time step; time-major so each step is a contiguous slab.
-        self.recur(linear_op::forward(&self.w_ih, swap_op::swap01(x)))
-    }
-
-    /// The recurrence from the input projections `xp` `[T, B, 4H]` (time-major, bias
-    /// included) → `[B, T, H]`.
-    pub(crate) fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
-        let [t, b, _] = xp.dims();
-        let [hid, _] = self.w_hh.weight.dims();
-        let w_hh = self.w_hh.weight.val();
-        if self.sequence {
-            if let Some(out) = recurrent_op::lstm_sequence(xp.clone(), w_hh.clone()) {
-                return swap_op::swap01(out);
-            }
-        }
-        if self.fused {
-            return self.forward_fused(xp, w_hh);
-        }
-        let mut outs = Vec::with_capacity(t);
-        let mut h: Option<Tensor<2>> = None;
-        let mut c: Option<Tensor<2>> = None;
-        for xt in xp.iter_dim(0) {
-            let xt: Tensor<2> = xt.reshape([b, 4 * hid]);
-            // h_0 = 0: skip the recurrent matmul at the first step.
-            let g = match &h {
-                Some(h) => xt + h.clone().matmul(w_hh.clone()),
-                None => xt,
-            };
-            let ifo = sigmoid(g.clone().narrow(1, 0, 3 * hid));
-            let gg = tanh(g.narrow(1, 3 * hid, hid));
-            let i = ifo.clone().narrow(1, 0, hid);
-            let o = ifo.clone().narrow(1, 2 * hid, hid);
-            let c_new = match c {
-                Some(c) => ifo.narrow(1, hid, hid) * c + i * gg,
-                None => i * gg,
-            };
-            let h_new = o * tanh(c_new.clone());
-            c = Some(c_new);
-            h = Some(h_new.clone());
-            outs.push(h_new);
-        }
-        Tensor::stack(outs, 1)
+        ProjectedLayer::forward(self, x)
     }
 
     /// Per step: `g = x_t W_ih + b + h W_hh` on the graph, then the fused host cell.
@@ -229,12 +188,43 @@ impl ProjectedLayer for FastLstmLayer {
         &self.w_ih
     }
 
+    /// From `xp` `[T, B, 4H]` (bias included).
     fn recur(&self, xp: Tensor<3>) -> Tensor<3> {
-        FastLstmLayer::recur(self, xp)
-    }
-
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        FastLstmLayer::forward(self, x)
+        let [t, b, _] = xp.dims();
+        let [hid, _] = self.w_hh.weight.dims();
+        let w_hh = self.w_hh.weight.val();
+        if self.sequence {
+            if let Some(out) = recurrent_op::lstm_sequence(xp.clone(), w_hh.clone()) {
+                return swap_op::swap01(out);
+            }
+        }
+        if self.fused {
+            return self.forward_fused(xp, w_hh);
+        }
+        let mut outs = Vec::with_capacity(t);
+        let mut h: Option<Tensor<2>> = None;
+        let mut c: Option<Tensor<2>> = None;
+        for xt in xp.iter_dim(0) {
+            let xt: Tensor<2> = xt.reshape([b, 4 * hid]);
+            // h_0 = 0: skip the recurrent matmul at the first step.
+            let g = match &h {
+                Some(h) => xt + h.clone().matmul(w_hh.clone()),
+                None => xt,
+            };
+            let ifo = sigmoid(g.clone().narrow(1, 0, 3 * hid));
+            let gg = tanh(g.narrow(1, 3 * hid, hid));
+            let i = ifo.clone().narrow(1, 0, hid);
+            let o = ifo.clone().narrow(1, 2 * hid, hid);
+            let c_new = match c {
+                Some(c) => ifo.narrow(1, hid, hid) * c + i * gg,
+                None => i * gg,
+            };
+            let h_new = o * tanh(c_new.clone());
+            c = Some(c_new);
+            h = Some(h_new.clone());
+            outs.push(h_new);
+        }
+        Tensor::stack(outs, 1)
     }
 }
 

@@ -13,17 +13,26 @@
 use burn::nn::{Dropout, Embedding, Linear};
 use burn::tensor::{Int, Tensor};
 
-use super::linear_op;
 use super::stack::after_first_layer;
+use super::{linear_op, swap_op};
 
 /// A recurrent layer that starts with one input projection of every position.
 pub(crate) trait ProjectedLayer {
     /// The input projection `[in, G]` with bias.
     fn input_projection(&self) -> &Linear;
-    /// The rest of the layer, from the time-major projections `[T, B, G]` → `[B, T, H]`.
+
+    /// The rest of the layer, from the time-major projections `[T, B, G]` → `[B, T, H]`
+    /// (zero initial state).
     fn recur(&self, xp: Tensor<3>) -> Tensor<3>;
-    /// The whole layer: `[B, T, in]` → `[B, T, H]`.
-    fn forward(&self, x: Tensor<3>) -> Tensor<3>;
+
+    /// The whole layer, `[B, T, in]` → `[B, T, H]`: one product for every position,
+    /// time-major so that each step is a contiguous slab, then the recurrence.
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        self.recur(linear_op::forward(
+            self.input_projection(),
+            swap_op::swap01(x),
+        ))
+    }
 }
 
 /// Tokens → logits through `emb`, `layers` (with `between` after each but the last) and
