@@ -134,9 +134,11 @@ impl Store {
             file.sync_data()?;
             fs::rename(src, &dest)?;
             // A process still running could have swapped the name for
-            // something else between the open and the rename.
+            // something else between the open and the rename. Another inode
+            // with the same bytes is a concurrent store of the same object
+            // (its rename landed after ours), not a swap.
             let stored = fs::symlink_metadata(&dest)?;
-            if (stored.dev(), stored.ino()) != (meta.dev(), meta.ino()) {
+            if (stored.dev(), stored.ino()) != (meta.dev(), meta.ino()) && !self.check(&hash)? {
                 let _ = fs::remove_file(&dest);
                 bail!("the file was replaced while it was being stored");
             }
