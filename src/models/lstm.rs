@@ -247,11 +247,12 @@ impl EmbedStack for Lstm {
     /// Tokens → logits, with the embedding folded into the first layer's input projection
     /// ([`super::token_projection`]) where that pays.
     fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let folded = self
-            .stock
-            .is_empty()
-            .then(|| forward_folded(&self.emb, &self.layers, &self.drop, &self.head, &tokens))
-            .flatten();
+        // burn's stock layers (`impl: stock`) have no separate input projection.
+        let folded = if self.stock.is_empty() {
+            forward_folded(&self.emb, &self.layers, &self.drop, &self.head, &tokens)
+        } else {
+            None
+        };
         folded.unwrap_or_else(|| self.run(self.emb.forward(tokens), None))
     }
 

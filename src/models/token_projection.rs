@@ -56,13 +56,13 @@ pub(crate) fn forward_folded<L: ProjectedLayer>(
 }
 
 /// Whether folding pays: the table has `vocab` rows, the unfolded product one per position.
-pub(crate) fn folding_pays(vocab: usize, tokens: &Tensor<2, Int>) -> bool {
+fn folding_pays(vocab: usize, tokens: &Tensor<2, Int>) -> bool {
     let [b, t] = tokens.dims();
     vocab < b * t
 }
 
 /// `proj(emb(tokens))` time-major: tokens `[B, T]` → `[T, B, G]` (G = `proj`'s outputs).
-pub(crate) fn time_major(emb: &Embedding, proj: &Linear, tokens: Tensor<2, Int>) -> Tensor<3> {
+fn time_major(emb: &Embedding, proj: &Linear, tokens: Tensor<2, Int>) -> Tensor<3> {
     let [b, t] = tokens.dims();
     let [v, d] = emb.weight.dims();
     let [_, g] = proj.weight.dims();

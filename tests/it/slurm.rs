@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use crate::common::{counts, with_state, Run, Work};
+use crate::common::{counts, start, with_state, Run, Work};
 
 /// The tests take turns on the one node, so that none waits in the queue
 /// behind another's jobs.
@@ -91,16 +91,12 @@ for f in "$dir"/*.json; do grep -o '"key":"[0-9a-f]*"' "$f" | head -n 1 >> '{}';
 
     /// `seqlab ARGS` in the background, output captured.
     fn spawn(&self, args: &[&str]) -> Child {
-        let mut c = self.command(args);
-        c.stdout(Stdio::piped()).stderr(Stdio::piped());
-        c.spawn().unwrap()
+        start(self.command(args), true)
     }
 
     /// `seqlab ARGS` in the background, output thrown away.
     fn spawn_quiet(&self, args: &[&str]) -> Child {
-        let mut c = self.command(args);
-        c.stdout(Stdio::null()).stderr(Stdio::null());
-        c.spawn().unwrap()
+        start(self.command(args), false)
     }
 
     fn seqlab(&self, args: &[&str]) -> Run {

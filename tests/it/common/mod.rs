@@ -15,6 +15,22 @@ pub struct Work {
 }
 
 /// The outcome of one `seqlab` invocation.
+/// `c` started in the background, its output captured (`wait_with_output`) or
+/// thrown away.
+pub fn start(mut c: Command, capture: bool) -> Child {
+    let out = || {
+        if capture {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        }
+    };
+    c.stdout(out())
+        .stderr(out())
+        .spawn()
+        .expect("seqlab starts")
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -147,20 +163,12 @@ impl Work {
     /// `seqlab ARGS` started in the background, its output captured (read it
     /// with `wait_with_output`).
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("seqlab starts")
+        start(self.command(args), true)
     }
 
     /// `seqlab ARGS` started in the background, its output thrown away.
     pub fn spawn_quiet(&self, args: &[&str]) -> Child {
-        self.command(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("seqlab starts")
+        start(self.command(args), false)
     }
 
     pub fn seqlab(&self, args: &[&str]) -> Run {
